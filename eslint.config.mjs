@@ -1,0 +1,43 @@
+// Lint with the layering rules of shared STYLE.md:
+//   webview/ imports only the protocol types; runtime/ never imports vscode or webview/;
+//   only extension/ joins them.
+import tseslint from 'typescript-eslint';
+
+const noVscode = { name: 'vscode', message: 'runtime/ and webview/ never import vscode (layering rule).' };
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'build/**', 'out/**', '**/generated/**', 'media/**', 'test/.tmp/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['runtime/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [noVscode],
+        patterns: [{ group: ['**/webview/**', '**/extension/**'], message: 'runtime/ never imports extension/ or webview/ (layering rule).' }],
+      }],
+    },
+  },
+  {
+    files: ['webview/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [noVscode],
+        patterns: [{
+          group: ['**/extension/**', '**/runtime/**', '!**/runtime/protocol/**', '!**/extension/protocol/**'],
+          message: 'webview/ imports only the protocol types (layering rule).',
+        }],
+      }],
+    },
+  },
+  {
+    files: ['**/*.mjs', '**/*.cjs', 'bin/**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+);

@@ -1,0 +1,35 @@
+import type { AttentionInput } from '../types';
+
+/**
+ * The scaled, soft-capped, biased logit of query row i and key j of query head h, or -Infinity
+ * when the mask hides the key. Shared by every reference variant so masks stay orthogonal to them.
+ */
+export function logitAt(input: AttentionInput, h: number, i: number, j: number): number {
+  if (!visible(input, h, i, j)) return -Infinity;
+  const { q, k, headDim, tq, tk, qHeads, kvHeads } = input;
+  const kvh = Math.floor(h / (qHeads / kvHeads));
+  const qo = (h * tq + i) * headDim;
+  const ko = (kvh * tk + j) * headDim;
+  let dot = 0;
+  for (let c = 0; c < headDim; c++) dot += q[qo + c] * k[ko + c];
+  let s = dot * input.scale;
+  if (input.softcap && input.softcap > 0) s = input.softcap * Math.tanh(s / input.softcap);
+  const { bias, biasHeads } = input.mask;
+  if (bias) {
+    const bh = biasHeads === 1 || biasHeads === undefined ? 0 : h;
+    s += bias[(bh * tq + i) * tk + j];
+  }
+  return s;
+}
+
+/** Whether the causal and streaming masks let query row i see key j (the bias may still hide it). */
+export function visible(input: AttentionInput, _h: number, i: number, j: number): boolean {
+  const { tq, tk, mask } = input;
+  const pos = i + (tk - tq);
+  if (mask.causal && j > pos) return false;
+  if (mask.streaming) {
+    const last = mask.causal ? pos : tk - 1;
+    if (j >= mask.streaming.sinks && j <= last - mask.streaming.window) return false;
+  }
+  return true;
+}
