@@ -19,7 +19,7 @@ function runNode(script, ...args) {
 
 /** Generated and compiled artifacts, in dependency order. */
 const steps = [
-  // ['onnx-proto', () => runNode('scripts/gen-onnx-proto.mjs')],
+  ['onnx-proto', () => runNode('scripts/gen-onnx-proto.mjs')],
   // ['wasm', () => runNode('scripts/build-wasm.mjs')],
 ];
 
