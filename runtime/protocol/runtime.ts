@@ -1,0 +1,116 @@
+/**
+ * The extension ↔ runtime-process protocol (child_process IPC with `serialization: 'advanced'`,
+ * so every Float32Array in a message crosses as bytes). The extension host sends requests; the
+ * runtime answers, reports progress and sends events. Methods are added here only when the
+ * runtime really serves them.
+ */
+import type { AttentionInput, AttentionResult, BackendId, VariantId, VariantSpec } from '../kernels/types';
+import { VARIANT_IDS } from '../kernels/types';
+import type { CancelMessage, EventMessage, ProgressMessage, RequestMessage, ResponseMessage, Validator } from './rpc';
+
+/** Bumped whenever a message changes shape; the client refuses a runtime that speaks another. */
+export const RUNTIME_PROTOCOL_VERSION = 1;
+
+export interface RuntimeInfo {
+  protocolVersion: number;
+  pid: number;
+  /** Node version of the runtime process (VS Code's Electron Node when forked by the extension). */
+  node: string;
+  /** Attention kernels this runtime can run: backend → variants it implements. */
+  kernels: { backend: BackendId; variants: VariantId[] }[];
+}
+
+/** Computes one attention core with a chosen kernel, instrumentation on. */
+export interface RunCoreParams {
+  input: AttentionInput;
+  variant: VariantSpec;
+  backend: BackendId;
+  /** Query heads whose full [tq, tk] map comes back. */
+  captureHeads: number[];
+}
+
+/** What the runtime serves. */
+export type RuntimeMethods = {
+  hello: { params: Record<string, never>; result: RuntimeInfo };
+  runCore: { params: RunCoreParams; result: AttentionResult };
+};
+
+/** Events the runtime sends on its own. */
+export type RuntimeEvents = {
+  /** A line for the AttnScope output channel. */
+  log: { level: 'info' | 'warn' | 'error'; message: string };
+};
+
+/** The extension host accepts no requests from the runtime (it only answers them). */
+export type ExtensionHostMethods = Record<never, never>;
+export type ExtensionHostEvents = RuntimeEvents;
+
+/** Every message the extension host sends to the runtime. */
+export type ExtensionToRuntime = RequestMessage<RuntimeMethods> | CancelMessage;
+/** Every message the runtime sends to the extension host. */
+export type RuntimeToExtension = ResponseMessage | ProgressMessage | EventMessage<RuntimeEvents>;
+
+const BACKENDS: readonly BackendId[] = ['js', 'native', 'wasm'];
+
+function float32Problem(name: string, x: unknown, n: number): string | null {
+  if (!(x instanceof Float32Array)) return `${name} must be a Float32Array`;
+  if (x.length !== n) return `${name} has ${x.length} elements, the sizes need ${n}`;
+  return null;
+}
+
+function positiveInt(x: unknown): boolean {
+  return Number.isInteger(x) && (x as number) > 0;
+}
+
+/** Why `x` is not a consistent AttentionInput, or null. */
+export function attentionInputProblem(x: unknown): string | null {
+  if (typeof x !== 'object' || x === null) return 'input is not an object';
+  const a = x as Partial<AttentionInput>;
+  for (const k of ['qHeads', 'kvHeads', 'tq', 'tk', 'headDim', 'headDimV'] as const) {
+    if (!positiveInt(a[k])) return `input.${k} must be a positive integer`;
+  }
+  const { qHeads, kvHeads, tq, tk, headDim, headDimV } = a as AttentionInput;
+  if (qHeads % kvHeads !== 0) return `qHeads (${qHeads}) must be a multiple of kvHeads (${kvHeads})`;
+  if (tq > tk) return `tq (${tq}) must not exceed tk (${tk})`;
+  if (typeof a.scale !== 'number' || !Number.isFinite(a.scale)) return 'input.scale must be a finite number';
+  const p = float32Problem('input.q', a.q, qHeads * tq * headDim) ?? float32Problem('input.k', a.k, kvHeads * tk * headDim)
+    ?? float32Problem('input.v', a.v, kvHeads * tk * headDimV);
+  if (p) return p;
+  const m = a.mask;
+  if (typeof m !== 'object' || m === null || typeof m.causal !== 'boolean') return 'input.mask.causal must be a boolean';
+  if (m.bias !== undefined) {
+    const bh = m.biasHeads ?? 1;
+    if (bh !== 1 && bh !== qHeads) return `input.mask.biasHeads must be 1 or qHeads (${qHeads})`;
+    const bp = float32Problem('input.mask.bias', m.bias, bh * tq * tk);
+    if (bp) return bp;
+  }
+  if (m.streaming !== undefined && !(Number.isInteger(m.streaming.sinks) && m.streaming.sinks >= 0 && positiveInt(m.streaming.window))) {
+    return 'input.mask.streaming needs integer sinks >= 0 and window > 0';
+  }
+  return null;
+}
+
+/** Params validators for every runtime method (run by the runtime before any handler). */
+export const runtimeParamValidators: { [K in keyof RuntimeMethods]: Validator } = {
+  hello: (p) => (typeof p === 'object' && p !== null ? null : 'params must be an object'),
+  runCore: (p) => {
+    if (typeof p !== 'object' || p === null) return 'params must be an object';
+    const r = p as Partial<RunCoreParams>;
+    if (!r.variant || !(VARIANT_IDS as readonly string[]).includes(r.variant.id)) return `variant.id must be one of ${VARIANT_IDS.join(', ')}`;
+    if (typeof r.variant.params !== 'object' || r.variant.params === null) return 'variant.params must be an object';
+    if (!BACKENDS.includes(r.backend as BackendId)) return `backend must be one of ${BACKENDS.join(', ')}`;
+    if (!Array.isArray(r.captureHeads) || !r.captureHeads.every((h) => Number.isInteger(h) && h >= 0)) return 'captureHeads must be a list of head indices';
+    const ip = attentionInputProblem(r.input);
+    if (ip) return ip;
+    const bad = r.captureHeads.find((h) => h >= (r.input as AttentionInput).qHeads);
+    return bad === undefined ? null : `captureHeads holds ${bad}, the core has ${(r.input as AttentionInput).qHeads} query heads`;
+  },
+};
+
+/** Validators for the runtime's events, as the extension host receives them. */
+export const runtimeEventValidators: { [K in keyof RuntimeEvents]: Validator } = {
+  log: (b) => {
+    const l = b as Partial<RuntimeEvents['log']> | null;
+    return l && ['info', 'warn', 'error'].includes(l.level as string) && typeof l.message === 'string' ? null : 'log needs a level and a message';
+  },
+};
