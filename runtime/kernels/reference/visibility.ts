@@ -6,20 +6,28 @@ import type { AttentionInput } from '../types';
  */
 export function logitAt(input: AttentionInput, h: number, i: number, j: number): number {
   if (!visible(input, h, i, j)) return -Infinity;
-  const { q, k, headDim, tq, tk, qHeads, kvHeads } = input;
-  const kvh = Math.floor(h / (qHeads / kvHeads));
+  const { q, k, headDim, tq, tk } = input;
+  const kvh = kvHeadOf(input, h);
   const qo = (h * tq + i) * headDim;
   const ko = (kvh * tk + j) * headDim;
   let dot = 0;
   for (let c = 0; c < headDim; c++) dot += q[qo + c] * k[ko + c];
   let s = dot * input.scale;
   if (input.softcap && input.softcap > 0) s = input.softcap * Math.tanh(s / input.softcap);
+  return s + biasAt(input, h, i, j);
+}
+
+/** The additive mask bias of query row i and key j of query head h (0 when there is no bias). */
+export function biasAt(input: AttentionInput, h: number, i: number, j: number): number {
   const { bias, biasHeads } = input.mask;
-  if (bias) {
-    const bh = biasHeads === 1 || biasHeads === undefined ? 0 : h;
-    s += bias[(bh * tq + i) * tk + j];
-  }
-  return s;
+  if (!bias) return 0;
+  const bh = biasHeads === 1 || biasHeads === undefined ? 0 : h;
+  return bias[(bh * input.tq + i) * input.tk + j];
+}
+
+/** Key/value head read by query head h (GQA/MQA: consecutive query heads share one). */
+export function kvHeadOf(input: AttentionInput, h: number): number {
+  return Math.floor(h / (input.qHeads / input.kvHeads));
 }
 
 /** Whether the causal and streaming masks let query row i see key j (the bias may still hide it). */
