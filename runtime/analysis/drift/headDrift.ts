@@ -1,0 +1,82 @@
+import { rowDivergence, type Divergence } from './rowDivergence';
+
+/** The full attention map of one head of one core, [tq, tk], hidden entries 0. */
+export interface HeadMap {
+  layer: number;
+  head: number;
+  tq: number;
+  tk: number;
+  weights: ArrayLike<number>;
+  /** [tk] queries that see each key (the kernel's keyQueryCount row); counted from non-zero weights when absent. */
+  queryCount?: ArrayLike<number>;
+}
+
+/** How one head's map moved between a baseline run (A) and another run (B). */
+export interface HeadDrift {
+  layer: number;
+  head: number;
+  /** Mean over rows of the row divergence (KL(A‖B) or JS). */
+  meanRowDivergence: number;
+  divergence: Divergence;
+  /** max |A − B| over the map. */
+  maxAbsDelta: number;
+  /** α₁ (the first key's importance) of B minus that of A: the change in this head's sink. */
+  deltaSinkAlpha: number;
+  /** [tk] α_k of B minus α_k of A: the change in attention each token receives in this head. */
+  deltaAlpha: Float64Array;
+}
+
+/** Compare one head's two maps (same layer, head and shape). Rows whose weights are all 0 in A are left out. */
+export function headDrift(a: HeadMap, b: HeadMap, divergence: Divergence = 'kl'): HeadDrift {
+  if (a.tq !== b.tq || a.tk !== b.tk) throw new Error(`head drift: layer ${a.layer} head ${a.head} maps differ in shape (${a.tq}×${a.tk} vs ${b.tq}×${b.tk}); compare the same prompt`);
+  const { tq, tk } = a;
+  let sum = 0;
+  let rows = 0;
+  let maxAbsDelta = 0;
+  const colA = new Float64Array(tk);
+  const colB = new Float64Array(tk);
+  const seen = new Float64Array(tk);
+  for (let i = 0; i < tq; i++) {
+    let rowMass = 0;
+    for (let j = 0; j < tk; j++) {
+      const x = i * tk + j;
+      rowMass += a.weights[x];
+      maxAbsDelta = Math.max(maxAbsDelta, Math.abs(a.weights[x] - b.weights[x]));
+      colA[j] += a.weights[x];
+      colB[j] += b.weights[x];
+      if (a.weights[x] !== 0 || b.weights[x] !== 0) seen[j] += 1;
+    }
+    if (rowMass > 0) { sum += rowDivergence(a.weights, b.weights, divergence, i * tk, tk); rows++; }
+  }
+  // α_k's denominator: the queries that see key k (spec §1.1).
+  const count = a.queryCount ?? seen;
+  const deltaAlpha = new Float64Array(tk);
+  for (let j = 0; j < tk; j++) deltaAlpha[j] = count[j] ? (colB[j] - colA[j]) / count[j] : 0;
+  return {
+    layer: a.layer, head: a.head, divergence,
+    meanRowDivergence: rows ? sum / rows : 0,
+    maxAbsDelta, deltaSinkAlpha: deltaAlpha[0], deltaAlpha,
+  };
+}
+
+/** Pair up two runs' maps by (layer, head), compare each, and rank by divergence, largest first. */
+export function rankHeadDrift(a: HeadMap[], b: HeadMap[], divergence: Divergence = 'kl'): HeadDrift[] {
+  const key = (m: HeadMap): string => `${m.layer}/${m.head}`;
+  const byKey = new Map(b.map((m) => [key(m), m]));
+  const out: HeadDrift[] = [];
+  for (const m of a) {
+    const other = byKey.get(key(m));
+    if (!other) throw new Error(`head drift: run B has no map for layer ${m.layer} head ${m.head}; both runs must capture the same heads`);
+    out.push(headDrift(m, other, divergence));
+  }
+  return out.sort((x, y) => y.meanRowDivergence - x.meanRowDivergence);
+}
+
+/** Per token: Δ attention received, averaged over all compared heads (B − A). */
+export function tokenDrift(drifts: HeadDrift[]): Float64Array {
+  if (!drifts.length) return new Float64Array(0);
+  const tk = drifts[0].deltaAlpha.length;
+  const out = new Float64Array(tk);
+  for (const d of drifts) for (let j = 0; j < tk; j++) out[j] += d.deltaAlpha[j] / drifts.length;
+  return out;
+}

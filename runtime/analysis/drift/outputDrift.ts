@@ -1,0 +1,77 @@
+import { rowDivergence, softmaxRow } from './rowDivergence';
+
+/** Next-token logits of one prompt, [t, vocab] (row t predicts token t + 1). */
+export interface LogitRows {
+  t: number;
+  vocab: number;
+  logits: ArrayLike<number>;
+}
+
+/** End-to-end drift of run B against baseline A on the same prompt. */
+export interface OutputDrift {
+  maxAbsDeltaLogit: number;
+  meanAbsDeltaLogit: number;
+  /** Mean over positions of KL(softmax(A) ‖ softmax(B)) of the next-token distributions. */
+  meanNextTokenKl: number;
+  /** Share of positions where the arg-max token agrees. */
+  top1Agreement: number;
+  /** Mean cross-entropy (nats) of predicting tokens 1..t−1, for A and for B (NaN when t < 2). */
+  lossA: number;
+  lossB: number;
+  deltaLoss: number;
+  /** [t − 1] per-token loss of B minus A: token t + 1 predicted from row t. */
+  deltaTokenLoss: Float64Array;
+}
+
+/** Per-position cross-entropy (nats) of predicting ids[t + 1] from row t, [t − 1]. */
+export function tokenLoss(run: LogitRows, ids: ArrayLike<number>): Float64Array {
+  if (ids.length !== run.t) throw new Error(`token loss: ${ids.length} token ids for ${run.t} logit rows; pass the prompt's ids`);
+  const out = new Float64Array(Math.max(run.t - 1, 0));
+  for (let t = 0; t + 1 < run.t; t++) {
+    const target = ids[t + 1];
+    if (!(target >= 0 && target < run.vocab)) throw new Error(`token loss: token id ${target} at position ${t + 1} is outside the vocabulary (0..${run.vocab - 1})`);
+    const p = softmaxRow(run.logits, t * run.vocab, run.vocab);
+    out[t] = -Math.log(Math.max(p[target], Number.MIN_VALUE));
+  }
+  return out;
+}
+
+export function outputDrift(a: LogitRows, b: LogitRows, ids: ArrayLike<number>): OutputDrift {
+  if (a.t !== b.t || a.vocab !== b.vocab) throw new Error(`output drift: logits differ in shape (${a.t}×${a.vocab} vs ${b.t}×${b.vocab}); compare runs of the same prompt and vocabulary`);
+  const { t, vocab } = a;
+  let maxAbs = 0;
+  let sumAbs = 0;
+  let kl = 0;
+  let agree = 0;
+  for (let r = 0; r < t; r++) {
+    let argA = 0;
+    let argB = 0;
+    for (let c = 0; c < vocab; c++) {
+      const x = r * vocab + c;
+      const d = Math.abs(a.logits[x] - b.logits[x]);
+      maxAbs = Math.max(maxAbs, d);
+      sumAbs += d;
+      if (a.logits[x] > a.logits[r * vocab + argA]) argA = c;
+      if (b.logits[x] > b.logits[r * vocab + argB]) argB = c;
+    }
+    if (argA === argB) agree++;
+    kl += rowDivergence(softmaxRow(a.logits, r * vocab, vocab), softmaxRow(b.logits, r * vocab, vocab), 'kl');
+  }
+  const la = tokenLoss(a, ids);
+  const lb = tokenLoss(b, ids);
+  const deltaTokenLoss = lb.map((x, i) => x - la[i]);
+  const lossA = mean(la);
+  const lossB = mean(lb);
+  return {
+    maxAbsDeltaLogit: maxAbs, meanAbsDeltaLogit: sumAbs / (t * vocab),
+    meanNextTokenKl: kl / t, top1Agreement: agree / t,
+    lossA, lossB, deltaLoss: lossB - lossA, deltaTokenLoss,
+  };
+}
+
+export function mean(x: ArrayLike<number>): number {
+  if (!x.length) return NaN;
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i];
+  return s / x.length;
+}

@@ -1,0 +1,137 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { dyadicFromRatio, frexp, requantize } from '../../runtime/analysis/quant/dyadic';
+import { shiftExp, shiftmaxRow, shiftX0 } from '../../runtime/analysis/quant/shiftmax';
+import { quantizeHeads, symmetricScale } from '../../runtime/analysis/quant/symmetric';
+import { roundHalf } from '../../runtime/analysis/quant/rounding';
+import { ivitAttention } from '../../runtime/analysis/quant/ivitAttention';
+import { int8FakeQuantAttention } from '../../runtime/analysis/quant/int8FakeQuant';
+import { softmaxReference } from '../../runtime/kernels/reference/softmax';
+import type { AttentionInput } from '../../runtime/kernels/types';
+
+const all = [true, true, true, true];
+
+test('Shiftmax reproduces the spec §2.8 vectors bit-exactly (QAT n=15 int8/int16, TVM n=16)', () => {
+  const I = [25, 12, 1, -12];
+  assert.equal(shiftX0(0.08, 'qat'), -13);
+  assert.equal(shiftX0(0.08, 'tvm'), -13);
+  const q8 = shiftmaxRow(I, all, { scale: 0.08, n: 15, outBits: 8, convention: 'qat' });
+  assert.deepEqual([...q8.exps], [425984, 163840, 73728, 25600]);
+  assert.deepEqual([...q8.out], [79, 30, 13, 4]);
+  const q16 = shiftmaxRow(I, all, { scale: 0.08, n: 15, outBits: 16, convention: 'qat' });
+  assert.deepEqual([...q16.out], [20254, 7790, 3505, 1217]);
+  const tvm = shiftmaxRow(I, all, { scale: 0.08, n: 16, outBits: 8, convention: 'tvm' });
+  assert.deepEqual([...tvm.exps], [851968, 327680, 147456, 49152]);
+  assert.deepEqual([...tvm.out], [79, 30, 13, 4]);
+});
+
+test('ShiftExp approximation grid of spec §2.8 (S = 0.08, n = 15)', () => {
+  const want: [number, number][] = [[0, 1.04], [-1, 1.0], [-5, 0.76], [-12, 0.44], [-25, 0.16], [-50, 0.025], [-100, 0.000508]];
+  for (const [d, v] of want) {
+    const got = (shiftExp(d, 0.08, 15, 'qat') * 0.08) / 2 ** 15;
+    assert.ok(Math.abs(got - v) < 5e-7, `d=${d}: ${got} vs ${v}`);
+  }
+});
+
+test('Shiftmax hides invisible keys and never gives 128/128 to a one-hot row', () => {
+  const r = shiftmaxRow([100, -100, 5, 0], [true, true, false, true], { scale: 0.08, n: 15, outBits: 8, convention: 'qat' });
+  assert.equal(r.out[2], 0);
+  assert.ok(r.out[0] <= 127 && r.out[1] >= 0);
+  assert.throws(() => shiftmaxRow([1], [true], { scale: 0.08, n: 15, outBits: 40, convention: 'qat' }), /out_bits/);
+});
+
+test('dyadic requantisation reproduces spec §2.8, half-even and half-up', () => {
+  assert.deepEqual(dyadicFromRatio(0.05 / 0.2), { m: 2 ** 30, k: 32 });
+  assert.equal(requantize(1234, dyadicFromRatio(0.25), 'half-even'), 308);
+  assert.equal(requantize(1234, dyadicFromRatio(0.25), 'half-up'), 309);
+  const d = dyadicFromRatio(0.0123 / 0.0456);
+  assert.deepEqual(d, { m: 1158510915, k: 32 });
+  assert.equal(requantize(1234, d, 'half-even'), 333);
+  // negative ties: −308.5 → −308 (even) / −308 (half up = toward +∞)
+  assert.equal(requantize(-1234, dyadicFromRatio(0.25), 'half-even'), -308);
+  assert.equal(requantize(-1235, dyadicFromRatio(0.25), 'half-even'), -309);
+  assert.equal(requantize(-1234, dyadicFromRatio(0.25), 'half-up'), -308);
+  // beyond 2^53 the BigInt path keeps it exact: (2^31 − 1)·2^30 / 2^32 = 536870911.75 → 536870912
+  assert.equal(requantize(2 ** 31 - 1, { m: 2 ** 30, k: 32 }, 'half-even'), 536870912);
+  assert.equal(requantize(3 * 2 ** 40 + 2, { m: 2 ** 30 + 1, k: 32 }, 'half-even'), Number((BigInt(3 * 2 ** 40 + 2) * BigInt(2 ** 30 + 1) + (1n << 31n)) >> 32n));
+  assert.deepEqual(frexp(0.75), { mant: 0.75, exp: 0 });
+  assert.throws(() => dyadicFromRatio(0), /positive/);
+});
+
+test('symmetric int8 quantisation: scale max|R|/127, half-even, per head', () => {
+  assert.equal(symmetricScale([-2.54, 1], 8), 0.02);
+  assert.equal(roundHalf(2.5, 'half-even'), 2);
+  assert.equal(roundHalf(-2.5, 'half-even'), -2);
+  assert.equal(roundHalf(2.5, 'half-up'), 3);
+  const q = quantizeHeads([1, -0.25, 0.12, 0.2], 2, 2, 8, 'head');
+  assert.deepEqual([...q.ints], [127, -32, 76, 127]);
+  const t = quantizeHeads([1, -0.25, 0.12, 0.2], 2, 2, 8, 'tensor');
+  assert.deepEqual([...t.ints], [127, -32, 15, 25]);
+});
+
+function randomInput(seed: number, qHeads: number, kvHeads: number, t: number, d: number, spread: number): AttentionInput {
+  const rnd = mulberry(seed);
+  const gen = (n: number): Float32Array => Float32Array.from({ length: n }, () => rnd() * spread);
+  return { q: gen(qHeads * t * d), k: gen(kvHeads * t * d), v: gen(kvHeads * t * d), qHeads, kvHeads, tq: t, tk: t, headDim: d, headDimV: d, scale: 1 / Math.sqrt(d), mask: { causal: true } };
+}
+
+test('I-ViT attention core tracks fp32 softmax and its output is exactly the dequantised P·V', () => {
+  const input = randomInput(3, 4, 2, 16, 8, 4);
+  const heads = [0, 1, 2, 3];
+  const fp = softmaxReference(input, heads);
+  const iv = ivitAttention(input, { captureHeads: heads });
+  let maxDelta = 0;
+  for (const h of heads) for (let x = 0; x < 16 * 16; x++) maxDelta = Math.max(maxDelta, Math.abs(fp.maps[h].weights[x] - iv.maps[h].weights[x]));
+  assert.ok(maxDelta < 0.15 && maxDelta > 0, `max |ΔA| ${maxDelta}`);
+  // Causal: no weight above the diagonal; row 0 sees one key and gets 127/128 of it.
+  for (let i = 0; i < 16; i++) for (let j = i + 1; j < 16; j++) assert.equal(iv.maps[1].weights[i * 16 + j], 0);
+  assert.equal(iv.maps[0].weights[0], 127 / 128);
+  // Output = Σ_j (O_j / 128) · (V_int · S_v), recomputed from the captured map.
+  const vq = quantizeHeads(input.v, 2, 16 * 8, 8, 'tensor');
+  const h = 3; const i = 9; const c = 5;
+  let want = 0;
+  for (let j = 0; j < 16; j++) want += iv.maps[h].weights[i * 16 + j] * vq.ints[(1 * 16 + j) * 8 + c] * vq.scales[1];
+  assert.ok(Math.abs(iv.output[(h * 16 + i) * 8 + c] - want) < 1e-5);
+  assert.equal(iv.stats.keyQueryCount[0], 16);
+  assert.equal(iv.scales.weight, 1 / 128);
+});
+
+test('I-ViT options: per-head scales differ, 16-bit output is finer, softcap is refused', () => {
+  const input = randomInput(5, 2, 2, 8, 4, 3);
+  const perHead = ivitAttention(input, { granularity: 'head' });
+  assert.notEqual(perHead.scales.q[0], perHead.scales.q[1]);
+  const fp = softmaxReference(input, [0, 1]);
+  const err = (bits: number): number => {
+    const r = ivitAttention(input, { outBits: bits, captureHeads: [0, 1] });
+    let s = 0;
+    for (let h = 0; h < 2; h++) for (let x = 0; x < 64; x++) s += Math.abs(r.maps[h].weights[x] - fp.maps[h].weights[x]);
+    return s;
+  };
+  assert.ok(err(16) < err(8), 'a 16-bit Shiftmax output rounds less');
+  assert.throws(() => ivitAttention({ ...input, softcap: 30 }), /softcap/);
+});
+
+test('int8 fake-quant path: close to fp32, not equal, and exact on int8-representable inputs', () => {
+  const input = randomInput(11, 2, 2, 8, 4, 2);
+  const fp = softmaxReference(input);
+  const fq = int8FakeQuantAttention(input);
+  let d = 0;
+  for (let x = 0; x < fp.output.length; x++) d = Math.max(d, Math.abs(fp.output[x] - fq.output[x]));
+  assert.ok(d > 0 && d < 0.05, `max |Δo| ${d}`);
+  // Inputs that are multiples of max/127 survive quantisation unchanged.
+  const exact: AttentionInput = { ...input, q: Float32Array.from(input.q, (x) => Math.round(x * 127) / 127), k: Float32Array.from({ length: input.k.length }, (_, i) => ((i % 255) - 127) / 127), v: Float32Array.from({ length: input.v.length }, (_, i) => (((i * 37) % 255) - 127) / 127) };
+  exact.q[0] = 1;
+  const a = softmaxReference(exact).output;
+  const b = int8FakeQuantAttention(exact).output;
+  for (let x = 0; x < a.length; x++) assert.ok(Math.abs(a[x] - b[x]) < 1e-6);
+});
+
+function mulberry(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
+  };
+}
