@@ -1,44 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dyadicFromRatio, frexp, requantize } from '../../runtime/analysis/quant/dyadic';
-import { shiftExp, shiftmaxRow, shiftX0 } from '../../runtime/analysis/quant/shiftmax';
 import { quantizeHeads, symmetricScale } from '../../runtime/analysis/quant/symmetric';
 import { roundHalf } from '../../runtime/analysis/quant/rounding';
 import { ivitAttention } from '../../runtime/analysis/quant/ivitAttention';
 import { int8FakeQuantAttention } from '../../runtime/analysis/quant/int8FakeQuant';
 import { softmaxReference } from '../../runtime/kernels/reference/softmax';
 import type { AttentionInput } from '../../runtime/kernels/types';
-
-const all = [true, true, true, true];
-
-test('Shiftmax reproduces the spec §2.8 vectors bit-exactly (QAT n=15 int8/int16, TVM n=16)', () => {
-  const I = [25, 12, 1, -12];
-  assert.equal(shiftX0(0.08, 'qat'), -13);
-  assert.equal(shiftX0(0.08, 'tvm'), -13);
-  const q8 = shiftmaxRow(I, all, { scale: 0.08, n: 15, outBits: 8, convention: 'qat' });
-  assert.deepEqual([...q8.exps], [425984, 163840, 73728, 25600]);
-  assert.deepEqual([...q8.out], [79, 30, 13, 4]);
-  const q16 = shiftmaxRow(I, all, { scale: 0.08, n: 15, outBits: 16, convention: 'qat' });
-  assert.deepEqual([...q16.out], [20254, 7790, 3505, 1217]);
-  const tvm = shiftmaxRow(I, all, { scale: 0.08, n: 16, outBits: 8, convention: 'tvm' });
-  assert.deepEqual([...tvm.exps], [851968, 327680, 147456, 49152]);
-  assert.deepEqual([...tvm.out], [79, 30, 13, 4]);
-});
-
-test('ShiftExp approximation grid of spec §2.8 (S = 0.08, n = 15)', () => {
-  const want: [number, number][] = [[0, 1.04], [-1, 1.0], [-5, 0.76], [-12, 0.44], [-25, 0.16], [-50, 0.025], [-100, 0.000508]];
-  for (const [d, v] of want) {
-    const got = (shiftExp(d, 0.08, 15, 'qat') * 0.08) / 2 ** 15;
-    assert.ok(Math.abs(got - v) < 5e-7, `d=${d}: ${got} vs ${v}`);
-  }
-});
-
-test('Shiftmax hides invisible keys and never gives 128/128 to a one-hot row', () => {
-  const r = shiftmaxRow([100, -100, 5, 0], [true, true, false, true], { scale: 0.08, n: 15, outBits: 8, convention: 'qat' });
-  assert.equal(r.out[2], 0);
-  assert.ok(r.out[0] <= 127 && r.out[1] >= 0);
-  assert.throws(() => shiftmaxRow([1], [true], { scale: 0.08, n: 15, outBits: 40, convention: 'qat' }), /out_bits/);
-});
 
 test('dyadic requantisation reproduces spec §2.8, half-even and half-up', () => {
   assert.deepEqual(dyadicFromRatio(0.05 / 0.2), { m: 2 ** 30, k: 32 });
@@ -94,6 +62,31 @@ test('I-ViT attention core tracks fp32 softmax and its output is exactly the deq
   assert.ok(Math.abs(iv.output[(h * 16 + i) * 8 + c] - want) < 1e-5);
   assert.equal(iv.stats.keyQueryCount[0], 16);
   assert.equal(iv.scales.weight, 1 / 128);
+});
+
+test('I-ViT pipeline is bit-exact end to end: int8 Q/K, int32 Q·Kᵀ, dyadic requant, Shiftmax, int8 V', () => {
+  // q = [1] and k = [127, 61, 5, −61]/127 quantise to 127 and k·127; with the attention scale 0.9 the
+  // requantised logits are I = [127, 61, 5, −61] at S = 0.9/127 (x0 = −142). Expected outputs from the
+  // spec's own script (shared/spec/vectors/ivit_vectors.py, shiftmax_torch / shiftmax_tvm):
+  //   QAT n=15: int8 [53, 35, 23, 14], int16 [13703, 9167, 6055, 3763]; TVM n=16: int8 [53, 35, 23, 14].
+  const input: AttentionInput = {
+    q: Float32Array.from([1]), k: Float32Array.from([127, 61, 5, -61].map((x) => x / 127)),
+    v: Float32Array.from([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]),
+    qHeads: 1, kvHeads: 1, tq: 1, tk: 4, headDim: 1, headDimV: 4, scale: 0.9, mask: { causal: true },
+  };
+  const cases: [Parameters<typeof ivitAttention>[1], number[], number][] = [
+    [{}, [53, 35, 23, 14], 128],
+    [{ outBits: 16 }, [13703, 9167, 6055, 3763], 32768],
+    [{ n: 16, convention: 'tvm' }, [53, 35, 23, 14], 128],
+    [{ rounding: 'half-up', granularity: 'head' }, [53, 35, 23, 14], 128],
+  ];
+  for (const [options, ints, unit] of cases) {
+    const r = ivitAttention(input, { ...options, captureHeads: [0] });
+    assert.ok(Math.abs(r.scales.logit[0] - 0.9 / 127) < 1e-12);
+    assert.deepEqual([...r.maps[0].weights], ints.map((x) => Math.fround(x / unit)), JSON.stringify(options));
+    // One-hot V: the output is the weight row itself (V_int = 127, S_v = 1/127).
+    ints.forEach((x, c) => assert.ok(Math.abs(r.output[c] - x / unit) < 1e-7));
+  }
 });
 
 test('I-ViT options: per-head scales differ, 16-bit output is finer, softcap is refused', () => {

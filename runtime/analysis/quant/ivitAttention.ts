@@ -2,7 +2,7 @@ import type { AttentionInput, AttentionResult, CapturedMap } from '../../kernels
 import { visible } from '../../kernels/reference/visibility';
 import { dyadicFromRatio, requantize } from './dyadic';
 import type { HalfRounding } from './rounding';
-import { shiftmaxRow, type ShiftmaxConvention } from './shiftmax';
+import { shiftmaxInts, shiftX0 } from '../../kernels/reference/shiftmax';
 import { quantizeHeads, type QuantGranularity } from './symmetric';
 
 /**
@@ -20,7 +20,11 @@ export interface IvitOptions {
   n?: number;
   /** Shiftmax output width (default 8: TVM/paper; QAT uses 16). */
   outBits?: number;
-  convention?: ShiftmaxConvention;
+  /**
+   * 'qat' (default): the PyTorch QAT code's x0 = floor(−1/S) and floored ShiftExp; 'tvm': the TVM
+   * deployment's x0 = trunc(−1/S − 1) and shifted ShiftExp. ΣE is clamped at 2^31 − 1 in both.
+   */
+  convention?: 'qat' | 'tvm';
   /** Ties in the dyadic requantisation (default 'half-even', as the QAT code). */
   rounding?: HalfRounding;
   /** Heads whose integer attention map (dequantised) is returned. */
@@ -112,11 +116,13 @@ export function ivitAttention(input: AttentionInput, options: IvitOptions = {}):
   const invalidRows: number[] = [];
   const maps: CapturedMap[] = (options.captureHeads ?? []).map((head) => ({ head, weights: new Float32Array(tq * tk) }));
   const logits = new Float64Array(tk);
-  const vis: boolean[] = new Array<boolean>(tk);
+  const hidden: boolean[] = new Array<boolean>(tk);
   for (let h = 0; h < qHeads; h++) {
     const kvh = Math.floor(h / group);
     const dy = dyadicFromRatio(accScale[h] / logitScale[h]);
-    const params = { scale: logitScale[h], n, outBits, convention };
+    const conv = convention === 'qat' ? 0 : 1;
+    const cfg = { n, bits: outBits, x0: conv, exp: conv, div: 31 };
+    const x0 = shiftX0(logitScale[h], conv);
     const map = maps.find((mp) => mp.head === h);
     let entropySum = 0;
     let rows = 0;
@@ -124,18 +130,18 @@ export function ivitAttention(input: AttentionInput, options: IvitOptions = {}):
       let any = false;
       for (let j = 0; j < tk; j++) {
         const x = (h * tq + i) * tk + j;
-        vis[j] = seen[x] === 1;
-        any ||= vis[j];
-        logits[j] = vis[j] ? Math.max(-top - 1, Math.min(top, requantize(acc[x], dy, rounding))) : 0;
+        hidden[j] = seen[x] === 0;
+        any ||= !hidden[j];
+        logits[j] = hidden[j] ? 0 : Math.max(-top - 1, Math.min(top, requantize(acc[x], dy, rounding)));
       }
       if (!any) continue;
-      const { out } = shiftmaxRow(logits, vis, params);
+      const { out } = shiftmaxInts(logits, x0, cfg, hidden);
       let rowSum = 0;
       for (let j = 0; j < tk; j++) rowSum += out[j];
       let ent = 0;
       const o = (h * tq + i) * headDimV;
       for (let j = 0; j < tk; j++) {
-        if (!vis[j]) continue;
+        if (hidden[j]) continue;
         const p = out[j];
         if (p > 0) {
           const vo = (kvh * tk + j) * headDimV;
