@@ -3,8 +3,8 @@
  * runtime/protocol/runtime.ts on the IPC channel it was forked with (`serialization: 'advanced'`).
  * It holds no UI state; if it dies, the extension host reports it and forks a fresh one.
  */
-import type { AttentionInput, AttentionResult, BackendId, VariantId } from './kernels/types';
-import { softmaxReference } from './kernels/reference/softmax';
+import type { AttentionBackend, VariantSpec } from './kernels/types';
+import { referenceBackend, resolveVariant } from './kernels/variants';
 import { RpcError } from './protocol/errors';
 import { type Channel, type Handlers, RpcPeer } from './protocol/rpc';
 import {
@@ -12,29 +12,32 @@ import {
   runtimeParamValidators,
 } from './protocol/runtime';
 
-type CoreKernel = (input: AttentionInput, captureHeads: number[]) => AttentionResult | Promise<AttentionResult>;
+/** The variant with its params checked and defaults filled, or a bad-request error. */
+function checkedVariant(variant: VariantSpec): VariantSpec {
+  try {
+    return resolveVariant(variant);
+  } catch (e) {
+    throw new RpcError('bad-request', e instanceof Error ? e.message : String(e));
+  }
+}
 
-/** The kernels this build can run, by backend and variant. */
-const kernels: Partial<Record<BackendId, Partial<Record<VariantId, CoreKernel>>>> = {
-  js: { softmax: softmaxReference },
-};
+/** The kernel backends this build can run. */
+const backends: AttentionBackend[] = [referenceBackend];
 
 const handlers: Handlers<RuntimeMethods> = {
   hello: () => ({
     protocolVersion: RUNTIME_PROTOCOL_VERSION,
     pid: process.pid,
     node: process.versions.node,
-    kernels: Object.entries(kernels).map(([backend, byVariant]) => ({
-      backend: backend as BackendId, variants: Object.keys(byVariant ?? {}) as VariantId[],
-    })),
+    kernels: backends.map((b) => ({ backend: b.id, variants: [...b.variants] })),
   }),
-  runCore: async ({ input, variant, backend, captureHeads }) => {
-    const kernel = kernels[backend]?.[variant.id];
-    if (!kernel) {
-      const have = Object.keys(kernels[backend] ?? {});
-      throw new RpcError('unsupported', `variant ${variant.id} is not available on the ${backend} backend here (it has: ${have.join(', ') || 'nothing'})`);
+  runCore: ({ input, variant, backend, captureHeads }) => {
+    const kernel = backends.find((b) => b.id === backend);
+    if (!kernel || !kernel.variants.includes(variant.id)) {
+      const have = backends.filter((b) => b.variants.includes(variant.id)).map((b) => b.id);
+      throw new RpcError('unsupported', `variant ${variant.id} is not available on the ${backend} backend in this runtime (it is on: ${have.join(', ') || 'none'})`);
     }
-    return kernel(input, captureHeads);
+    return kernel.run({ input, variant: checkedVariant(variant), captureHeads });
   },
 };
 

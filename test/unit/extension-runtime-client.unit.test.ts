@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { RuntimeClient } from '../../extension/runtime/client';
 import { classifyExit, type RuntimeFailure } from '../../extension/runtime/exitReason';
-import { softmaxReference } from '../../runtime/kernels/reference/softmax';
+import { referenceAttention } from '../../runtime/kernels/reference/dispatch';
 import type { AttentionInput } from '../../runtime/kernels/types';
 import type { RpcError } from '../../runtime/protocol/errors';
 
@@ -33,7 +33,7 @@ test('hello reports the protocol, the pid and the kernels the runtime can run', 
     const info = await c.start();
     assert.equal(info.pid, c.pid);
     assert.notEqual(info.pid, process.pid);
-    assert.ok(info.kernels.some((k) => k.backend === 'js' && k.variants.includes('softmax')));
+    assert.ok(info.kernels.some((k) => k.backend === 'js' && k.variants.includes('softmax') && k.variants.includes('shiftmax')));
   } finally { c.dispose(); }
 });
 
@@ -42,7 +42,7 @@ test('runCore sends Float32Arrays as bytes and returns the same numbers as the k
   try {
     const input = randomInput(4, 2, 16, 8);
     const r = await c.request('runCore', { input, variant: { id: 'softmax', params: {} }, backend: 'js', captureHeads: [3] });
-    const want = softmaxReference(input, [3]);
+    const want = referenceAttention(input, { id: 'softmax', params: {} }, [3]);
     assert.ok(r.output instanceof Float32Array && r.stats.keyAttentionSum instanceof Float32Array);
     assert.deepEqual([...r.output], [...want.output]);
     assert.deepEqual([...r.maps[0].weights], [...want.maps[0].weights]);
@@ -58,8 +58,10 @@ test('bad params and missing kernels come back as typed one-line errors', async 
       (e: RpcError) => e.code === 'bad-request' && /input\.q has 3 elements, the sizes need 128/.test(e.message));
     await assert.rejects(c.request('runCore', { input, variant: { id: 'softmax', params: {} }, backend: 'js', captureHeads: [4] }),
       (e: RpcError) => e.code === 'bad-request' && /captureHeads holds 4, the core has 4 query heads/.test(e.message));
-    await assert.rejects(c.request('runCore', { input, variant: { id: 'shiftmax', params: {} }, backend: 'js', captureHeads: [] }),
-      (e: RpcError) => e.code === 'unsupported' && /shiftmax is not available on the js backend/.test(e.message));
+    await assert.rejects(c.request('runCore', { input, variant: { id: 'shiftmax', params: {} }, backend: 'native', captureHeads: [] }),
+      (e: RpcError) => e.code === 'unsupported' && /shiftmax is not available on the native backend in this runtime \(it is on: js\)/.test(e.message));
+    await assert.rejects(c.request('runCore', { input, variant: { id: 'sigmoid', params: { q: 1 } }, backend: 'js', captureHeads: [] }),
+      (e: RpcError) => e.code === 'bad-request' && /variant sigmoid has no parameter "q"/.test(e.message));
   } finally { c.dispose(); }
 });
 

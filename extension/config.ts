@@ -1,0 +1,28 @@
+/** Typed reads and writes of the settings declared in settings.ts. */
+import * as vscode from 'vscode';
+import { type BackendChoice, SETTINGS } from './settings';
+import type { VariantId } from '../runtime/kernels/types';
+
+function section(key: string): [string, string] {
+  const dot = key.indexOf('.');
+  return [key.slice(0, dot), key.slice(dot + 1)];
+}
+
+function read<T>(key: string, fallback: T): T {
+  const [s, k] = section(key);
+  return vscode.workspace.getConfiguration(s).get<T>(k, fallback);
+}
+
+export const config = {
+  variant: (): VariantId => read<VariantId>(SETTINGS.variant.key, SETTINGS.variant.default),
+  backend: (): BackendChoice => read<BackendChoice>(SETTINGS.backend.key, SETTINGS.backend.default),
+  hangLimitMs: (): number => 1000 * read<number>(SETTINGS.hangLimitSeconds.key, SETTINGS.hangLimitSeconds.default),
+  maxMemoryMb: (): number => read<number>(SETTINGS.maxMemoryMb.key, SETTINGS.maxMemoryMb.default),
+  /** Writes a setting where the user keeps it: the workspace when one is open, else globally. */
+  async write(key: string, value: unknown): Promise<void> {
+    const [s, k] = section(key);
+    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await vscode.workspace.getConfiguration(s).update(k, value, target);
+  },
+  affects: (e: vscode.ConfigurationChangeEvent, ...keys: string[]): boolean => keys.some((k) => e.affectsConfiguration(k)),
+};
