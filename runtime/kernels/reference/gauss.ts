@@ -17,7 +17,7 @@ export function gaussScoreAt(input: AttentionInput, h: number, i: number, j: num
   if (!visible(input, h, i, j)) return -Infinity;
   const { q, k, headDim, tq, tk } = input;
   const e = gaussExponent(q, (h * tq + i) * headDim, k, (kvHeadOf(input, h) * tk + j) * headDim, headDim);
-  return e + biasAt(input, h, i, j);
+  return Number.isFinite(e) ? e + biasAt(input, h, i, j) : NaN;
 }
 
 /**

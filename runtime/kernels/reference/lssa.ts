@@ -18,7 +18,7 @@ export function softplus(x: number): number {
   return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
 }
 
-/** Cosine of query row i of head h and key j (0 when either vector is zero), or -Infinity if hidden. */
+/** Cosine of query row i of head h and key j (0 when either is zero), -Infinity if hidden, NaN if not finite. */
 function cosineAt(input: AttentionInput, h: number, i: number, j: number): number {
   if (!visible(input, h, i, j) || biasAt(input, h, i, j) === -Infinity) return -Infinity;
   const { q, k, headDim, tq, tk } = input;
@@ -32,6 +32,7 @@ function cosineAt(input: AttentionInput, h: number, i: number, j: number): numbe
     qq += q[qo + c] * q[qo + c];
     kk += k[ko + c] * k[ko + c];
   }
+  if (!Number.isFinite(dot) || !Number.isFinite(qq) || !Number.isFinite(kk)) return NaN; // invalid row
   return qq > 0 && kk > 0 ? dot / Math.sqrt(qq * kk) : 0;
 }
 

@@ -114,7 +114,10 @@ export function softNystromReference(input: AttentionInput, p: NystromParams, ca
       if (rowKey !== h * tq + i) {
         rowKey = h * tq + i;
         left = new Float64Array(f.b.length);
-        for (let l = 0; l < left.length; l++) left[l] = Math.exp(gaussExponent(q, (h * tq + i) * d, f.lm, l * d, d));
+        for (let l = 0; l < left.length; l++) {
+          const e = gaussExponent(q, (h * tq + i) * d, f.lm, l * d, d);
+          left[l] = Number.isFinite(e) ? Math.exp(e) : NaN;
+        }
       }
       let s = 0;
       for (let l = 0; l < left.length; l++) s += left[l] * f.b[l][j];

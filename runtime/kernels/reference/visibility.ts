@@ -2,7 +2,7 @@ import type { AttentionInput } from '../types';
 
 /**
  * The scaled, soft-capped, biased logit of query row i and key j of query head h, or -Infinity
- * when the mask hides the key. Shared by every reference variant so masks stay orthogonal to them.
+ * when the mask hides the key, or NaN when Q·K is not finite (Inf/NaN inputs make the row invalid). Shared by every reference variant so masks stay orthogonal to them.
  */
 export function logitAt(input: AttentionInput, h: number, i: number, j: number): number {
   if (!visible(input, h, i, j)) return -Infinity;
@@ -13,6 +13,7 @@ export function logitAt(input: AttentionInput, h: number, i: number, j: number):
   let dot = 0;
   for (let c = 0; c < headDim; c++) dot += q[qo + c] * k[ko + c];
   let s = dot * input.scale;
+  if (!Number.isFinite(s)) return NaN; // Inf/NaN in Q or K: an invalid row, never a hidden key
   if (input.softcap && input.softcap > 0) s = input.softcap * Math.tanh(s / input.softcap);
   return s + biasAt(input, h, i, j);
 }
