@@ -78,17 +78,20 @@ enum attn_status {
 /*
  * Variant parameters, params[0..n_params), in this order (the TS glue resolves defaults first):
  *   softmax, softmax1          none
- *   sink-logit                 [0] sink logit (one extra logit per row, not scaled, weight dropped)
+ *   sink-logit                 [h] the sink logit of query head h, n_params == q_heads (one extra
+ *                              logit per row, not scaled, its weight dropped)
+ *   every other variant        its parameters in the order of its registry entry (VARIANTS in
+ *                              runtime/kernels/variants.ts), NaN where the registry leaves an 'auto'
+ *                              parameter unset (the kernel derives it from the input); the family
+ *                              file's header restates them. E.g.:
  *   unified-max                [0] phi, [1] guard low a_g, [2] guard high b_g: a row recomputes with
  *                              the synchronized softmax when any visible s - phi <= a_g or >= b_g
- *                              (strict window, spec 4.1); [3] keys per partial split (> 0)
+ *                              (strict window, spec 4.1) or its sum is not finite and > 0;
+ *                              [3] keys per partial split (>= 1)
  *   sigmoid                    [0] b (NaN means -ln(tk), Apple's default)
- *   elu1                       [0] normalize (0: elu(s)+1 as is, 1: divided by the row sum)
- *   sigmoid-norm, lssa, lssar, soft-gauss, soft-nystrom, shiftmax:
- *                              the order of the parameters in the variant's registry entry
- *                              (runtime/kernels/variants.ts); the family file's header restates it.
+ *   elu1                       [0] normalize (0: elu(s)+1 as is, 1: divided by the row sum + 1e-8)
  */
-#define ATTN_MAX_PARAMS 16
+#define ATTN_MAX_PARAMS 4096
 
 /*
  * Everything a call reads, plus the row-owned outputs. On wasm32 every field is 4 bytes wide, so

@@ -2,7 +2,7 @@
  * elementwise.c - the elementwise family: weights need no row reduction.
  *   sigmoid   w_j = sigmoid(s_j + b), b = params[0] (NaN: -ln tk)             (spec 6.3)
  *   elu1      w_j = elu(s_j) + 1 = (s_j > 0 ? s_j + 1 : e^{s_j}); params[0] = 1 divides by the
- *             row sum                                                         (spec 1.3 #4)
+ *             row sum + 1e-8 (Gu et al.'s code)                               (spec 1.3 #4)
  * Hidden keys weigh 0. Rows do not sum to 1, so the statistics use the proxy map w / sum(w)
  * (spec 1.1); elu1 normalized already sums to 1 and its proxy map is itself.
  * Works a row at a time (logits.h): simple and the compiler vectorizes its inner loops.
@@ -56,7 +56,8 @@ static int32_t elementwise_run(const attn_args *a, attn_thread *t, int32_t begin
       }
       float stat_scale = sum > 0.0f ? 1.0f / sum : 0.0f;
       if (normalize) {
-        for (int32_t j = 0; j < tk; j++) w[j] *= stat_scale;
+        const float inv = 1.0f / (sum + 1e-8f);
+        for (int32_t j = 0; j < tk; j++) w[j] *= inv;
         stat_scale = 1.0f;
       }
       attn_finish_row(a, t, h, i, w, s, stat_scale);

@@ -1,0 +1,130 @@
+/*
+ * softmax.c - the softmax family: weights e^{s_j - m} / l over a row, computed tile by tile.
+ *   softmax       l = sum_j e^{s_j - m}, m = row max                               (spec 7)
+ *   softmax1      an extra slot of logit 0 and value 0: m = max(0, max s)          (spec 6.2)
+ *   sink-logit    an extra slot of logit params[h] (head h, not scaled), value 0    (spec 6.4)
+ *   unified-max   m = phi (params[0]) fixed, per-split partial sums (split = params[3] keys)
+ *                 added at the end; a row with any visible s - phi <= a_g (params[1]) or
+ *                 >= b_g (params[2]), or whose sum is not finite and > 0, is recomputed with
+ *                 its own max and counted                                         (spec 4.1)
+ * The statistics use the weights as produced (softmax1/sink-logit rows sum to < 1).
+ *
+ * Native builds carry three instantiations of softmax_tile.h (AVX-512, AVX2+FMA, SSE2) and pick one
+ * at run time with __builtin_cpu_supports; the WASM build carries one (simd128).
+ */
+#include "attn.h"
+#include "math.h"
+
+/* Block geometry shared by scratch_floats() and the tile bodies. */
+typedef struct softmax_plan {
+  int32_t rows_padded; /* room for row_block rounded up to the register tile rows */
+  int32_t keys_padded; /* tk rounded up to 64 */
+} softmax_plan;
+
+#define SOFTMAX_RT_MAX 8
+#define SOFTMAX_TW_MAX 64
+
+static softmax_plan softmax_plan_for(const attn_args *a) {
+  softmax_plan p;
+  p.rows_padded = a->row_block + SOFTMAX_RT_MAX; /* >= row_block rounded up to any RT <= 8 */
+  p.keys_padded = (a->tk + 63) / 64 * 64;
+  return p;
+}
+
+static int64_t softmax_scratch(const attn_args *a) {
+  softmax_plan p = softmax_plan_for(a);
+  int64_t dvp = (a->head_dim_v + SOFTMAX_TW_MAX - 1) / SOFTMAX_TW_MAX * SOFTMAX_TW_MAX;
+  return (int64_t)p.rows_padded * a->head_dim + (int64_t)p.rows_padded * p.keys_padded +
+         (int64_t)a->head_dim * 64 + (int64_t)p.rows_padded * dvp + 6 * (int64_t)p.rows_padded +
+         64 * dvp + 16;
+}
+
+#if defined(__x86_64__) && !defined(__wasm__)
+
+#define SFX(name) name##_avx512
+#define VW 16
+#define RT 6
+#define NV 4
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512vl,avx512dq,avx2,fma")
+#include "softmax_tile.h"
+#pragma GCC pop_options
+#undef SFX
+#undef VW
+#undef RT
+#undef NV
+
+#define SFX(name) name##_avx2
+#define VW 8
+#define RT 6
+#define NV 2
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#include "softmax_tile.h"
+#pragma GCC pop_options
+#undef SFX
+#undef VW
+#undef RT
+#undef NV
+
+#define SFX(name) name##_sse
+#define VW 4
+#define RT 4
+#define NV 2
+#include "softmax_tile.h"
+#undef SFX
+#undef VW
+#undef RT
+#undef NV
+
+typedef int32_t (*softmax_items_fn)(const attn_args *, attn_thread *, int32_t, int32_t,
+                                     const softmax_plan *);
+
+static softmax_items_fn softmax_pick(void) {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512dq"))
+    return softmax_items_avx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return softmax_items_avx2;
+  return softmax_items_sse;
+}
+
+/* The instruction set the native build uses on this CPU (for the bench and the notice). */
+const char *attn_softmax_isa(void) {
+  softmax_items_fn f = softmax_pick();
+  return f == softmax_items_avx512 ? "avx512" : f == softmax_items_avx2 ? "avx2" : "sse2";
+}
+
+#else /* wasm32 (+simd128) or another architecture: one portable instantiation */
+
+#define SFX(name) name##_portable
+#define VW 4
+#define RT 4
+#define NV 2
+#include "softmax_tile.h"
+#undef SFX
+#undef VW
+#undef RT
+#undef NV
+#define softmax_pick() softmax_items_portable
+
+const char *attn_softmax_isa(void) { return "simd128"; }
+
+#endif
+
+static int32_t softmax_run(const attn_args *a, attn_thread *t, int32_t begin, int32_t end) {
+  switch (a->variant) {
+    case ATTN_SOFTMAX: case ATTN_SOFTMAX1: break;
+    case ATTN_SINK_LOGIT: if (a->n_params != a->q_heads) return ATTN_E_PARAMS; break;
+    case ATTN_UNIFIED_MAX:
+      if (a->n_params < 4 || !(a->params[1] < a->params[2]) || !(a->params[3] >= 1.0f))
+        return ATTN_E_PARAMS;
+      break;
+    default: return ATTN_E_VARIANT;
+  }
+  if (t->scratch_len < softmax_scratch(a)) return ATTN_E_SCRATCH;
+  softmax_plan p = softmax_plan_for(a);
+  return softmax_pick()(a, t, begin, end, &p);
+}
+
+const attn_family attn_family_softmax = {"softmax", softmax_scratch, softmax_run};

@@ -1,0 +1,274 @@
+// binding.cc - the Node-API adapter of the attention kernels (no kernel code here).
+//
+//   run(desc) -> Promise<{ wallMs, recomputedRows, nrResidual, approxError }>
+//     desc holds the tensors as typed arrays (outputs preallocated by the caller), the sizes, the
+//     variant code and params, and `threads`. The kernel runs off the JS thread (AsyncWorker) on a
+//     persistent worker pool split across (head, row-block) work items; per-thread partial
+//     statistics are added up here. Bad arguments throw TypeError/RangeError synchronously; kernel
+//     status codes reject the promise with the kernel's message.
+//   isa() -> 'avx512' | 'avx2' | 'sse2'     the instruction set the softmax family uses here
+//   variants() -> number[]                  variant codes this build implements
+#include <napi.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../c/attn.h"
+#include "pool.h"
+
+extern "C" const char *attn_softmax_isa(void);
+
+namespace {
+
+struct ThreadPartials {
+  std::vector<float> key_sum, key_count;
+  std::vector<double> entropy_sum, entropy_rows;
+  float *scratch = nullptr;
+  attn_thread t{};
+  ~ThreadPartials() { std::free(scratch); }
+};
+
+template <typename T>
+T *typedData(const Napi::Object &desc, const char *name, napi_typedarray_type type, size_t want,
+             bool optional, std::vector<Napi::ObjectReference> &keep) {
+  Napi::Value v = desc.Get(name);
+  if (optional && (v.IsUndefined() || v.IsNull())) return nullptr;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
+    throw Napi::TypeError::New(desc.Env(), std::string("attention kernel: '") + name +
+                                               "' must be a " +
+                                               (type == napi_float32_array ? "Float32Array"
+                                                : type == napi_int32_array ? "Int32Array"
+                                                                           : "Uint8Array"));
+  Napi::TypedArray a = v.As<Napi::TypedArray>();
+  if (want != SIZE_MAX && a.ElementLength() != want)
+    throw Napi::RangeError::New(desc.Env(), std::string("attention kernel: '") + name + "' has " +
+                                                std::to_string(a.ElementLength()) +
+                                                " elements, expected " + std::to_string(want));
+  keep.push_back(Napi::Persistent(a.As<Napi::Object>()));
+  return reinterpret_cast<T *>(static_cast<uint8_t *>(a.ArrayBuffer().Data()) + a.ByteOffset());
+}
+
+int32_t intField(const Napi::Object &desc, const char *name, int32_t min) {
+  Napi::Value v = desc.Get(name);
+  if (!v.IsNumber())
+    throw Napi::TypeError::New(desc.Env(), std::string("attention kernel: '") + name + "' must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (d != static_cast<int32_t>(d) || d < min)
+    throw Napi::RangeError::New(desc.Env(), std::string("attention kernel: '") + name +
+                                                "' must be an integer >= " + std::to_string(min));
+  return static_cast<int32_t>(d);
+}
+
+float floatField(const Napi::Object &desc, const char *name) {
+  Napi::Value v = desc.Get(name);
+  if (!v.IsNumber())
+    throw Napi::TypeError::New(desc.Env(), std::string("attention kernel: '") + name + "' must be a number");
+  return v.As<Napi::Number>().FloatValue();
+}
+
+// Query rows per work item: a block's logits (rows x tk floats) stay within ~256 KiB of cache,
+// and there are enough items to keep every thread busy.
+int32_t chooseRowBlock(int32_t tq, int32_t tk, int32_t q_heads, int32_t threads) {
+  int32_t tkp = (tk + 63) / 64 * 64;
+  int32_t r = 65536 / tkp;
+  if (r > 96) r = 96;
+  if (r >= 12) r = r / 12 * 12; else r = 6;
+  while (r > 12 && static_cast<int64_t>(q_heads) * ((tq + r - 1) / r) < 4LL * threads) r -= 12;
+  return r;
+}
+
+class KernelCall : public Napi::AsyncWorker {
+ public:
+  KernelCall(Napi::Env env, attn_args args, int threads, std::vector<Napi::ObjectReference> keep,
+             float *key_sum, float *key_count, float *entropy, std::vector<float> params,
+             std::vector<int32_t> capture_index)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), args_(args),
+        threads_(threads), keep_(std::move(keep)), key_sum_(key_sum), key_count_(key_count),
+        entropy_(entropy), params_(std::move(params)), capture_index_(std::move(capture_index)) {
+    args_.params = params_.empty() ? nullptr : params_.data();
+    args_.capture_index = capture_index_.empty() ? nullptr : capture_index_.data();
+  }
+
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    auto t0 = std::chrono::steady_clock::now();
+    const attn_family *family = attn_family_for(args_.variant);
+    if (!family) { status_ = ATTN_E_VARIANT; return; }
+    const int32_t items = attn_items(&args_);
+    int n = threads_ < items ? threads_ : items;
+    if (n < 1) n = 1;
+    const int64_t scratch = family->scratch_floats(&args_);
+    const size_t kt = static_cast<size_t>(args_.q_heads) * args_.tk;
+    std::vector<ThreadPartials> parts(n);
+    for (auto &p : parts) {
+      p.scratch = static_cast<float *>(std::aligned_alloc(64, ((scratch * 4 + 63) / 64) * 64));
+      if (!p.scratch) { status_ = ATTN_E_SCRATCH; return; }
+      if (args_.instrument) {
+        p.key_sum.assign(kt, 0.0f);
+        p.key_count.assign(kt, 0.0f);
+      }
+      p.entropy_sum.assign(args_.q_heads, 0.0);
+      p.entropy_rows.assign(args_.q_heads, 0.0);
+      p.t.key_sum = p.key_sum.data();
+      p.t.key_count = p.key_count.data();
+      p.t.entropy_sum = p.entropy_sum.data();
+      p.t.entropy_rows = p.entropy_rows.data();
+      p.t.scratch = p.scratch;
+      p.t.scratch_len = scratch;
+    }
+    std::atomic<int32_t> next{0};
+    std::vector<int32_t> status(n, ATTN_OK);
+    WorkerPool::instance().run(n, [&](int w) {
+      for (;;) {
+        int32_t item = next.fetch_add(1);
+        if (item >= items) return;
+        int32_t s = family->run(&args_, &parts[w].t, item, item + 1);
+        if (s != ATTN_OK) { status[w] = s; next.store(items); return; }
+      }
+    });
+    for (int32_t s : status) if (s != ATTN_OK) { status_ = s; return; }
+    // add up the per-thread partials
+    if (args_.instrument) {
+      std::memset(key_sum_, 0, kt * sizeof(float));
+      std::memset(key_count_, 0, kt * sizeof(float));
+      for (auto &p : parts)
+        for (size_t x = 0; x < kt; x++) { key_sum_[x] += p.key_sum[x]; key_count_[x] += p.key_count[x]; }
+    }
+    for (int32_t h = 0; h < args_.q_heads; h++) {
+      double es = 0, er = 0;
+      for (auto &p : parts) { es += p.entropy_sum[h]; er += p.entropy_rows[h]; }
+      entropy_[h] = er > 0 ? static_cast<float>(es / er) : 0.0f;
+    }
+    for (auto &p : parts) {
+      recomputed_ += p.t.recomputed_rows;
+      if (p.t.nr_residual > nr_residual_) nr_residual_ = p.t.nr_residual;
+      if (p.t.approx_error > approx_error_) approx_error_ = p.t.approx_error;
+    }
+    wall_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (status_ != ATTN_OK) {
+      deferred_.Reject(Napi::Error::New(env, std::string("attention kernel: ") + attn_error_text(status_)).Value());
+      return;
+    }
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("wallMs", wall_ms_);
+    r.Set("recomputedRows", recomputed_);
+    r.Set("nrResidual", nr_residual_);
+    r.Set("approxError", approx_error_);
+    deferred_.Resolve(r);
+  }
+
+  void OnError(const Napi::Error &e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  attn_args args_;
+  int threads_;
+  std::vector<Napi::ObjectReference> keep_;
+  float *key_sum_, *key_count_, *entropy_;
+  std::vector<float> params_;
+  std::vector<int32_t> capture_index_;
+  int32_t status_ = ATTN_OK;
+  double wall_ms_ = 0, recomputed_ = 0, nr_residual_ = 0, approx_error_ = 0;
+};
+
+Napi::Value Run(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject())
+    throw Napi::TypeError::New(env, "attention kernel: run() takes one descriptor object");
+  Napi::Object d = info[0].As<Napi::Object>();
+  std::vector<Napi::ObjectReference> keep;
+  attn_args a{};
+  a.q_heads = intField(d, "qHeads", 1);
+  a.kv_heads = intField(d, "kvHeads", 1);
+  a.tq = intField(d, "tq", 1);
+  a.tk = intField(d, "tk", 1);
+  a.head_dim = intField(d, "headDim", 1);
+  a.head_dim_v = intField(d, "headDimV", 1);
+  if (a.q_heads % a.kv_heads != 0)
+    throw Napi::RangeError::New(env, "attention kernel: qHeads (" + std::to_string(a.q_heads) +
+                                         ") must be a multiple of kvHeads (" + std::to_string(a.kv_heads) + ")");
+  const size_t qh = a.q_heads, kvh = a.kv_heads, tq = a.tq, tk = a.tk;
+  a.q = typedData<float>(d, "q", napi_float32_array, qh * tq * a.head_dim, false, keep);
+  a.k = typedData<float>(d, "k", napi_float32_array, kvh * tk * a.head_dim, false, keep);
+  a.v = typedData<float>(d, "v", napi_float32_array, kvh * tk * a.head_dim_v, false, keep);
+  a.out = typedData<float>(d, "out", napi_float32_array, qh * tq * a.head_dim_v, false, keep);
+  a.scale = floatField(d, "scale");
+  a.softcap = floatField(d, "softcap");
+  a.causal = d.Get("causal").ToBoolean() ? 1 : 0;
+  a.bias_heads = 1;
+  if (!d.Get("bias").IsUndefined() && !d.Get("bias").IsNull()) {
+    a.bias_heads = intField(d, "biasHeads", 1);
+    if (a.bias_heads != 1 && a.bias_heads != a.q_heads)
+      throw Napi::RangeError::New(env, "attention kernel: biasHeads must be 1 or qHeads");
+    a.bias = typedData<float>(d, "bias", napi_float32_array, a.bias_heads * tq * tk, false, keep);
+  }
+  a.stream_sinks = intField(d, "streamSinks", 0);
+  a.stream_window = intField(d, "streamWindow", -1);
+  a.variant = intField(d, "variant", 0);
+  if (a.variant >= ATTN_VARIANT_COUNT)
+    throw Napi::RangeError::New(env, "attention kernel: unknown variant code " + std::to_string(a.variant));
+  float *p = typedData<float>(d, "params", napi_float32_array, SIZE_MAX, false, keep);
+  size_t np = d.Get("params").As<Napi::TypedArray>().ElementLength();
+  if (np > ATTN_MAX_PARAMS) throw Napi::RangeError::New(env, "attention kernel: too many variant params");
+  std::vector<float> params(p, p + np);
+  a.n_params = static_cast<int32_t>(np);
+  a.params = params.empty() ? nullptr : params.data();  // re-pointed at the call's own copy
+  a.instrument = d.Get("instrument").ToBoolean() ? 1 : 0;
+  int threads = intField(d, "threads", 1);
+  a.invalid_rows = typedData<uint8_t>(d, "invalidRows", napi_uint8_array, qh * tq, false, keep);
+  std::vector<int32_t> capture_index;
+  int32_t *ci = typedData<int32_t>(d, "captureIndex", napi_int32_array, qh, true, keep);
+  if (ci) {
+    int32_t n = 0;
+    for (size_t h = 0; h < qh; h++) {
+      if (ci[h] < -1 || ci[h] >= a.q_heads) throw Napi::RangeError::New(env, "attention kernel: bad captureIndex");
+      if (ci[h] >= 0) n++;
+    }
+    capture_index.assign(ci, ci + qh);
+    a.capture = typedData<float>(d, "capture", napi_float32_array, static_cast<size_t>(n) * tq * tk, false, keep);
+  }
+  float *key_sum = typedData<float>(d, "keySum", napi_float32_array, qh * tk, false, keep);
+  float *key_count = typedData<float>(d, "keyCount", napi_float32_array, qh * tk, false, keep);
+  float *entropy = typedData<float>(d, "entropy", napi_float32_array, qh, false, keep);
+  a.row_block = chooseRowBlock(a.tq, a.tk, a.q_heads, threads);
+  int32_t s = attn_check(&a);
+  if (s == ATTN_OK && attn_family_for(a.variant) == nullptr) s = ATTN_E_VARIANT;
+  if (s != ATTN_OK) throw Napi::RangeError::New(env, std::string("attention kernel: ") + attn_error_text(s));
+  auto *call = new KernelCall(env, a, threads, std::move(keep), key_sum, key_count, entropy,
+                              std::move(params), std::move(capture_index));
+  Napi::Promise promise = call->promise();
+  call->Queue();
+  return promise;
+}
+
+Napi::Value Isa(const Napi::CallbackInfo &info) {
+  return Napi::String::New(info.Env(), attn_softmax_isa());
+}
+
+Napi::Value Variants(const Napi::CallbackInfo &info) {
+  Napi::Array out = Napi::Array::New(info.Env());
+  uint32_t n = 0;
+  for (int32_t v = 0; v < ATTN_VARIANT_COUNT; v++)
+    if (attn_family_for(v)) out.Set(n++, v);
+  return out;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("run", Napi::Function::New(env, Run));
+  exports.Set("isa", Napi::Function::New(env, Isa));
+  exports.Set("variants", Napi::Function::New(env, Variants));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(attnscope_kernels, Init)
