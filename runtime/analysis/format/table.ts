@@ -1,0 +1,28 @@
+/** A plain-text table with right-aligned numbers, for the CLI's readable output. */
+export function table(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
+  const line = (r: string[]): string => r.map((c, i) => (numeric[i] ? (c ?? '').padStart(widths[i]) : (c ?? '').padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+/** Numbers as a person reads them: 4 significant digits, no exponent for ordinary magnitudes. */
+export function fmt(x: number): string {
+  if (Number.isNaN(x)) return 'n/a';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  if (Number.isInteger(x)) return String(x);
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return x.toExponential(3);
+  return x.toPrecision(4);
+}
+
+export function percent(x: number): string {
+  return `${(x * 100).toFixed(2)}%`;
+}
+
+/** A token's text made printable on one line (newlines, tabs and spaces shown). */
+export function showToken(text: string | undefined, index: number): string {
+  if (text === undefined) return `#${index}`;
+  return JSON.stringify(text).slice(1, -1);
+}
