@@ -7,7 +7,7 @@ import { detectCores, type Detection } from '../model/detect/detect';
 import { coreInputs, planSegments, type SegmentPlan } from '../model/segment';
 import { maxPositions } from '../model/positions';
 import type { AttentionCore } from '../model/detect/core';
-import type { BackendId, VariantSpec } from '../kernels/types';
+import type { AttentionBackend, BackendId, VariantSpec } from '../kernels/types';
 import { getBackend } from './backends';
 import { runCore, type CoreRun } from './core-run';
 import { modelFeeds } from './inputs';
@@ -22,6 +22,11 @@ export interface RunOptions {
   threads?: number;
   /** Keep each core's kernel input (Q, K, V) so any head can be recomputed (default true). */
   keepInputs?: boolean;
+  /**
+   * A backend object used instead of `backend` for every core: the analyses' quantised attention
+   * paths and the streaming-window wrapper (runtime/analysis/backends.ts).
+   */
+  kernel?: AttentionBackend;
 }
 
 export interface SegmentedRun {
@@ -89,7 +94,7 @@ export class SegmentedModel {
   async run(ids: number[], options: RunOptions = {}): Promise<SegmentedRun> {
     const t0 = performance.now();
     const store = new Map<string, ort.Tensor>(Object.entries(this.feeds(ids)));
-    const backend = await getBackend(options.backend ?? 'js');
+    const backend = options.kernel ?? await getBackend(options.backend ?? 'js');
     const cores: CoreRun[] = [];
     let kernelMs = 0;
     let ortMs = 0;
