@@ -101,7 +101,7 @@ export const VARIANTS: Record<VariantId, VariantInfo> = {
     id: 'shiftmax',
     description: 'I-ViT integer-only Shiftmax on int8-quantized logits (spec §2.3)',
     params: [
-      { name: 'S', default: 'auto', min: 0, doc: 'logit scale S for the whole tensor; default per row max |s| / 127' },
+      { name: 'S', default: 'auto', min: 0, doc: 'logit scale S for the whole tensor (float32); unset or 0: per row, max |s| / 127' },
       { name: 'n', default: 15, min: 1, max: 30, integer: true, doc: 'precision shift n (QAT 15, TVM 16)' },
       { name: 'bits', default: 8, choices: { '8': 8, '16': 16 }, doc: 'output bits: 8 (paper, TVM) or 16 (QAT code)' },
       { name: 'x0', default: 0, choices: { qat: 0, tvm: 1 }, doc: 'x0 convention: qat floor(−1/S), tvm trunc(−1/S − 1)' },

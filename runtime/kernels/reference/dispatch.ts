@@ -25,8 +25,8 @@ const rowKernels: Record<Exclude<VariantId, 'soft-nystrom'>, (input: AttentionIn
   sigmoid: (_input, p) => elementwiseKernel(sigmoid, false, (tk) => p.b ?? -Math.log(tk)),
   'sigmoid-norm': () => elementwiseKernel(sigmoid, true, () => 0),
   elu1: (_input, p) => elementwiseKernel(elu1, p.normalize === 1, () => 0),
-  lssa: (input, p) => lssaKernel(input, { d: p.d ?? input.headDim, p: 0, warm: 0 }),
-  lssar: (input, p) => lssaKernel(input, { d: p.d ?? input.headDim, p: p.p, warm: p.warm }),
+  lssa: (input, p) => lssaKernel(input, { d: p.d ?? input.headDim, reweight: false, p: 0, warm: 0 }),
+  lssar: (input, p) => lssaKernel(input, { d: p.d ?? input.headDim, reweight: true, p: p.p, warm: p.warm }),
   'soft-gauss': (input) => softGaussKernel(input),
   shiftmax: (_input, p) => shiftmaxKernel({ n: p.n, bits: p.bits, x0: p.x0, exp: p.exp, div: p.div }, p.S ?? 0),
 };

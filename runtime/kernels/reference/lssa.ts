@@ -7,7 +7,9 @@ import { biasAt, kvHeadOf, visible } from './visibility';
 export interface LssaParams {
   /** d of the length scale λ = ln d · ln N (the head dimension by default). */
   d: number;
-  /** Re-weighting power p of LSSAR (0 = plain LSSA, no re-weighting stage). */
+  /** LSSAR: apply the re-weighting stage (false = plain LSSA). */
+  reweight: boolean;
+  /** Re-weighting power p of LSSAR. */
   p: number;
   /** LSSAR: rows at sequence positions 0..warm−1 (0-based) use the offset O = 0, later rows O = 1. */
   warm: number;
@@ -37,7 +39,7 @@ function cosineAt(input: AttentionInput, h: number, i: number, j: number): numbe
 }
 
 /**
- * LSSA (p = 0) and LSSAR (p > 0), spec §5:
+ * LSSA and LSSAR (`reweight`), spec §5:
  *   a_j = softplus(λ · cos(q, k_j) + bias_j),  λ = ln d · ln N  (N = keys the row sees),
  *   A_j = a_j / (Σ a + 1e-8);
  *   LSSAR: u_j = relu(A_j N − O) / max_k relu(A_k N − O),  w_j = u_j^p / Σ u^p   (overflow-safe form
@@ -59,7 +61,7 @@ export function lssaKernel(input: AttentionInput, p: LssaParams): RowKernel {
         sum += w[j];
       }
       for (let j = 0; j < scores.length; j++) w[j] /= sum + NORM_EPS;
-      if (p.p > 0) reweight(w, place.visible, place.pos < p.warm ? 0 : 1, p.p);
+      if (p.reweight) reweight(w, place.visible, place.pos < p.warm ? 0 : 1, p.p);
       return false;
     },
   };
@@ -74,7 +76,7 @@ export function reweight(w: Float64Array, n: number, offset: number, power: numb
   }
   let sum = 0;
   for (let j = 0; j < w.length; j++) {
-    w[j] = max > 0 ? (w[j] / max) ** power : 0;
+    w[j] = w[j] > 0 ? (w[j] / max) ** power : 0; // keys the ReLU cut stay 0, even for p = 0
     sum += w[j];
   }
   if (sum > 0) for (let j = 0; j < w.length; j++) w[j] /= sum;

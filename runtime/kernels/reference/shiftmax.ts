@@ -74,13 +74,15 @@ export function rowLogitScale(scores: Float64Array): number {
  * shiftmax: the scaled, biased logits are quantized to int8 with scale S, I = clamp(round(s/S),
  * −128, 127) (round half to even), then Shiftmax gives integers O with scale 2^−(bits−1); the weights
  * are O · 2^−(bits−1) (Σ ≈ 1 but not exactly: the stats keep these dequantized weights, proxy false).
- * `scale` 0 derives S per row as max |s| / 127; a positive `scale` is one S for the whole tensor.
+ * `scale` 0 derives S per row as max |s| / 127; a positive `scale` is one S for the whole tensor,
+ * rounded to float32 (as the C kernels receive it) and at least float32 eps.
  */
 export function shiftmaxKernel(cfg: ShiftmaxConfig, scale: number): RowKernel {
+  const fixed = scale > 0 ? Math.max(Math.fround(scale), MIN_LOGIT_SCALE) : 0;
   return {
     proxy: false,
     weigh(scores, w) {
-      const s = scale > 0 ? scale : rowLogitScale(scores);
+      const s = fixed || rowLogitScale(scores);
       const ints = new Int32Array(scores.length);
       const hidden = Array.from(scores, (x) => x === -Infinity);
       for (let j = 0; j < scores.length; j++) {

@@ -1,0 +1,272 @@
+/*
+ * gauss.c - the Gaussian-kernel family of SOFT (spec 3). A row at a time:
+ *   soft-gauss    w_j = exp(-|q - k_j|^2 / (2 sqrt(d)) + bias_j), unnormalized; params: none
+ *   soft-nystrom  W = S(Q, L) X S(L, K): m landmarks L = averages of m consecutive segments of the
+ *                 head's keys, X = Newton-Raphson inverse of P = S(L, L) + reg I with
+ *                 X0 = alpha P, alpha = safety * 2 / (max row sum of S(L, L))^2, X <- 2X - X P X;
+ *                 norm = 1 rescales X by D^-1/2 on both sides, D = diag(S(L, L) 1) (SOFT-Norm's
+ *                 code form). The map is masked like every variant (hidden keys 0, a finite bias
+ *                 multiplies by e^bias), so unmasked W V is the paper's K1 X (K1^T V).
+ *                 params: [0] m, [1] iters, [2] safety, [3] reg, [4] norm
+ *                 stats: nr_residual = max over kv heads of |I - P X|_1 (max column abs sum),
+ *                 approx_error = max |O - O_soft-gauss| (only when instrumenting).
+ * The input's scale and softcap do not apply (the kernel has its own 1/(2 sqrt d)). Weights do not
+ * sum to 1 (and W may be negative): the statistics use the proxy map |w| / sum |w|. The m x m
+ * Newton-Raphson runs in double. Oracle: runtime/kernels/reference/{gauss,nystrom}.ts.
+ */
+#include "attn.h"
+#include "math.h"
+
+/* -|a - b|^2 / (2 sqrt d) (the exact difference, not |a|^2 + |b|^2 - 2ab). */
+static inline float gauss_exponent(const float *x, const float *y, int32_t d, float inv_two_sqrt_d) {
+  float sq = 0.0f;
+  for (int32_t c = 0; c < d; c++) {
+    float t = x[c] - y[c];
+    sq += t * t;
+  }
+  return -sq * inv_two_sqrt_d;
+}
+
+static inline int gauss_nonfinite(float x) {
+  return x - x != 0.0f;
+}
+
+/* The landmark count: m capped at tk. */
+static inline int32_t gauss_landmarks(const attn_args *a) {
+  int32_t m = a->n_params >= 1 ? (int32_t)a->params[0] : 1;
+  return m < a->tk ? m : a->tk;
+}
+
+static int64_t gauss_scratch(const attn_args *a) {
+  const int64_t tk = a->tk, m = gauss_landmarks(a), d = a->head_dim;
+  const int64_t rows = 3 * tk + a->head_dim_v; /* weights, exact gauss weights, visible, O_gauss row */
+  if (a->variant != ATTN_SOFT_NYSTROM) return rows;
+  /* doubles first (K2, P, X, T1, T2: 5 m^2, 2 floats each), then landmarks m d, B m tk, left m */
+  return 10 * m * m + m * d + m * tk + m + rows;
+}
+
+/* Output, capture and (when instrumenting) the proxy-map statistics of one row of signed weights. */
+static void gauss_finish_row(const attn_args *a, attn_thread *t, int32_t h, int32_t i, const float *w,
+                             const float *vis) {
+  const int32_t tk = a->tk, dv = a->head_dim_v;
+  const float *vh = a->v + (int64_t)attn_kv_head(a, h) * tk * dv;
+  float *o = a->out + ((int64_t)h * a->tq + i) * dv;
+  for (int32_t c = 0; c < dv; c++) o[c] = 0.0f;
+  float z = 0.0f;
+  for (int32_t j = 0; j < tk; j++) {
+    float wj = w[j];
+    if (wj == 0.0f) continue;
+    z += wj < 0.0f ? -wj : wj;
+    const float *vj = vh + (int64_t)j * dv;
+    for (int32_t c = 0; c < dv; c++) o[c] += wj * vj[c];
+  }
+  if (a->capture_index && a->capture_index[h] >= 0) {
+    float *m = a->capture + ((int64_t)a->capture_index[h] * a->tq + i) * tk;
+    for (int32_t j = 0; j < tk; j++) m[j] = w[j];
+  }
+  if (!a->instrument) return;
+  const float scale = z > 0.0f ? 1.0f / z : 0.0f;
+  float *ks = t->key_sum + (int64_t)h * tk;
+  float *kc = t->key_count + (int64_t)h * tk;
+  float ent = 0.0f;
+  for (int32_t j = 0; j < tk; j++) {
+    if (vis[j] == 0.0f) continue;
+    float p = (w[j] < 0.0f ? -w[j] : w[j]) * scale;
+    ks[j] += p;
+    kc[j] += 1.0f;
+    if (p > 0.0f) ent -= p * attn_logf(p);
+  }
+  t->entropy_sum[h] += ent;
+  t->entropy_rows[h] += 1.0;
+}
+
+/* c = a b for n x n doubles. */
+static void gauss_matmul(const double *x, const double *y, double *out, int32_t n) {
+  for (int32_t r = 0; r < n; r++) {
+    for (int32_t c = 0; c < n; c++) out[r * n + c] = 0.0;
+    for (int32_t k = 0; k < n; k++) {
+      const double xr = x[r * n + k];
+      for (int32_t c = 0; c < n; c++) out[r * n + c] += xr * y[k * n + c];
+    }
+  }
+}
+
+typedef struct nystrom_params {
+  int32_t m, iters, norm;
+  double safety, reg;
+} nystrom_params;
+
+/*
+ * The factors of kv head kvh: landmarks lm [m, d] and B = X S(L, K) [m, tk] (floats), from the
+ * double work area wk (5 m^2). Returns the Newton-Raphson residual |I - P X|_1.
+ */
+static double nystrom_factors(const attn_args *a, int32_t kvh, const nystrom_params *np, double *wk,
+                              float *lm, float *bm, float *g) {
+  const int32_t tk = a->tk, d = a->head_dim, m = np->m;
+  const float inv = 0.5f / __builtin_sqrtf((float)d);
+  const float *kh = a->k + (int64_t)kvh * tk * d;
+  double *k2 = wk, *p = wk + m * m, *x = wk + 2 * m * m, *t1 = wk + 3 * m * m, *t2 = wk + 4 * m * m;
+  for (int32_t l = 0; l < m; l++) {
+    int32_t from = (int32_t)(((int64_t)l * tk) / m), to = (int32_t)(((int64_t)(l + 1) * tk) / m);
+    for (int32_t c = 0; c < d; c++) {
+      float s = 0.0f;
+      for (int32_t j = from; j < to; j++) s += kh[(int64_t)j * d + c];
+      lm[l * d + c] = s / (float)(to - from);
+    }
+  }
+  double max_row = 0.0;
+  for (int32_t r = 0; r < m; r++) {
+    double row = 0.0;
+    for (int32_t c = 0; c < m; c++) {
+      k2[r * m + c] = attn_expf(gauss_exponent(lm + r * d, lm + c * d, d, inv));
+      row += k2[r * m + c];
+    }
+    max_row = row > max_row ? row : max_row;
+  }
+  const double alpha = np->safety * 2.0 / (max_row * max_row);
+  for (int32_t r = 0; r < m; r++)
+    for (int32_t c = 0; c < m; c++) {
+      p[r * m + c] = k2[r * m + c] + (r == c ? np->reg : 0.0);
+      x[r * m + c] = alpha * p[r * m + c];
+    }
+  for (int32_t it = 0; it < np->iters; it++) {
+    gauss_matmul(x, p, t1, m);
+    gauss_matmul(t1, x, t2, m);
+    for (int32_t e = 0; e < m * m; e++) x[e] = 2.0 * x[e] - t2[e];
+  }
+  gauss_matmul(p, x, t1, m);
+  double residual = 0.0;
+  for (int32_t c = 0; c < m; c++) {
+    double col = 0.0;
+    for (int32_t r = 0; r < m; r++) {
+      double e = (r == c ? 1.0 : 0.0) - t1[r * m + c];
+      col += e < 0.0 ? -e : e;
+    }
+    residual = col > residual ? col : residual;
+  }
+  if (np->norm) {
+    for (int32_t r = 0; r < m; r++) {
+      double row = 0.0;
+      for (int32_t c = 0; c < m; c++) row += k2[r * m + c];
+      t2[r] = 1.0 / __builtin_sqrt(row);
+    }
+    for (int32_t r = 0; r < m; r++)
+      for (int32_t c = 0; c < m; c++) x[r * m + c] *= t2[r] * t2[c];
+  }
+  for (int32_t j = 0; j < tk; j++) {
+    for (int32_t r = 0; r < m; r++) g[r] = attn_expf(gauss_exponent(lm + r * d, kh + (int64_t)j * d, d, inv));
+    for (int32_t l = 0; l < m; l++) {
+      double s = 0.0;
+      for (int32_t r = 0; r < m; r++) s += x[l * m + r] * g[r];
+      bm[(int64_t)l * tk + j] = (float)s;
+    }
+  }
+  return residual;
+}
+
+static int32_t gauss_run(const attn_args *a, attn_thread *t, int32_t begin, int32_t end) {
+  const int32_t tk = a->tk, d = a->head_dim, dv = a->head_dim_v;
+  const int32_t blocks = (a->tq + a->row_block - 1) / a->row_block;
+  const int nystrom = a->variant == ATTN_SOFT_NYSTROM;
+  if (!nystrom && a->variant != ATTN_SOFT_GAUSS) return ATTN_E_VARIANT;
+  nystrom_params np = {0, 0, 0, 0.0, 0.0};
+  if (nystrom) {
+    if (a->n_params < 5) return ATTN_E_PARAMS;
+    const float *pr = a->params;
+    if (!(pr[0] >= 1.0f) || !(pr[1] >= 0.0f && pr[1] <= 100.0f) || !(pr[2] >= 0.0f && pr[2] <= 1.0f) ||
+        !(pr[3] >= 0.0f) || pr[3] - pr[3] != 0.0f)
+      return ATTN_E_PARAMS;
+    np.m = gauss_landmarks(a);
+    np.iters = (int32_t)pr[1];
+    np.safety = pr[2];
+    np.reg = pr[3];
+    np.norm = pr[4] != 0.0f;
+  }
+  if (t->scratch_len < gauss_scratch(a)) return ATTN_E_SCRATCH;
+  const int64_t m = np.m;
+  double *wk = (double *)(void *)t->scratch;
+  float *fl = nystrom ? t->scratch + 10 * m * m : t->scratch;
+  float *lm = fl, *bm = lm + m * d, *left = bm + m * tk;
+  float *w = nystrom ? left + m : fl, *gw = w + tk, *vis = gw + tk, *o_exact = vis + tk;
+  const float inv = 0.5f / __builtin_sqrtf((float)d);
+  int32_t cached_kvh = -1;
+  for (int32_t item = begin; item < end; item++) {
+    int32_t h = item / blocks, b0 = (item % blocks) * a->row_block;
+    int32_t b1 = b0 + a->row_block < a->tq ? b0 + a->row_block : a->tq;
+    const int32_t kvh = attn_kv_head(a, h);
+    if (nystrom && kvh != cached_kvh) {
+      double r = nystrom_factors(a, kvh, &np, wk, lm, bm, left);
+      if (!(r <= t->nr_residual)) t->nr_residual = r; /* NaN propagates: the head is broken */
+      cached_kvh = kvh;
+    }
+    const float *kh = a->k + (int64_t)kvh * tk * d;
+    for (int32_t i = b0; i < b1; i++) {
+      const float *qi = a->q + ((int64_t)h * a->tq + i) * d;
+      const float *brow = a->bias
+          ? a->bias + ((int64_t)(a->bias_heads == 1 ? 0 : h) * a->tq + i) * tk : 0;
+      int32_t sink_end, lo, hi;
+      attn_row_keys(a, i, &sink_end, &lo, &hi);
+      int bad = 0;
+      int32_t n = 0;
+      if (nystrom) {
+        for (int32_t l = 0; l < m; l++) {
+          float e = gauss_exponent(qi, lm + l * d, d, inv);
+          if (gauss_nonfinite(e)) bad = 1;
+          left[l] = attn_expf(e);
+        }
+      }
+      for (int32_t j = 0; j < tk; j++) {
+        float bj = brow ? brow[j] : 0.0f;
+        w[j] = 0.0f;
+        gw[j] = 0.0f;
+        vis[j] = 0.0f;
+        if (!(j < sink_end || (j >= lo && j < hi)) || bj == -ATTN_INF) continue;
+        if (gauss_nonfinite(bj)) bad = 1;
+        vis[j] = 1.0f;
+        n++;
+        float ge = 0.0f;
+        if (!nystrom || a->instrument) {
+          ge = gauss_exponent(qi, kh + (int64_t)j * d, d, inv);
+          if (!nystrom && gauss_nonfinite(ge)) bad = 1;
+          gw[j] = attn_expf(ge + bj);
+        }
+        if (nystrom) {
+          float s = 0.0f;
+          for (int32_t l = 0; l < m; l++) s += left[l] * bm[(int64_t)l * tk + j];
+          w[j] = s * attn_expf(bj);
+          if (gauss_nonfinite(w[j])) bad = 1;
+        } else {
+          w[j] = gw[j];
+        }
+      }
+      a->invalid_rows[(int64_t)h * a->tq + i] = (uint8_t)bad;
+      if (bad || n == 0) {
+        float *o = a->out + ((int64_t)h * a->tq + i) * dv;
+        for (int32_t c = 0; c < dv; c++) o[c] = 0.0f;
+        if (a->capture_index && a->capture_index[h] >= 0) {
+          float *mp = a->capture + ((int64_t)a->capture_index[h] * a->tq + i) * tk;
+          for (int32_t j = 0; j < tk; j++) mp[j] = 0.0f;
+        }
+        continue;
+      }
+      gauss_finish_row(a, t, h, i, w, vis);
+      if (nystrom && a->instrument) {
+        const float *vh = a->v + (int64_t)kvh * tk * dv;
+        for (int32_t c = 0; c < dv; c++) o_exact[c] = 0.0f;
+        for (int32_t j = 0; j < tk; j++) {
+          if (gw[j] == 0.0f) continue;
+          for (int32_t c = 0; c < dv; c++) o_exact[c] += gw[j] * vh[(int64_t)j * dv + c];
+        }
+        const float *o = a->out + ((int64_t)h * a->tq + i) * dv;
+        for (int32_t c = 0; c < dv; c++) {
+          double e = (double)o[c] - (double)o_exact[c];
+          e = e < 0.0 ? -e : e;
+          if (e > t->approx_error) t->approx_error = e;
+        }
+      }
+    }
+  }
+  return ATTN_OK;
+}
+
+const attn_family attn_family_gauss = {"gauss", gauss_scratch, gauss_run};

@@ -1,0 +1,131 @@
+/*
+ * integer.c - the integer-only family: I-ViT Shiftmax (spec 2.3, 2.8), bit-exact with the TS
+ * reference (runtime/kernels/reference/shiftmax.ts) for the same float logits.
+ *   shiftmax  I_j = clamp(round_half_even(s_j / S), -128, 127) over the visible keys, then
+ *             E_j = ShiftExp(I_j - max I), f = (2^M - 1) / min(sum E, 2^M - 1),
+ *             O_j = (E_j * f) >> (M - (bits - 1)),  w_j = O_j * 2^-(bits - 1).
+ *   params: [0] S (NaN or <= 0: per row, max |s| / 127; always >= 2^-23), [1] n (1..30),
+ *           [2] bits (8 or 16), [3] x0 convention (0 QAT floor(-1/S), 1 TVM trunc(-1/S - 1)),
+ *           [4] ShiftExp form (0 QAT floor((r/2 - x0) 2^(n-q)), 1 TVM ((r >> 1) - x0) << (n-q)),
+ *           [5] M, bits of the reciprocal (16..52; QAT 31).
+ * Everything after the quantization is exact int64 arithmetic: |x0| <= 2^23 + 1, so E < 2^55 and
+ * E * f <= 2^M. Shifts of possibly negative values are floor divisions written out (a right shift
+ * of a negative integer is implementation-defined in C). The scale S and the quantization divide
+ * in double, as the reference does. Rows sum to about 1, not exactly: the statistics use the
+ * dequantized weights as they are.
+ */
+#include "attn.h"
+#include "logits.h"
+#include "math.h"
+
+#define INTEGER_MIN_SCALE (1.0 / 8388608.0) /* float32 eps, as the I-ViT quantizer clamps S */
+
+/* floor(a / b) for b > 0. */
+static inline int64_t integer_floor_div(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+/* floor(x) of a double with |x| < 2^62. */
+static inline int64_t integer_floor(double x) {
+  int64_t i = (int64_t)x;
+  return (double)i > x ? i - 1 : i;
+}
+
+/* round half to even (torch.round), for |x| < 2^62. */
+static inline int64_t integer_round_half_even(double x) {
+  int64_t f = integer_floor(x);
+  double frac = x - (double)f;
+  if (frac < 0.5) return f;
+  if (frac > 0.5) return f + 1;
+  return (f % 2 == 0) ? f : f + 1;
+}
+
+typedef struct shiftmax_cfg {
+  int32_t n, bits, x0_tvm, exp_tvm, div;
+} shiftmax_cfg;
+
+/* ShiftExp of d <= 0 (spec 2.3): E represents e^{S d} with scale S / 2^n. */
+static inline int64_t integer_shift_exp(int64_t d, int64_t x0, const shiftmax_cfg *c) {
+  int64_t p = d + integer_floor_div(d, 2) - integer_floor_div(d, 16);
+  if (p < c->n * x0) p = c->n * x0;
+  int64_t q = p / x0; /* both <= 0, x0 < 0: a non-negative quotient, trunc == floor */
+  int64_t r = p - q * x0;
+  if (c->exp_tvm) return (integer_floor_div(r, 2) - x0) * ((int64_t)1 << (c->n - q));
+  int64_t e = ((r - 2 * x0) * ((int64_t)1 << (c->n - q))) / 2; /* r - 2 x0 > 0: / 2 is floor */
+  return e > 0 ? e : 0;
+}
+
+static int64_t integer_scratch(const attn_args *a) {
+  return 2 * (int64_t)a->tk + 2 * (int64_t)a->tk; /* logits, weights, and tk int64 (as 2 floats each) */
+}
+
+static int32_t integer_run(const attn_args *a, attn_thread *t, int32_t begin, int32_t end) {
+  const int32_t tk = a->tk, blocks = (a->tq + a->row_block - 1) / a->row_block;
+  if (a->variant != ATTN_SHIFTMAX) return ATTN_E_VARIANT;
+  if (t->scratch_len < integer_scratch(a)) return ATTN_E_SCRATCH;
+  if (a->n_params < 6) return ATTN_E_PARAMS;
+  const float *pr = a->params;
+  shiftmax_cfg c = {(int32_t)pr[1], (int32_t)pr[2], pr[3] != 0.0f, pr[4] != 0.0f, (int32_t)pr[5]};
+  if (!(pr[1] >= 1.0f && pr[1] <= 30.0f) || (c.bits != 8 && c.bits != 16) ||
+      !(pr[5] >= 16.0f && pr[5] <= 52.0f))
+    return ATTN_E_PARAMS;
+  const double fixed_scale = pr[0] > 0.0f
+      ? ((double)pr[0] > INTEGER_MIN_SCALE ? (double)pr[0] : INTEGER_MIN_SCALE) : 0.0;
+  const int64_t top = ((int64_t)1 << c.div) - 1;
+  const int64_t shift = (int64_t)1 << (c.div - (c.bits - 1));
+  const float unit = 1.0f / (float)(1 << (c.bits - 1));
+  float *s = t->scratch, *w = t->scratch + tk;
+  int64_t *e = (int64_t *)(void *)(t->scratch + 2 * (int64_t)tk); /* scratch is 64-byte aligned */
+  for (int32_t item = begin; item < end; item++) {
+    int32_t h = item / blocks, b0 = (item % blocks) * a->row_block;
+    int32_t b1 = b0 + a->row_block < a->tq ? b0 + a->row_block : a->tq;
+    for (int32_t i = b0; i < b1; i++) {
+      int32_t n;
+      int bad = attn_row_logits(a, h, i, s, &n);
+      a->invalid_rows[(int64_t)h * a->tq + i] = (uint8_t)bad;
+      if (bad || n == 0) {
+        attn_zero_row(a, h, i);
+        if (a->capture_index && a->capture_index[h] >= 0) {
+          float *m = a->capture + ((int64_t)a->capture_index[h] * a->tq + i) * tk;
+          for (int32_t j = 0; j < tk; j++) m[j] = 0.0f;
+        }
+        continue;
+      }
+      double scale = fixed_scale;
+      if (scale == 0.0) {
+        float max_abs = 0.0f;
+        for (int32_t j = 0; j < tk; j++) {
+          float x = s[j] < 0.0f ? -s[j] : s[j];
+          if (s[j] != -ATTN_INF && x > max_abs) max_abs = x;
+        }
+        scale = (double)max_abs / 127.0;
+        if (scale < INTEGER_MIN_SCALE) scale = INTEGER_MIN_SCALE;
+      }
+      const int64_t x0 = c.x0_tvm ? (int64_t)(-1.0 / scale - 1.0) : integer_floor(-1.0 / scale);
+      int64_t m = -129;
+      for (int32_t j = 0; j < tk; j++) {
+        if (s[j] == -ATTN_INF) continue;
+        double r = (double)s[j] / scale;
+        r = r < -129.0 ? -129.0 : (r > 128.0 ? 128.0 : r);
+        int64_t v = integer_round_half_even(r);
+        v = v < -128 ? -128 : (v > 127 ? 127 : v);
+        e[j] = v;
+        if (v > m) m = v;
+      }
+      int64_t sum = 0;
+      for (int32_t j = 0; j < tk; j++) {
+        if (s[j] == -ATTN_INF) { e[j] = 0; continue; }
+        e[j] = integer_shift_exp(e[j] - m, x0, &c);
+        sum += e[j];
+        if (sum > top) sum = top; /* clamp as we go: no int64 overflow on long rows */
+      }
+      const int64_t f = top / sum;
+      for (int32_t j = 0; j < tk; j++) w[j] = (float)((e[j] * f) / shift) * unit;
+      attn_finish_row(a, t, h, i, w, s, 1.0f);
+    }
+  }
+  return ATTN_OK;
+}
+
+const attn_family attn_family_integer = {"integer", integer_scratch, integer_run};

@@ -1,0 +1,151 @@
+/*
+ * rownorm.c - the row-normalized non-softmax family (spec 1.3, 5). A row at a time:
+ *   sigmoid-norm  w_j = sigmoid(s_j) / (sum_k sigmoid(s_k) + 1e-8)              (Gu et al. #3)
+ *                 params: none
+ *   lssa          a_j = softplus(lambda * cos(q, k_j) + bias_j), lambda = ln d * ln N (N = keys
+ *                 the row sees), A_j = a_j / (sum a + 1e-8)                    (spec 5.1)
+ *                 params: [0] d (NaN: head_dim)
+ *   lssar         LSSA, then u_j = relu(A_j N - O) / max_k relu(A_k N - O), w_j = u_j^p / sum u^p,
+ *                 O = 0 on sequence rows 0..warm-1 (0-based), else 1 (overflow-safe form, 5.3)
+ *                 params: [0] d (NaN: head_dim), [1] p, [2] warm
+ * lssa/lssar use the cosine, not the scaled logit: scale and softcap do not apply; -inf bias and
+ * the causal/streaming masks hide keys; a finite bias adds to the softplus argument. A row whose
+ * Q.K, |q|^2 or |k|^2 is not finite, or whose bias is NaN/+inf, is invalid. Rows sum to 1 (or 0
+ * for an LSSAR row that the ReLU empties), so the statistics use the weights as they are.
+ * Oracle: runtime/kernels/reference/{elementwise,lssa}.ts.
+ */
+#include "attn.h"
+#include "logits.h"
+#include "math.h"
+
+#define ROWNORM_EPS 1e-8f
+
+/* ln(1 + y) for y >= 0: a series where 1 + y would round y away, attn_logf elsewhere. */
+static inline float rownorm_log1p(float y) {
+  if (y < 1e-3f) return y * (1.0f - y * (0.5f - y * (1.0f / 3.0f)));
+  return attn_logf(1.0f + y);
+}
+
+/* softplus(x) = ln(1 + e^x) without overflow. */
+static inline float rownorm_softplus(float x) {
+  return x > 0.0f ? x + rownorm_log1p(attn_expf(-x)) : rownorm_log1p(attn_expf(x));
+}
+
+/* Nonzero when x is NaN or +-inf (x - x is 0 only for finite x). */
+static inline int rownorm_nonfinite(float x) {
+  return x - x != 0.0f;
+}
+
+/*
+ * Fills c[0..tk) with the cosines and b[0..tk) with the bias of row i of head h (-inf in c where
+ * hidden). Returns 1 when the row is invalid; *n_visible gets N.
+ */
+static int rownorm_cosines(const attn_args *a, int32_t h, int32_t i, float *c, float *b,
+                           int32_t *n_visible) {
+  const int32_t d = a->head_dim, tk = a->tk;
+  const float *qi = a->q + ((int64_t)h * a->tq + i) * d;
+  const float *kh = a->k + (int64_t)attn_kv_head(a, h) * tk * d;
+  const float *brow = a->bias
+      ? a->bias + ((int64_t)(a->bias_heads == 1 ? 0 : h) * a->tq + i) * tk : 0;
+  int32_t sink_end, lo, hi;
+  attn_row_keys(a, i, &sink_end, &lo, &hi);
+  float qq = 0.0f;
+  for (int32_t x = 0; x < d; x++) qq += qi[x] * qi[x];
+  int bad = 0;
+  int32_t n = 0;
+  for (int32_t j = 0; j < tk; j++) {
+    float bj = brow ? brow[j] : 0.0f;
+    b[j] = bj;
+    if (!(j < sink_end || (j >= lo && j < hi)) || bj == -ATTN_INF) { c[j] = -ATTN_INF; continue; }
+    const float *kj = kh + (int64_t)j * d;
+    float dot = 0.0f, kk = 0.0f;
+    for (int32_t x = 0; x < d; x++) {
+      dot += qi[x] * kj[x];
+      kk += kj[x] * kj[x];
+    }
+    if (rownorm_nonfinite(dot) || rownorm_nonfinite(qq) || rownorm_nonfinite(kk) || rownorm_nonfinite(bj))
+      bad = 1;
+    c[j] = qq > 0.0f && kk > 0.0f ? dot / (__builtin_sqrtf(qq) * __builtin_sqrtf(kk)) : 0.0f;
+    n++;
+  }
+  *n_visible = n;
+  return bad;
+}
+
+static int64_t rownorm_scratch(const attn_args *a) {
+  return 3 * (int64_t)a->tk; /* scores (logits or cosines), bias, weights */
+}
+
+/* LSSAR's second stage in place on w[0..tk), overflow-safe (divide by the largest term first). */
+static void rownorm_reweight(float *w, int32_t tk, float n, float offset, float power) {
+  float max = 0.0f;
+  for (int32_t j = 0; j < tk; j++) {
+    float r = w[j] * n - offset;
+    w[j] = r > 0.0f ? r : 0.0f;
+    max = w[j] > max ? w[j] : max;
+  }
+  float total = 0.0f;
+  for (int32_t j = 0; j < tk; j++) {
+    w[j] = w[j] > 0.0f ? attn_expf(power * attn_logf(w[j] / max)) : 0.0f;
+    total += w[j];
+  }
+  const float inv = total > 0.0f ? 1.0f / total : 0.0f;
+  for (int32_t j = 0; j < tk; j++) w[j] *= inv;
+}
+
+static int32_t rownorm_run(const attn_args *a, attn_thread *t, int32_t begin, int32_t end) {
+  const int32_t tk = a->tk, blocks = (a->tq + a->row_block - 1) / a->row_block;
+  if (t->scratch_len < rownorm_scratch(a)) return ATTN_E_SCRATCH;
+  const int lssa = a->variant == ATTN_LSSA || a->variant == ATTN_LSSAR;
+  const int lssar = a->variant == ATTN_LSSAR;
+  if (!lssa && a->variant != ATTN_SIGMOID_NORM) return ATTN_E_VARIANT;
+  float dim = (float)a->head_dim, power = 0.0f;
+  int32_t warm = 0;
+  if (lssa) {
+    if (a->n_params < (lssar ? 3 : 1)) return ATTN_E_PARAMS;
+    if (a->params[0] == a->params[0]) dim = a->params[0];
+    if (!(dim >= 1.0f)) return ATTN_E_PARAMS;
+  }
+  if (lssar) {
+    power = a->params[1];
+    if (!(power >= 0.0f) || !(a->params[2] >= 0.0f) || a->params[2] > 2147483647.0f) return ATTN_E_PARAMS;
+    warm = (int32_t)a->params[2];
+  }
+  const float ln_d = attn_logf(dim);
+  float *s = t->scratch, *b = t->scratch + tk, *w = t->scratch + 2 * (int64_t)tk;
+  for (int32_t item = begin; item < end; item++) {
+    int32_t h = item / blocks, b0 = (item % blocks) * a->row_block;
+    int32_t b1 = b0 + a->row_block < a->tq ? b0 + a->row_block : a->tq;
+    for (int32_t i = b0; i < b1; i++) {
+      int32_t n;
+      int bad = lssa ? rownorm_cosines(a, h, i, s, b, &n) : attn_row_logits(a, h, i, s, &n);
+      float sum = 0.0f;
+      if (!bad && n > 0) {
+        const float lambda = ln_d * attn_logf((float)n);
+        for (int32_t j = 0; j < tk; j++) {
+          float x = s[j], wj = 0.0f;
+          if (x != -ATTN_INF) wj = lssa ? rownorm_softplus(lambda * x + b[j]) : attn_sigmoidf(x);
+          w[j] = wj;
+          sum += wj;
+        }
+        if (rownorm_nonfinite(sum)) bad = 1;
+      }
+      a->invalid_rows[(int64_t)h * a->tq + i] = (uint8_t)bad;
+      if (bad || n == 0) {
+        attn_zero_row(a, h, i);
+        if (a->capture_index && a->capture_index[h] >= 0) {
+          float *m = a->capture + ((int64_t)a->capture_index[h] * a->tq + i) * tk;
+          for (int32_t j = 0; j < tk; j++) m[j] = 0.0f;
+        }
+        continue;
+      }
+      const float inv = 1.0f / (sum + ROWNORM_EPS);
+      for (int32_t j = 0; j < tk; j++) w[j] *= inv;
+      if (lssar) rownorm_reweight(w, tk, (float)n, i + (tk - a->tq) < warm ? 0.0f : 1.0f, power);
+      attn_finish_row(a, t, h, i, w, s, 1.0f);
+    }
+  }
+  return ATTN_OK;
+}
+
+const attn_family attn_family_rownorm = {"rownorm", rownorm_scratch, rownorm_run};
