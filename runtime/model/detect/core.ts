@@ -6,8 +6,8 @@
  * output tensor. Shapes are dynamic in exported graphs, so head counts and lengths are read from the
  * tensors at run time; what can be known statically (constant scale, attributes) is recorded here.
  */
-export type CoreKind = 'unfused' | 'onnx-attention' | 'ms-multihead' | 'ms-groupquery';
-export type Normalizer = 'softmax' | 'sigmoid' | 'softplus';
+export type CoreKind = 'unfused' | 'attention-op' | 'mha' | 'gqa';
+export type Normalizer = 'softmax' | 'sigmoid' | 'softplus-sum';
 
 /**
  * How a tensor is laid out (batch 1):

@@ -24,7 +24,7 @@ export function matchOnnxAttention(_g: GraphIndex, id: number, node: NodeProto):
   return {
     order: id,
     core: {
-      kind: 'onnx-attention', normalizer: 'softmax', nodes: [id], name: node.name || `Attention#${id}`,
+      kind: 'attention-op', normalizer: 'softmax', nodes: [id], name: node.name || `Attention#${id}`,
       q: { name: node.input?.[0] ?? '', layout }, k: { name: node.input?.[1] ?? '', layout },
       v: { name: node.input?.[2] ?? '', layout }, output: { name: out(node, 0) ?? '', layout },
       pastKey: opt(node, 4), pastValue: opt(node, 5), presentKey: out(node, 1), presentValue: out(node, 2),
@@ -51,7 +51,7 @@ export function matchMultiHead(_g: GraphIndex, id: number, node: NodeProto): Mat
   return {
     order: id,
     core: {
-      kind: 'ms-multihead', normalizer: 'softmax', nodes: [id], name: node.name || `MultiHeadAttention#${id}`,
+      kind: 'mha', normalizer: 'softmax', nodes: [id], name: node.name || `MultiHeadAttention#${id}`,
       q: { name: node.input?.[0] ?? '', layout: 'packed' }, k: { name: key, layout: 'packed' },
       v: { name: opt(node, 2) ?? '', layout: 'packed' }, output: { name: out(node, 0) ?? '', layout: 'packed' },
       qkvBias: opt(node, 3), pastKey: opt(node, 6), pastValue: opt(node, 7),
@@ -83,7 +83,7 @@ export function matchGroupQuery(_g: GraphIndex, id: number, node: NodeProto): Ma
   return {
     order: id,
     core: {
-      kind: 'ms-groupquery', normalizer: 'softmax', nodes: [id], name: node.name || `GroupQueryAttention#${id}`,
+      kind: 'gqa', normalizer: 'softmax', nodes: [id], name: node.name || `GroupQueryAttention#${id}`,
       q: { name: node.input?.[0] ?? '', layout: 'packed' }, k: { name: key, layout: 'packed' },
       v: { name: opt(node, 2) ?? '', layout: 'packed' }, output: { name: out(node, 0) ?? '', layout: 'packed' },
       pastKey: opt(node, 3), pastValue: opt(node, 4), presentKey: out(node, 1), presentValue: out(node, 2),

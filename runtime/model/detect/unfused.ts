@@ -16,7 +16,7 @@ const KV_WALK = new Set(['Transpose', 'Reshape', 'Cast', 'Unsqueeze', 'Expand', 
 export function matchUnfused(g: GraphIndex, normId: number): Match {
   const norm = g.node(normId);
   const op = norm.op_type ?? '';
-  const normalizer: Normalizer = op === 'Softmax' ? 'softmax' : op === 'Sigmoid' ? 'sigmoid' : 'softplus';
+  const normalizer: Normalizer = op === 'Softmax' ? 'softmax' : op === 'Sigmoid' ? 'sigmoid' : 'softplus-sum';
   if (op === 'Softmax') {
     const axis = attrInt(norm, 'axis', g.opsetHint >= 13 ? -1 : 1);
     if (axis !== -1 && axis !== 2 && axis !== 3) return { reject: `Softmax over axis ${axis}, not the key axis (last)` };
@@ -26,7 +26,7 @@ export function matchUnfused(g: GraphIndex, normId: number): Match {
   // Forward: normalizer -> (sum normalization) -> MatMul(P, V).
   let weights = norm.output?.[0] ?? '';
   weights = follow(g, weights, nodes);
-  if (normalizer === 'softplus') {
+  if (normalizer === 'softplus-sum') {
     const users = g.consumersOf(weights).map((id) => ({ id, n: g.node(id) }));
     const sum = users.find((u) => u.n.op_type === 'ReduceSum');
     const div = users.find((u) => u.n.op_type === 'Div' && u.n.input?.[0] === weights);

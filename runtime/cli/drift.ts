@@ -1,0 +1,93 @@
+import { runHeadDrift } from '../analysis/drift/runDrift';
+import { outputDrift } from '../analysis/drift/outputDrift';
+import { computerBackend } from '../analysis/backends';
+import { fp32Core, parseQuantMode, quantCore } from '../analysis/quant/quantCore';
+import type { IvitOptions } from '../analysis/quant/ivitAttention';
+import { keyImportanceFromStats } from '../analysis/sinks/keyImportance';
+import { sinkRate } from '../analysis/sinks/sinkRate';
+import { fmt, percent } from '../analysis/format/table';
+import type { PromptTrace } from '../analysis/trace';
+import { parseArgs, parseDivergence, type ParsedArgs } from './analysisArgs';
+import { loadCodec, resolvePrompt } from './analysisPrompt';
+import { openModel, tracePrompt } from './analysisRun';
+import { headsJson, headsTable, outputJson, outputLines, tokenDriftRows, tokenDriftTable } from './analysisOutput';
+import type { BackendId } from '../kernels/types';
+
+export const DRIFT_USAGE = `attnscope drift --model PATH (--prompt TEXT | --prompt-file PATH | --ids LIST) --quant ivit|int8
+  [--granularity tensor|head] [--n 15] [--out-bits 8|16] [--logit-bits 8] [--convention qat|tvm]
+  [--rounding half-even|half-up] [--divergence kl|js] [--epsilon 0.3] [--top 10] [--backend js|native|wasm] [--threads N]
+  [--tokenizer PATH] [--json]
+Quantisation drift of every softmax attention core against fp32 (spec §2): per head (mean KL of the
+attention rows, max |ΔA|, Δα₁), per token (Δ attention received) and end to end (logits, top-1, loss).`;
+
+function ivitOptions(args: ParsedArgs): IvitOptions {
+  const choice = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const v = args.get(name) ?? fallback;
+    if (!(allowed as readonly string[]).includes(v)) throw new Error(`attnscope drift: --${name} must be one of ${allowed.join(', ')}, got "${v}"`);
+    return v as T;
+  };
+  return {
+    granularity: choice('granularity', ['tensor', 'head'] as const, 'tensor'),
+    n: args.number('n', 15, { integer: true, min: 1, max: 30 }),
+    outBits: args.number('out-bits', 8, { integer: true, min: 2, max: 16 }),
+    logitBits: args.number('logit-bits', 8, { integer: true, min: 2, max: 16 }),
+    convention: choice('convention', ['qat', 'tvm'] as const, 'qat'),
+    rounding: choice('rounding', ['half-even', 'half-up'] as const, 'half-even'),
+  };
+}
+
+function firstTokenRate(trace: PromptTrace, epsilon: number): number {
+  return sinkRate(trace.cores.map((c) => keyImportanceFromStats(c.stats, c.input.qHeads, c.input.tk)), epsilon)[0];
+}
+
+/** `attnscope drift`: prints a readable report (or one JSON object with --json). */
+export async function driftCommand(argv: string[]): Promise<string> {
+  const args = parseArgs('drift', argv, {
+    values: ['model', 'tokenizer', 'prompt', 'prompt-file', 'ids', 'quant', 'granularity', 'n', 'out-bits', 'logit-bits', 'convention', 'rounding', 'divergence', 'epsilon', 'top', 'backend', 'threads'],
+    flags: ['json'],
+  });
+  const mode = parseQuantMode(args.require('quant', 'ivit = integer-only I-ViT attention, int8 = int8 Q/K/V with float softmax'));
+  const options = ivitOptions(args);
+  const epsilon = args.number('epsilon', 0.3, { min: 0, max: 1 });
+  const top = args.number('top', 10, { integer: true, min: 1 });
+  const modelPath = args.require('model', 'an ONNX causal LM');
+  const model = openModel(modelPath, args.has('threads') ? args.number('threads', 1, { integer: true, min: 1 }) : undefined);
+  try {
+    const prompt = resolvePrompt(args, loadCodec(args, modelPath), 'drift');
+    const t0 = performance.now();
+    const base = await tracePrompt(model, prompt, 'fp32', { backend: (args.get('backend') ?? 'js') as BackendId, variant: { id: 'softmax', params: {} } });
+    const quant = await tracePrompt(model, prompt, mode, { kernel: computerBackend(quantCore(mode, options)), variant: { id: 'softmax', params: {} } });
+    const { heads, tokens } = runHeadDrift(base, quant, fp32Core, quantCore(mode, options), parseDivergence(args, 'kl'));
+    const output = outputDrift(base.logits, quant.logits, prompt.ids);
+    const sink = { fp32: firstTokenRate(base, epsilon), quant: firstTokenRate(quant, epsilon) };
+    const ms = performance.now() - t0;
+    const tokenRows = tokenDriftRows(tokens, prompt, top);
+    if (args.has('json')) {
+      return JSON.stringify({
+        model: modelPath, quant: { mode, ...(mode === 'ivit' ? options : { granularity: options.granularity, bits: 8 }) },
+        tokens: prompt.ids.length, epsilon,
+        heads: headsJson(heads),
+        tokenDrift: Array.from(tokens, (d, index) => ({ index, text: prompt.tokens?.[index], deltaAttention: d })),
+        output: outputJson(output),
+        sink: { ...sink, delta: sink.quant - sink.fp32 },
+        timings: { totalMs: ms },
+      });
+    }
+    return [
+      `drift of ${mode === 'ivit' ? 'I-ViT integer-only attention' : 'int8 Q/K/V (float softmax)'} against fp32 on ${model.name}, ${prompt.ids.length} tokens` +
+        (mode === 'ivit' ? ` (${options.granularity}, n=${options.n}, out ${options.outBits}-bit, logits ${options.logitBits}-bit, ${options.convention}, ${options.rounding})` : ` (${options.granularity})`),
+      '',
+      `heads with the largest drift (of ${heads.length}):`,
+      headsTable(heads, top),
+      '',
+      'tokens whose received attention moved most (mean over heads):',
+      tokenDriftTable(tokenRows),
+      '',
+      outputLines(output, ['fp32', mode]),
+      `first-token sink rate Sink₁^${epsilon}: fp32 ${percent(sink.fp32)}, ${mode} ${percent(sink.quant)}`,
+      `(${fmt(ms)} ms)`,
+    ].join('\n');
+  } finally {
+    await model.release();
+  }
+}

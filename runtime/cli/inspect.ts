@@ -1,0 +1,41 @@
+import type { SegmentedModel } from '../engine/runner';
+import type { BackendId, VariantSpec } from '../kernels/types';
+import { formatVariant } from '../kernels/variants';
+import { coreFacts, type CoreFacts } from './core-facts';
+import { meanNextTokenLoss, nextTokenTopk } from './lm-outputs';
+import { logitsOf } from './model-facts';
+import type { CliToken, ResolvedPrompt } from './prompt';
+import { sinkSummary, type SinkSummary } from './sink-summary';
+
+export interface InspectReport {
+  model: { path: string; layers: number; heads: number; cores: CoreFacts[] };
+  tokens: CliToken[];
+  variant: string;
+  backend: BackendId;
+  sink: SinkSummary;
+  /** Causal LMs only (null otherwise). */
+  nextToken: { topk: { id: number; text: string; prob: number }[] } | null;
+  loss: number | null;
+  timings: { totalMs: number; kernelMs: number };
+}
+
+const TOPK = 5;
+
+/** Runs one prompt segmented through the kernels and summarizes it. */
+export async function runInspect(model: SegmentedModel, modelPath: string, prompt: ResolvedPrompt, variant: VariantSpec | null, backend: BackendId): Promise<InspectReport> {
+  const run = await model.run(prompt.ids, { backend, variant });
+  const cores = model.cores.map((c) => coreFacts(c, run.cores.find((r) => r.layer === c.layer)));
+  const causal = cores.every((c) => c.causal);
+  const logits = causal ? logitsOf(model, run.outputs, prompt.ids.length) : null;
+  const text = (id: number): string => (prompt.tokenizer ? prompt.tokenizer.tokenText(id) : `#${id}`);
+  return {
+    model: { path: modelPath, layers: cores.length, heads: Math.max(...cores.map((c) => c.qHeads ?? 0)), cores },
+    tokens: prompt.tokens,
+    variant: variant ? formatVariant(variant) : [...new Set(model.cores.map((c) => c.normalizer))].join(','),
+    backend,
+    sink: sinkSummary(run.cores),
+    nextToken: logits ? { topk: nextTokenTopk(logits, TOPK).map((t) => ({ ...t, text: text(t.id) })) } : null,
+    loss: logits ? meanNextTokenLoss(logits, prompt.ids) : null,
+    timings: { totalMs: run.totalMs, kernelMs: run.kernelMs },
+  };
+}
