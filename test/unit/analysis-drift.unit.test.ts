@@ -38,6 +38,14 @@ test('head drift: identical maps are 0; H1 vs H2 gives max |ΔA|, Δα₁ and pe
   assert.throws(() => headDrift(map(0, 0, H1), { ...map(0, 0, H1), tq: 2, tk: 8 }), /differ in shape/);
 });
 
+test('proxy maps (weights that do not sum to 1) are compared row-normalised, as spec §1.1', () => {
+  const doubled = { ...map(0, 0, H2.map((r) => r.map((w) => 2 * w))), proxy: true };
+  const d = headDrift(map(0, 0, H2), doubled, 'kl');
+  assert.ok(d.meanRowDivergence < 1e-15 && d.maxAbsDelta < 1e-15 && Math.abs(d.deltaSinkAlpha) < 1e-15);
+  const raw = headDrift(map(0, 0, H2), { ...doubled, proxy: false }, 'kl');
+  assert.ok(raw.maxAbsDelta > 0.5, 'without the proxy the raw weights differ');
+});
+
 test('heads are ranked by divergence and per-token drift averages heads', () => {
   const a = [map(0, 0, H1), map(0, 1, H1), map(1, 0, H1)];
   const b = [map(0, 0, H1), map(0, 1, H2), map(1, 0, H1)];

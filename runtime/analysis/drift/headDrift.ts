@@ -9,6 +9,23 @@ export interface HeadMap {
   weights: ArrayLike<number>;
   /** [tk] queries that see each key (the kernel's keyQueryCount row); counted from non-zero weights when absent. */
   queryCount?: ArrayLike<number>;
+  /**
+   * The weights do not sum to 1 (sigmoid, elu1, …): compare the proxy map of spec §1.1 instead,
+   * each row divided by the sum of its absolute weights, as the kernels' sink stats do.
+   */
+  proxy?: boolean;
+}
+
+/** The map as compared: the weights, or their row-normalised proxy. */
+function comparable(m: HeadMap): ArrayLike<number> {
+  if (!m.proxy) return m.weights;
+  const out = new Float64Array(m.tq * m.tk);
+  for (let i = 0; i < m.tq; i++) {
+    let s = 0;
+    for (let j = 0; j < m.tk; j++) s += Math.abs(m.weights[i * m.tk + j]);
+    if (s > 0) for (let j = 0; j < m.tk; j++) out[i * m.tk + j] = Math.abs(m.weights[i * m.tk + j]) / s;
+  }
+  return out;
 }
 
 /** How one head's map moved between a baseline run (A) and another run (B). */
@@ -27,9 +44,11 @@ export interface HeadDrift {
 }
 
 /** Compare one head's two maps (same layer, head and shape). Rows whose weights are all 0 in A are left out. */
-export function headDrift(a: HeadMap, b: HeadMap, divergence: Divergence = 'kl'): HeadDrift {
-  if (a.tq !== b.tq || a.tk !== b.tk) throw new Error(`head drift: layer ${a.layer} head ${a.head} maps differ in shape (${a.tq}×${a.tk} vs ${b.tq}×${b.tk}); compare the same prompt`);
-  const { tq, tk } = a;
+export function headDrift(mapA: HeadMap, mapB: HeadMap, divergence: Divergence = 'kl'): HeadDrift {
+  if (mapA.tq !== mapB.tq || mapA.tk !== mapB.tk) throw new Error(`head drift: layer ${mapA.layer} head ${mapA.head} maps differ in shape (${mapA.tq}×${mapA.tk} vs ${mapB.tq}×${mapB.tk}); compare the same prompt`);
+  const { tq, tk } = mapA;
+  const a = { ...mapA, weights: comparable(mapA) };
+  const b = { ...mapB, weights: comparable(mapB) };
   let sum = 0;
   let rows = 0;
   let maxAbsDelta = 0;
