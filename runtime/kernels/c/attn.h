@@ -12,7 +12,8 @@
  * Logit of row i, key j:  s = scale * (q_i . k_j); if softcap > 0: s = softcap * tanh(s / softcap);
  *   then s += bias[(bh * tq + i) * tk + j] (bh = 0 when bias_heads == 1, else h).
  * A key is hidden (weight exactly 0, not counted anywhere) when the causal mask or the streaming
- * window hides it, or its logit is -inf. A row whose visible logits hold NaN or +inf is INVALID:
+ * window hides it, or its bias is -inf. A row where scale * (q_i . k_j) is not finite for a visible
+ * key (Inf/NaN in Q or K), or whose visible logits hold NaN or +inf after the bias, is INVALID:
  * its output is 0, invalid_rows[h * tq + i] = 1, and it contributes nothing to the statistics.
  * A fully hidden row outputs 0 and is neither invalid nor counted in the statistics.
  *
@@ -133,6 +134,8 @@ typedef struct attn_thread {
   double approx_error;      /* soft-nystrom: max |O_nystrom - O_gauss| */
   float *scratch;           /* scratch_floats(args) floats, 64-byte aligned, owned by this thread */
   int64_t scratch_len;      /* its length in floats */
+  int32_t scratch_tag;      /* 0 when the scratch is fresh; a family may cache per-thread data in */
+                            /*   the scratch across the items of one call and tag it here */
 } attn_thread;
 
 /*

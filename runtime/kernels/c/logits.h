@@ -30,6 +30,7 @@ static inline int attn_row_logits(const attn_args *a, int32_t h, int32_t i, floa
     float dot = 0.0f;
     for (int32_t c = 0; c < d; c++) dot += qi[c] * kj[c];
     float x = dot * a->scale;
+    if ((x - x) != 0.0f) bad = 1; /* Inf/NaN in Q.K: an invalid row, never a hidden key */
     if (a->softcap > 0.0f) x = a->softcap * attn_tanhf(x / a->softcap);
     if (brow) x += brow[j];
     if (x != x || x == ATTN_INF) bad = 1;

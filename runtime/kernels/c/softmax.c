@@ -34,9 +34,9 @@ static softmax_plan softmax_plan_for(const attn_args *a) {
 static int64_t softmax_scratch(const attn_args *a) {
   softmax_plan p = softmax_plan_for(a);
   int64_t dvp = (a->head_dim_v + SOFTMAX_TW_MAX - 1) / SOFTMAX_TW_MAX * SOFTMAX_TW_MAX;
-  return (int64_t)p.rows_padded * a->head_dim + (int64_t)p.rows_padded * p.keys_padded +
-         (int64_t)a->head_dim * 64 + (int64_t)p.rows_padded * dvp + 6 * (int64_t)p.rows_padded +
-         64 * dvp + 16;
+  return (int64_t)a->head_dim * (p.keys_padded + 16) + (int64_t)p.rows_padded * a->head_dim +
+         (int64_t)p.rows_padded * (p.keys_padded + 16) + (int64_t)p.rows_padded * dvp +
+         6 * (int64_t)p.rows_padded + 64 * dvp + 16;
 }
 
 #if defined(__x86_64__) && !defined(__wasm__)

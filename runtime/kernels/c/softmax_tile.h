@@ -7,64 +7,186 @@
  * Everything here is static; softmax.c picks one instantiation at run time.
  *
  * Per work item (head h, rows [i0, i1)), two phases over the block, both inside this call:
- *   1. S = Q_blk K^T over the key tiles some row of the block can see (K transposed into a
- *      64-key tile in scratch; fully hidden tiles - the causal upper triangle, the middle of a
- *      streaming window - are skipped), then per row: masks, softcap, bias, max, invalid check;
+ *   1. S = Q_blk K^T over the key tiles some row of the block can see (fully hidden 64-key tiles -
+ *      the causal upper triangle, the middle of a streaming window - are skipped), then per row:
+ *      masks, softcap, bias, max, invalid check;
  *   2. per row: P = exp(S - m), its sum l (plus the variant's extra slot), then O = P V / l and,
  *      when instrumenting, the key sums, counts and entropy on the final weights P / l.
+ * K of the current kv head is transposed once per thread into the scratch ([d, tk], cached across
+ * the items of the call by attn_thread.scratch_tag), so the Q K^T tiles read it with vector loads.
  */
 
 typedef float SFX(vf) __attribute__((vector_size(VW * 4)));
 typedef float SFX(vfu) __attribute__((vector_size(VW * 4), aligned(4)));
+typedef int32_t SFX(vi) __attribute__((vector_size(VW * 4)));
+#define VF SFX(vf)
+#define VI SFX(vi)
+#define LOADU(p) (*(const SFX(vfu) *)(p))
+#define STOREU(p, x) (*(SFX(vfu) *)(p) = (x))
+#define SPLAT(c) ((VF){0} + (float)(c))
+
+static inline VF SFX(vsel)(VI m, VF a, VF b) { return (VF)(((VI)a & m) | ((VI)b & ~m)); }
+static inline VF SFX(vmax)(VF a, VF b) { return SFX(vsel)(a > b, a, b); }
+static inline float SFX(hsum)(VF x) { float s = 0.0f; for (int i = 0; i < VW; i++) s += x[i]; return s; }
+static inline float SFX(hmax)(VF x) { float m = x[0]; for (int i = 1; i < VW; i++) m = x[i] > m ? x[i] : m; return m; }
+
+/* attn_expf (math.h) on a vector: the same steps, so the same accuracy and numbers. */
+static inline VF SFX(vexp)(VF x) {
+  VI keep = x >= SPLAT(-87.3f);
+  x = SFX(vmax)(x, SPLAT(-87.3f));
+  x = SFX(vsel)(x > SPLAT(88.7f), SPLAT(88.7f), x);
+  VF fn = (x * 1.4426950408889634f + 12582912.0f) - 12582912.0f;
+  VF r = x - fn * 0.693145751953125f;
+  r = r - fn * 1.428606765330187e-06f;
+  VF p = SPLAT(1.0f / 720.0f);
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  VI n = __builtin_convertvector(fn, VI);
+  VI n1 = n >> 1;
+  VI n2 = n - n1;
+  VF s1 = (VF)((n1 + 127) << 23);
+  VF s2 = (VF)((n2 + 127) << 23);
+  return (VF)((VI)(p * s1 * s2) & keep);
+}
 
 /*
- * C[r][0..NV*VW) (ldc) = sum_kk A[r][kk] (lda) * B[kk][0..NV*VW) (ldb), r < RT, kk < kdim.
- * Rows of A beyond the block are zero padding, so all RT rows are always computed.
+ * C[r][0..NV*VW) (ldc) = (accumulate ? C : 0) + sum_kk A[r][kk] (lda) * B[kk][0..NV*VW) (ldb),
+ * for r < RT, kk < kdim. Rows of A beyond the block are zero padding.
  */
 static inline void SFX(tile_gemm)(const float *A, int64_t lda, const float *B, int64_t ldb,
                                   int32_t kdim, float *C, int64_t ldc, int accumulate) {
-  SFX(vf) acc[RT][NV];
+  VF acc[RT][NV];
   for (int r = 0; r < RT; r++)
-    for (int v = 0; v < NV; v++)
-      acc[r][v] = accumulate ? *(const SFX(vfu) *)(C + r * ldc + v * VW) : (SFX(vf)){0};
+    for (int v = 0; v < NV; v++) acc[r][v] = accumulate ? LOADU(C + r * ldc + v * VW) : SPLAT(0);
   for (int32_t kk = 0; kk < kdim; kk++) {
-    SFX(vf) b[NV];
-    for (int v = 0; v < NV; v++) b[v] = *(const SFX(vfu) *)(B + kk * ldb + v * VW);
+    VF b[NV];
+    for (int v = 0; v < NV; v++) b[v] = LOADU(B + kk * ldb + v * VW);
     for (int r = 0; r < RT; r++) {
-      float a = A[r * lda + kk];
-      for (int v = 0; v < NV; v++) acc[r][v] += a * b[v];
+      const float av = A[r * lda + kk]; /* scalar * vector: a plain broadcast */
+      for (int v = 0; v < NV; v++) acc[r][v] += av * b[v];
     }
   }
   for (int r = 0; r < RT; r++)
-    for (int v = 0; v < NV; v++) *(SFX(vfu) *)(C + r * ldc + v * VW) = acc[r][v];
+    for (int v = 0; v < NV; v++) STOREU(C + r * ldc + v * VW, acc[r][v]);
+}
+
+/* Row pass of phase 1 on s[0..hi): hidden middle -> -inf, softcap, bias; returns the max; *bad. */
+static inline float SFX(row_logits)(const attn_args *a, float *s, const float *brow, int32_t se,
+                                    int32_t lo, int32_t hi, int *bad) {
+  for (int32_t j = se; j < lo && j < hi; j++) s[j] = -ATTN_INF;
+  float m = -ATTN_INF;
+  int b = 0;
+  for (int part = 0; part < 2; part++) {
+    const int32_t j0 = part == 0 ? 0 : (lo > se ? lo : se), j1 = part == 0 ? se : hi;
+    int32_t j = j0;
+    if (a->softcap <= 0.0f) {
+      VF vm = SPLAT(-ATTN_INF);
+      VI vb = (VI){0};
+      for (; j + VW <= j1; j += VW) {
+        VF x = LOADU(s + j);
+        vb |= (x - x) != SPLAT(0);
+        if (brow) x += LOADU(brow + j);
+        vb |= (x != x) | (x == SPLAT(ATTN_INF));
+        vm = SFX(vmax)(vm, x);
+        STOREU(s + j, x);
+      }
+      float hm = SFX(hmax)(vm);
+      m = hm > m ? hm : m;
+      for (int i = 0; i < VW; i++) b |= vb[i] != 0;
+    }
+    for (; j < j1; j++) {
+      float x = s[j];
+      if (a->softcap > 0.0f) x *= a->scale;
+      b |= (x - x) != 0.0f; /* Inf/NaN in Q.K: an invalid row, never a hidden key */
+      if (a->softcap > 0.0f) x = a->softcap * attn_tanhf(x / a->softcap);
+      if (brow) x += brow[j];
+      b |= (x != x) | (x == ATTN_INF);
+      m = x > m ? x : m;
+      s[j] = x;
+    }
+  }
+  *bad = b;
+  return m;
+}
+
+/*
+ * Row pass of phase 2 on s[j0..j1): s <- e^{s - m}; returns the sum. When instrumenting also
+ * counts the visible keys into kc and adds sum p (s - m) to *ps (for the entropy).
+ */
+static inline float SFX(row_exp)(float *s, int32_t j0, int32_t j1, float m, float *kc, float *ps) {
+  VF vl = SPLAT(0), vps = SPLAT(0);
+  const VF vm = SPLAT(m);
+  int32_t j = j0;
+  for (; j + VW <= j1; j += VW) {
+    VF x = LOADU(s + j);
+    VF dx = SFX(vmax)(x - vm, SPLAT(-100.0f)); /* -inf (hidden) -> -100: e^dx = 0, p dx = 0 */
+    VF p = SFX(vexp)(dx);
+    if (kc) {
+      STOREU(kc + j, LOADU(kc + j) + (VF)((VI)SPLAT(1.0f) & (x != SPLAT(-ATTN_INF))));
+      vps += p * dx;
+    }
+    STOREU(s + j, p);
+    vl += p;
+  }
+  float l = SFX(hsum)(vl), pss = SFX(hsum)(vps);
+  for (; j < j1; j++) {
+    float x = s[j];
+    float dx = x - m > -100.0f ? x - m : -100.0f;
+    float p = attn_expf(dx);
+    if (kc) { kc[j] += x != -ATTN_INF ? 1.0f : 0.0f; pss += p * dx; }
+    s[j] = p;
+    l += p;
+  }
+  if (kc) *ps += pss;
+  return l;
+}
+
+/* Transposes K of one kv head into Kt [d, cols] with leading dimension ld (zero past tk). */
+static void SFX(transpose_k)(const float *kh, int32_t tk, int32_t d, int32_t cols, int32_t ld,
+                             float *Kt) {
+  for (int32_t j0 = 0; j0 < cols; j0 += 16)
+    for (int32_t c = 0; c < d; c++) {
+      float *kt = Kt + (int64_t)c * ld + j0;
+      for (int32_t j = 0; j < 16; j++) kt[j] = j0 + j < tk ? kh[(int64_t)(j0 + j) * d + c] : 0.0f;
+    }
 }
 
 static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t begin, int32_t end,
                                   const softmax_plan *pl) {
   const int32_t d = a->head_dim, dv = a->head_dim_v, tk = a->tk, tq = a->tq;
-  const int32_t R = a->row_block, Rp = pl->rows_padded, tkp = pl->keys_padded;
+  const int32_t R = a->row_block, Rp = pl->rows_padded, tkp = pl->keys_padded + 16;
+  /* tkp: the leading dimension of Kt and S, 64 bytes more than a multiple of 256 so that rows
+     4 KiB apart do not all fall in the same L1 set */
   const int32_t blocks = (tq + R - 1) / R;
   const int32_t TW = NV * VW; /* columns per register tile */
-  float *Qs = t->scratch;                   /* [Rp, d] scaled query rows, zero padded */
-  float *S = Qs + (int64_t)Rp * d;          /* [Rp, tkp] logits, then unnormalized weights */
-  float *Kt = S + (int64_t)Rp * tkp;        /* [d, 64] one transposed key tile */
-  float *O = Kt + (int64_t)d * 64;          /* [Rp, dvp] output accumulator */
   const int32_t dvp = (dv + TW - 1) / TW * TW;
-  float *rowm = O + (int64_t)Rp * dvp;      /* [Rp] row max used for exp */
+  float *Kt = t->scratch;                   /* [d, tkp] K of the cached kv head, transposed */
+  float *Qs = Kt + (int64_t)d * tkp;        /* [Rp, d] scaled query rows, zero padded */
+  float *S = Qs + (int64_t)Rp * d;          /* [Rp, tkp] logits, then unnormalized weights */
+  float *O = S + (int64_t)Rp * tkp;         /* [Rp, dvp] output accumulator */
+  float *rowm = O + (int64_t)Rp * dvp;      /* [Rp] the max used for exp (-inf: empty/invalid) */
   float *rowinv = rowm + Rp;                /* [Rp] 1 / l (0 for empty or invalid rows) */
   int32_t *rse = (int32_t *)(rowinv + Rp);  /* [Rp] sink end, lo, hi of each row */
   int32_t *rlo = rse + Rp, *rhi = rlo + Rp;
-  float *rmax = (float *)(rhi + Rp);        /* [Rp] the row's own max (unified-max recompute) */
+  float *rmax = (float *)(rhi + Rp);        /* [Rp] the row's own max */
   float *Vp = rmax + Rp;                    /* [64, dvp] value tile padded when dv % TW != 0 */
+  const int instr = a->instrument;
 
   for (int32_t item = begin; item < end; item++) {
     const int32_t h = item / blocks, i0 = (item % blocks) * R;
     const int32_t i1 = i0 + R < tq ? i0 + R : tq, nr = i1 - i0;
     const int32_t nrp = (nr + RT - 1) / RT * RT;
     const int32_t kvh = attn_kv_head(a, h);
-    const float *kh = a->k + (int64_t)kvh * tk * d;
     const float *vh = a->v + (int64_t)kvh * tk * dv;
     const float *bh = a->bias ? a->bias + (int64_t)(a->bias_heads == 1 ? 0 : h) * tq * tk : 0;
+    if (t->scratch_tag != kvh + 1) {
+      SFX(transpose_k)(a->k + (int64_t)kvh * tk * d, tk, d, pl->keys_padded, tkp, Kt);
+      t->scratch_tag = kvh + 1;
+    }
 
     /* rows of the block: scaled Q copy and visible key ranges */
     int32_t se_max = 0, lo_min = tk, hi_max = 0;
@@ -76,48 +198,30 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
         for (int32_t c = 0; c < d; c++) qs[c] = qi[c] * qscale;
         attn_row_keys(a, i0 + r, &rse[r], &rlo[r], &rhi[r]);
         if (rse[r] > se_max) se_max = rse[r];
-        if (rhi[r] > rlo[r]) {
-          if (rlo[r] < lo_min) lo_min = rlo[r];
-          if (rhi[r] > hi_max) hi_max = rhi[r];
-        }
+        if (rhi[r] > hi_max) hi_max = rhi[r];
+        if (rhi[r] > rlo[r] && rlo[r] < lo_min) lo_min = rlo[r];
       } else {
         for (int32_t c = 0; c < d; c++) qs[c] = 0.0f;
       }
     }
+    const int32_t hi_tiles = (hi_max + 63) / 64 * 64; /* <= keys_padded */
     /* phase 1: logits of the key tiles the block needs */
-    const int32_t ntiles = (tk + 63) / 64;
-    for (int32_t jt = 0; jt < ntiles; jt++) {
-      const int32_t j0 = jt * 64, jn = tk - j0 < 64 ? tk - j0 : 64;
+    for (int32_t j0 = 0; j0 < hi_max; j0 += 64) {
       if (!(j0 < se_max || (j0 + 64 > lo_min && j0 < hi_max))) continue;
-      for (int32_t c = 0; c < d; c++) {
-        float *kt = Kt + (int64_t)c * 64;
-        for (int32_t j = 0; j < jn; j++) kt[j] = kh[(int64_t)(j0 + j) * d + c];
-        for (int32_t j = jn; j < 64; j++) kt[j] = 0.0f;
-      }
       for (int32_t r = 0; r < nrp; r += RT)
         for (int32_t c0 = 0; c0 < 64; c0 += TW)
-          SFX(tile_gemm)(Qs + (int64_t)r * d, d, Kt + c0, 64, d, S + (int64_t)r * tkp + j0 + c0,
-                         tkp, 0);
+          SFX(tile_gemm)(Qs + (int64_t)r * d, d, Kt + j0 + c0, tkp, d,
+                         S + (int64_t)r * tkp + j0 + c0, tkp, 0);
     }
-    /* phase 1, per row: masks, softcap, bias; max; invalid rows */
+    /* phase 1, per row: masks, softcap, bias; max; invalid rows; the variant's max */
     for (int32_t r = 0; r < nr; r++) {
       float *s = S + (int64_t)r * tkp;
-      const int32_t i = i0 + r, se = rse[r], lo = rlo[r], hi = rhi[r];
-      const float *brow = bh ? bh + (int64_t)i * tk : 0;
-      float m = -ATTN_INF;
-      int bad = 0;
-      for (int32_t j = 0; j < hi; j++) {
-        if (!(j < se || j >= lo)) { s[j] = -ATTN_INF; continue; }
-        float x = s[j];
-        if (a->softcap > 0.0f) x = a->softcap * attn_tanhf(x * a->scale / a->softcap);
-        if (brow) x += brow[j];
-        bad |= (x != x) | (x == ATTN_INF);
-        m = x > m ? x : m;
-        s[j] = x;
-      }
+      const int32_t i = i0 + r;
+      int bad;
+      float m = SFX(row_logits)(a, s, bh ? bh + (int64_t)i * tk : 0, rse[r], rlo[r], rhi[r], &bad);
       a->invalid_rows[(int64_t)h * tq + i] = (uint8_t)bad;
-      float extra = 0.0f; /* the extra slot's logit (softmax1: 0, sink-logit: sigma) */
-      int has_extra = a->variant == ATTN_SOFTMAX1 || a->variant == ATTN_SINK_LOGIT;
+      float extra = 0.0f; /* the extra slot's logit (softmax1: 0, sink-logit: sigma_h) */
+      const int has_extra = a->variant == ATTN_SOFTMAX1 || a->variant == ATTN_SINK_LOGIT;
       if (a->variant == ATTN_SINK_LOGIT) extra = a->params[h];
       if (bad || m == -ATTN_INF) { rowm[r] = -ATTN_INF; rowinv[r] = 0.0f; continue; }
       if (has_extra && extra > m) m = extra;
@@ -125,87 +229,52 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       if (a->variant == ATTN_UNIFIED_MAX) {
         const float phi = a->params[0], ga = a->params[1], gb = a->params[2];
         int out = 0;
-        for (int32_t j = 0; j < hi; j++) {
+        for (int32_t j = 0; j < rhi[r]; j++) {
           float x = s[j] - phi;
           out |= (s[j] != -ATTN_INF) & ((x <= ga) | (x >= gb));
         }
-        if (out) t->recomputed_rows += 1.0; else m = phi; /* rmax keeps the row max */
+        if (!out) { /* the asynchronous sum may still under/overflow: then recompute */
+          float l = 0.0f;
+          const int32_t split = (int32_t)a->params[3];
+          for (int32_t j0 = 0; j0 < rhi[r]; j0 += split) {
+            const int32_t j1 = j0 + split < rhi[r] ? j0 + split : rhi[r];
+            float part = 0.0f;
+            for (int32_t j = j0; j < j1; j++) part += attn_expf(s[j] - phi);
+            l += part;
+          }
+          out = !(l > 0.0f && l < ATTN_INF);
+        }
+        if (out) t->recomputed_rows += 1.0; else m = phi;
       }
       rowm[r] = m;
       rowinv[r] = has_extra ? attn_expf(extra - m) : 0.0f; /* holds the extra term for now */
     }
     /* phase 2, per row: unnormalized weights, their sum, counts and the entropy term */
-    const int instr = a->instrument;
     for (int32_t r = 0; r < nrp; r++) {
       float *s = S + (int64_t)r * tkp;
-      const int32_t hi = r < nr ? rhi[r] : 0;
-      const int32_t hi_tiles = (hi_max + 63) / 64 * 64 < tkp ? (hi_max + 63) / 64 * 64 : tkp;
       if (r >= nr || rowm[r] == -ATTN_INF) {
         for (int32_t j = 0; j < hi_tiles; j++) s[j] = 0.0f;
-        if (r < nr) rowinv[r] = 0.0f;
         continue;
       }
-      float l = 0.0f, ps = 0.0f;
-      float *kc = t->key_count + (int64_t)h * tk;
-      int async = a->variant == ATTN_UNIFIED_MAX && rowm[r] == a->params[0];
-      if (async) {
-        /* asynchronous softmax with the fixed phi: no counts yet, the row may still fall back */
-        const int32_t split = (int32_t)a->params[3];
-        for (int32_t j0 = 0; j0 < hi; j0 += split) {
-          const int32_t j1 = j0 + split < hi ? j0 + split : hi;
-          float part = 0.0f;
-          for (int32_t j = j0; j < j1; j++) part += attn_expf(s[j] - a->params[0]);
-          l += part;
-        }
-        if (!(l > 0.0f && l < ATTN_INF)) { /* the sum under/overflowed: synchronized softmax */
-          t->recomputed_rows += 1.0;
-          async = 0;
-        }
-        l = 0.0f;
-      }
-      const float m = async ? a->params[0] : rmax[r];
-      rowm[r] = m;
-      if (async) {
+      const int32_t hi = rhi[r];
+      const float m = rowm[r];
+      float *kc = instr ? t->key_count + (int64_t)h * tk : 0;
+      float ps = 0.0f, lk = 0.0f;
+      if (a->variant == ATTN_UNIFIED_MAX && m != rmax[r]) {
         /* asynchronous softmax: independent partial sums per split of keys, added at the end */
         const int32_t split = (int32_t)a->params[3];
-        for (int32_t j0 = 0; j0 < hi; j0 += split) {
-          const int32_t j1 = j0 + split < hi ? j0 + split : hi;
-          float part = 0.0f;
-          for (int32_t j = j0; j < j1; j++) {
-            float x = s[j];
-            float p = attn_expf(x - m);
-            if (instr) { kc[j] += x != -ATTN_INF ? 1.0f : 0.0f; ps += x != -ATTN_INF ? p * (x - m) : 0.0f; }
-            s[j] = p;
-            part += p;
-          }
-          l += part;
-        }
-      } else if (instr) {
-        for (int32_t j = 0; j < hi; j++) {
-          float x = s[j];
-          float p = attn_expf(x - m);
-          kc[j] += x != -ATTN_INF ? 1.0f : 0.0f;
-          ps += x != -ATTN_INF ? p * (x - m) : 0.0f;
-          s[j] = p;
-          l += p;
-        }
+        for (int32_t j0 = 0; j0 < hi; j0 += split)
+          lk += SFX(row_exp)(s, j0, j0 + split < hi ? j0 + split : hi, m, kc, &ps);
       } else {
-        for (int32_t j = 0; j < hi; j++) {
-          float p = attn_expf(s[j] - m);
-          s[j] = p;
-          l += p;
-        }
+        lk = SFX(row_exp)(s, 0, hi, m, kc, &ps);
       }
       for (int32_t j = hi; j < hi_tiles; j++) s[j] = 0.0f;
-      l += rowinv[r]; /* the extra slot */
+      const float l = lk + rowinv[r]; /* plus the extra slot */
       const float inv = 1.0f / l;
       rowinv[r] = inv;
       if (instr) {
         /* H = -sum w log w with w = p / l: = (sum w) log l - sum w (s - m) */
-        float wsum = 0.0f;
-        for (int32_t j = 0; j < hi; j++) wsum += s[j];
-        wsum *= inv;
-        t->entropy_sum[h] += (double)(wsum * attn_logf(l) - ps * inv);
+        t->entropy_sum[h] += (double)(lk * inv * attn_logf(l) - ps * inv);
         t->entropy_rows[h] += 1.0;
         float *ks = t->key_sum + (int64_t)h * tk;
         for (int32_t j = 0; j < hi; j++) ks[j] += s[j] * inv;
@@ -219,7 +288,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       const int32_t jn = hi_max - j0 < 64 ? hi_max - j0 : 64;
       const float *B = vh + (int64_t)j0 * dv;
       int64_t ldb = dv;
-      if (dv % TW != 0) { /* pad the value tile to whole register tiles */
+      if (dv != dvp) { /* pad the value tile to whole register tiles */
         for (int32_t j = 0; j < jn; j++)
           for (int32_t c = 0; c < dvp; c++) Vp[(int64_t)j * dvp + c] = c < dv ? B[(int64_t)j * dv + c] : 0.0f;
         B = Vp;
@@ -244,3 +313,9 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
   }
   return ATTN_OK;
 }
+
+#undef VF
+#undef VI
+#undef LOADU
+#undef STOREU
+#undef SPLAT
