@@ -28,8 +28,9 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: [noVscode],
+        // A regex, not a gitignore group: a group cannot re-include protocol/ under an excluded runtime/.
         patterns: [{
-          group: ['**/extension/**', '**/runtime/**', '!**/runtime/protocol/**', '!**/extension/protocol/**'],
+          regex: '(^|/)(extension|runtime)/(?!protocol/)',
           message: 'webview/ imports only the protocol types (layering rule).',
         }],
       }],

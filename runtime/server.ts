@@ -3,14 +3,21 @@
  * runtime/protocol/runtime.ts on the IPC channel it was forked with (`serialization: 'advanced'`).
  * It holds no UI state; if it dies, the extension host reports it and forks a fresh one.
  */
-import type { AttentionBackend, VariantSpec } from './kernels/types';
-import { referenceBackend, resolveVariant } from './kernels/variants';
-import { RpcError } from './protocol/errors';
+import { keyImportanceFromStats } from './analysis/sinks/keyImportance';
+import { tokenSinkScores } from './analysis/sinks/sinkRate';
+import { BACKEND_IDS, getBackend } from './engine/backends';
+import type { CoreRun } from './engine/core-run';
+import { nativeVariant, SegmentedModel } from './engine/runner';
+import type { AttentionBackend, BackendId, VariantSpec } from './kernels/types';
+import { formatVariant, resolveVariant } from './kernels/variants';
+import { ModelError } from './model/errors';
+import { RpcError, type ErrorCode } from './protocol/errors';
 import { type Channel, type Handlers, RpcPeer } from './protocol/rpc';
 import {
   type ExtensionHostEvents, type ExtensionHostMethods, RUNTIME_PROTOCOL_VERSION, type RuntimeEvents, type RuntimeMethods,
   runtimeParamValidators,
 } from './protocol/runtime';
+import { tensor } from './protocol/tensor';
 
 /** The variant with its params checked and defaults filled, or a bad-request error. */
 function checkedVariant(variant: VariantSpec): VariantSpec {
@@ -21,23 +28,101 @@ function checkedVariant(variant: VariantSpec): VariantSpec {
   }
 }
 
-/** The kernel backends this build can run. */
-const backends: AttentionBackend[] = [referenceBackend];
+const MODEL_ERROR_CODES: Partial<Record<ModelError['code'], ErrorCode>> = { backend: 'unsupported', 'bad-input': 'bad-request', 'prompt-too-long': 'bad-request' };
+
+/** Runs an engine call; its typed ModelErrors become typed protocol errors with the same one-line message. */
+async function engine<T>(f: () => T | Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof ModelError) throw new RpcError(MODEL_ERROR_CODES[e.code] ?? 'model-error', e.message);
+    throw e;
+  }
+}
+
+/** The kernel backends this build can load. */
+async function availableBackends(): Promise<AttentionBackend[]> {
+  const out: AttentionBackend[] = [];
+  for (const id of BACKEND_IDS) {
+    try { out.push(await getBackend(id)); } catch { /* not in this build: hello leaves it out */ }
+  }
+  return out;
+}
+
+async function backendFor(id: BackendId, variant: VariantSpec): Promise<AttentionBackend> {
+  const all = await availableBackends();
+  const b = all.find((x) => x.id === id);
+  if (!b || !b.variants.includes(variant.id)) {
+    const have = all.filter((x) => x.variants.includes(variant.id)).map((x) => x.id);
+    throw new RpcError('unsupported', `variant ${variant.id} is not available on the ${id} backend in this runtime (it is on: ${have.join(', ') || 'none'})`);
+  }
+  return b;
+}
+
+/** The loaded model and the last inspection (kept so any head can be recomputed without a re-run). */
+let model: SegmentedModel | undefined;
+let last: { cores: CoreRun[]; variants: VariantSpec[]; backend: AttentionBackend } | undefined;
+
+function loaded(): SegmentedModel {
+  if (!model) throw new RpcError('not-ready', 'no model is loaded; open one first (AttnScope: Open Model…)');
+  return model;
+}
 
 const handlers: Handlers<RuntimeMethods> = {
-  hello: () => ({
+  hello: async () => ({
     protocolVersion: RUNTIME_PROTOCOL_VERSION,
     pid: process.pid,
     node: process.versions.node,
-    kernels: backends.map((b) => ({ backend: b.id, variants: [...b.variants] })),
+    kernels: (await availableBackends()).map((b) => ({ backend: b.id, variants: [...b.variants] })),
   }),
-  runCore: ({ input, variant, backend, captureHeads }) => {
-    const kernel = backends.find((b) => b.id === backend);
-    if (!kernel || !kernel.variants.includes(variant.id)) {
-      const have = backends.filter((b) => b.variants.includes(variant.id)).map((b) => b.id);
-      throw new RpcError('unsupported', `variant ${variant.id} is not available on the ${backend} backend in this runtime (it is on: ${have.join(', ') || 'none'})`);
-    }
+  runCore: async ({ input, variant, backend, captureHeads }) => {
+    const kernel = await backendFor(backend, variant);
     return kernel.run({ input, variant: checkedVariant(variant), captureHeads });
+  },
+  loadModel: ({ path }) => engine(() => {
+    const m = SegmentedModel.open(path);
+    model = m;
+    last = undefined;
+    return {
+      name: m.name, path, opset: m.model.opset,
+      cores: m.cores.map((c) => ({ layer: c.layer, kind: c.kind, normalizer: c.normalizer, name: c.name })),
+    };
+  }),
+  inspect: async ({ ids, variant, backend, epsilon }, ctx) => {
+    const m = loaded();
+    const chosen = variant ? checkedVariant(variant) : null;
+    const variants = await engine(() => m.cores.map((c) => chosen ?? nativeVariant(c)));
+    const kernel = await backendFor(backend, chosen ?? variants[0]);
+    for (const v of variants) if (!kernel.variants.includes(v.id)) await backendFor(backend, v);
+    ctx.progress({ message: `running ${ids.length} tokens through ${m.cores.length} attention cores` });
+    const run = await engine(() => m.run(ids, { kernel, variant: chosen }));
+    if (ctx.signal.aborted) throw new RpcError('cancelled', 'inspect was cancelled');
+    last = { cores: run.cores, variants: run.cores.map((c) => variants[m.cores.findIndex((k) => k.layer === c.layer)]), backend: kernel };
+    const tk = ids.length;
+    const heads = Math.max(...run.cores.map((c) => c.input.qHeads));
+    const alpha = new Float32Array(run.cores.length * heads * tk);
+    const importance = run.cores.map((c, l) => {
+      if (c.input.tk !== tk) throw new RpcError('model-error', `layer ${c.layer} attends over ${c.input.tk} keys for a ${tk}-token prompt; only prompts without a cache are supported`);
+      const ki = keyImportanceFromStats(c.stats, c.input.qHeads, tk);
+      alpha.set(ki.alpha, l * heads * tk);
+      return ki;
+    });
+    const scores = tokenSinkScores(importance, epsilon);
+    return {
+      ids, layers: run.cores.length, heads,
+      alpha: tensor(alpha, [run.cores.length, heads, tk]),
+      sinkScore: tensor(Float32Array.from(scores, (s) => s.share), [tk]),
+      variants: last.variants.map(formatVariant),
+      totalMs: run.totalMs, kernelMs: run.kernelMs, ortMs: run.ortMs,
+    };
+  },
+  headMap: async ({ layer, head }) => {
+    if (!last) throw new RpcError('not-ready', 'nothing inspected yet; run AttnScope: Inspect Selection first');
+    const core = last.cores[layer];
+    if (!core) throw new RpcError('bad-request', `layer ${layer} does not exist; the model has ${last.cores.length} attention cores`);
+    if (head >= core.input.qHeads) throw new RpcError('bad-request', `head ${head} does not exist; layer ${layer} has ${core.input.qHeads} heads`);
+    const r = await last.backend.run({ input: core.input, variant: last.variants[layer], captureHeads: [head] });
+    return { layer, head, weights: tensor(r.maps[0].weights, [core.input.tq, core.input.tk]) };
   },
 };
 

@@ -70,10 +70,12 @@ export type Handlers<M extends MethodMap> = {
 };
 export type EventHandlers<E extends EventMap> = { [K in keyof E]?: (body: E[K]) => void };
 
-export interface PeerOptions<Local extends MethodMap, LocalEvents extends EventMap> {
+export interface PeerOptions<Local extends MethodMap, LocalEvents extends EventMap, Remote extends MethodMap = MethodMap> {
   /** Handlers for the methods this side serves, with a params validator each. */
   handlers?: Partial<Handlers<Local>>;
   paramValidators?: { [K in keyof Local]?: Validator };
+  /** Validators for results of requests this side sends (used where the far side is untrusted). */
+  resultValidators?: { [K in keyof Remote]?: Validator };
   /** Validators for the events this side accepts; an event without one is refused. */
   eventValidators?: { [K in keyof LocalEvents]: Validator };
   /** Called with a one-line reason for every refused message (bad envelope, bad event). */
@@ -107,7 +109,7 @@ export class RpcPeer<Local extends MethodMap, Remote extends MethodMap, LocalEve
   private readonly eventHandlers: EventHandlers<LocalEvents> = {};
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly channel: Channel, private readonly options: PeerOptions<Local, LocalEvents> = {}) {
+  constructor(private readonly channel: Channel, private readonly options: PeerOptions<Local, LocalEvents, Remote> = {}) {
     this.unsubscribe = channel.onMessage((m) => this.receive(m));
   }
 
@@ -123,8 +125,14 @@ export class RpcPeer<Local extends MethodMap, Remote extends MethodMap, LocalEve
         reject(new RpcError('cancelled', `${method} was cancelled`));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
+      const check = this.options.resultValidators?.[method];
       this.pending.set(messageId, {
-        resolve: resolve as (v: unknown) => void, reject, onProgress: opts.onProgress,
+        resolve: (v) => {
+          const problem = check?.(v);
+          if (problem) reject(new RpcError('bad-request', `${method} result: ${problem}`));
+          else resolve(v as Remote[K]['result']);
+        },
+        reject, onProgress: opts.onProgress,
         cleanup: () => signal?.removeEventListener('abort', onAbort),
       });
       this.post({ kind: 'request', messageId, method, params } as RequestMessage<Remote>);

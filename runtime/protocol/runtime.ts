@@ -6,6 +6,7 @@
  */
 import type { AttentionInput, AttentionResult, BackendId, VariantId, VariantSpec } from '../kernels/types';
 import { VARIANT_IDS } from '../kernels/types';
+import type { WireTensor } from './tensor';
 import type { CancelMessage, EventMessage, ProgressMessage, RequestMessage, ResponseMessage, Validator } from './rpc';
 
 /** Bumped whenever a message changes shape; the client refuses a runtime that speaks another. */
@@ -29,10 +30,58 @@ export interface RunCoreParams {
   captureHeads: number[];
 }
 
+/** The model the runtime holds, as found by the attention-core detector. */
+export interface ModelSummary {
+  name: string;
+  path: string;
+  opset: number;
+  /** Every attention core, in layer order. */
+  cores: { layer: number; kind: string; normalizer: string; name: string }[];
+}
+
+export interface InspectParams {
+  /** Token ids of the prompt (batch 1). */
+  ids: number[];
+  /** One variant for every core, or null: each core's own normalizer. */
+  variant: VariantSpec | null;
+  backend: BackendId;
+  /** ε of the sink score (spec §1.1), e.g. 0.3. */
+  epsilon: number;
+}
+
+/** One prompt run through the segmented model, reduced where it ran. */
+export interface InspectResult {
+  ids: number[];
+  /** Number of attention cores (one per layer). */
+  layers: number;
+  /** Query heads (the largest over the cores; a core with fewer heads has 0 in the rest). */
+  heads: number;
+  /** [layers, heads, tokens]: α_k, mean attention key k receives, from the kernels' own stats. */
+  alpha: WireTensor<Float32Array>;
+  /** [tokens]: Sink_k^ε, share of all heads where α_k > ε. */
+  sinkScore: WireTensor<Float32Array>;
+  /** The variant each core ran, e.g. `softmax` or `sigmoid:b=0`. */
+  variants: string[];
+  totalMs: number;
+  kernelMs: number;
+  ortMs: number;
+}
+
+/** The full map of one head of the last inspection, recomputed by the same kernel. */
+export interface HeadMapResult {
+  layer: number;
+  head: number;
+  /** [tq, tk] */
+  weights: WireTensor<Float32Array>;
+}
+
 /** What the runtime serves. */
 export type RuntimeMethods = {
   hello: { params: Record<string, never>; result: RuntimeInfo };
   runCore: { params: RunCoreParams; result: AttentionResult };
+  loadModel: { params: { path: string }; result: ModelSummary };
+  inspect: { params: InspectParams; result: InspectResult };
+  headMap: { params: { layer: number; head: number }; result: HeadMapResult };
 };
 
 /** Events the runtime sends on its own. */
@@ -90,20 +139,42 @@ export function attentionInputProblem(x: unknown): string | null {
   return null;
 }
 
+function variantProblem(v: unknown): string | null {
+  const s = v as Partial<VariantSpec> | null;
+  if (!s || !(VARIANT_IDS as readonly string[]).includes(s.id as string)) return `variant.id must be one of ${VARIANT_IDS.join(', ')}`;
+  if (typeof s.params !== 'object' || s.params === null) return 'variant.params must be an object';
+  return null;
+}
+
+const natural = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0;
+
 /** Params validators for every runtime method (run by the runtime before any handler). */
 export const runtimeParamValidators: { [K in keyof RuntimeMethods]: Validator } = {
   hello: (p) => (typeof p === 'object' && p !== null ? null : 'params must be an object'),
   runCore: (p) => {
     if (typeof p !== 'object' || p === null) return 'params must be an object';
     const r = p as Partial<RunCoreParams>;
-    if (!r.variant || !(VARIANT_IDS as readonly string[]).includes(r.variant.id)) return `variant.id must be one of ${VARIANT_IDS.join(', ')}`;
-    if (typeof r.variant.params !== 'object' || r.variant.params === null) return 'variant.params must be an object';
+    const vp = variantProblem(r.variant);
+    if (vp) return vp;
     if (!BACKENDS.includes(r.backend as BackendId)) return `backend must be one of ${BACKENDS.join(', ')}`;
     if (!Array.isArray(r.captureHeads) || !r.captureHeads.every((h) => Number.isInteger(h) && h >= 0)) return 'captureHeads must be a list of head indices';
     const ip = attentionInputProblem(r.input);
     if (ip) return ip;
     const bad = r.captureHeads.find((h) => h >= (r.input as AttentionInput).qHeads);
     return bad === undefined ? null : `captureHeads holds ${bad}, the core has ${(r.input as AttentionInput).qHeads} query heads`;
+  },
+  loadModel: (p) => (typeof (p as { path?: unknown } | null)?.path === 'string' && (p as { path: string }).path.length > 0 ? null : 'path must be a non-empty string'),
+  inspect: (p) => {
+    const r = p as Partial<InspectParams> | null;
+    if (!r || !Array.isArray(r.ids) || !r.ids.length || !r.ids.every(natural)) return 'ids must be a non-empty list of token ids (non-negative integers)';
+    if (r.variant !== null) { const vp = variantProblem(r.variant); if (vp) return vp; }
+    if (!BACKENDS.includes(r.backend as BackendId)) return `backend must be one of ${BACKENDS.join(', ')}`;
+    if (typeof r.epsilon !== 'number' || !(r.epsilon > 0 && r.epsilon < 1)) return 'epsilon must be a number in (0, 1)';
+    return null;
+  },
+  headMap: (p) => {
+    const r = p as { layer?: unknown; head?: unknown } | null;
+    return r && natural(r.layer) && natural(r.head) ? null : 'layer and head must be non-negative integers';
   },
 };
 

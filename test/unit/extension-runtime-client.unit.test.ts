@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { RuntimeClient } from '../../extension/runtime/client';
 import { classifyExit, type RuntimeFailure } from '../../extension/runtime/exitReason';
 import { referenceAttention } from '../../runtime/kernels/reference/dispatch';
-import type { AttentionInput } from '../../runtime/kernels/types';
+import { type AttentionInput, VARIANT_IDS } from '../../runtime/kernels/types';
 import type { RpcError } from '../../runtime/protocol/errors';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -58,8 +58,13 @@ test('bad params and missing kernels come back as typed one-line errors', async 
       (e: RpcError) => e.code === 'bad-request' && /input\.q has 3 elements, the sizes need 128/.test(e.message));
     await assert.rejects(c.request('runCore', { input, variant: { id: 'softmax', params: {} }, backend: 'js', captureHeads: [4] }),
       (e: RpcError) => e.code === 'bad-request' && /captureHeads holds 4, the core has 4 query heads/.test(e.message));
-    await assert.rejects(c.request('runCore', { input, variant: { id: 'shiftmax', params: {} }, backend: 'native', captureHeads: [] }),
-      (e: RpcError) => e.code === 'unsupported' && /shiftmax is not available on the native backend in this runtime \(it is on: js\)/.test(e.message));
+    // A (backend, variant) pair this build lacks must be refused as unsupported, naming where it is.
+    const info = await c.start();
+    const missing = (['native', 'wasm'] as const).flatMap((b) => VARIANT_IDS.filter((v) => !info.kernels.some((k) => k.backend === b && k.variants.includes(v))).map((v) => [b, v] as const));
+    for (const [backend, id] of missing.slice(0, 2)) {
+      await assert.rejects(c.request('runCore', { input, variant: { id, params: {} }, backend, captureHeads: [] }),
+        (e: RpcError) => e.code === 'unsupported' && new RegExp(`${id} is not available on the ${backend} backend in this runtime \\(it is on: .*js`).test(e.message));
+    }
     await assert.rejects(c.request('runCore', { input, variant: { id: 'sigmoid', params: { q: 1 } }, backend: 'js', captureHeads: [] }),
       (e: RpcError) => e.code === 'bad-request' && /variant sigmoid has no parameter "q"/.test(e.message));
   } finally { c.dispose(); }

@@ -1,0 +1,71 @@
+// The runtime process serving the real engine to the extension client: a fixture model exported
+// by torch/onnx is loaded, inspected and a head recomputed, all over the typed IPC protocol.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RuntimeClient } from '../../extension/runtime/client';
+import { keyImportanceFromStats } from '../../runtime/analysis/sinks/keyImportance';
+import { SegmentedModel } from '../../runtime/engine/runner';
+import type { RpcError } from '../../runtime/protocol/errors';
+
+const root = join(import.meta.dirname, '..', '..');
+const fixture = join(root, 'test/fixtures/models/gqa-decoder-contrib');
+const ids = (JSON.parse(readFileSync(join(fixture, 'case.json'), 'utf8')) as { inputIds: number[] }).inputIds;
+let c: RuntimeClient;
+
+before(() => { c = new RuntimeClient({ serverPath: join(root, 'runtime/server.ts'), execArgv: ['--import', 'tsx'], cwd: root, hangLimitMs: 60_000 }); });
+after(() => c.dispose());
+
+test('before a model is loaded, inspect and headMap say what to do first', async () => {
+  await assert.rejects(c.request('inspect', { ids, variant: null, backend: 'js', epsilon: 0.3 }), (e: RpcError) => e.code === 'not-ready' && /no model is loaded/.test(e.message));
+  await assert.rejects(c.request('headMap', { layer: 0, head: 0 }), (e: RpcError) => e.code === 'not-ready');
+  await assert.rejects(c.request('loadModel', { path: join(fixture, 'missing.onnx') }), (e: RpcError) => e.code === 'model-error' && /missing\.onnx/.test(e.message) && !e.message.includes('\n'));
+});
+
+test('loadModel reports the attention cores the detector found', async () => {
+  const s = await c.request('loadModel', { path: join(fixture, 'model.onnx') });
+  assert.equal(s.name, 'model.onnx');
+  assert.deepEqual(s.cores.map((k) => [k.layer, k.kind, k.normalizer]), [[0, 'gqa', 'softmax'], [1, 'gqa', 'softmax']]);
+});
+
+test('inspect returns α per layer, head and token exactly as the engine computes it in-process', async () => {
+  const r = await c.request('inspect', { ids, variant: null, backend: 'js', epsilon: 0.3 });
+  const m = SegmentedModel.open(join(fixture, 'model.onnx'));
+  const run = await m.run(ids, { backend: 'js' });
+  assert.deepEqual(r.alpha.shape, [run.cores.length, run.cores[0].input.qHeads, ids.length]);
+  assert.ok(r.alpha.data instanceof Float32Array && r.sinkScore.data instanceof Float32Array);
+  run.cores.forEach((core, l) => {
+    const want = keyImportanceFromStats(core.stats, core.input.qHeads, ids.length).alpha;
+    const got = r.alpha.data.subarray(l * want.length, (l + 1) * want.length);
+    want.forEach((w, i) => assert.ok(Math.abs(got[i] - w) < 1e-6, `layer ${l} entry ${i}: ${got[i]} vs ${w}`));
+  });
+  assert.deepEqual(r.variants, ['softmax', 'softmax']);
+  assert.equal(r.sinkScore.shape[0], ids.length);
+  assert.ok([...r.sinkScore.data].every((s) => s >= 0 && s <= 1));
+});
+
+test('headMap recomputes one head of the last inspection: causal rows that sum to 1', async () => {
+  const h = await c.request('headMap', { layer: 1, head: 2 });
+  const [tq, tk] = h.weights.shape;
+  assert.deepEqual([tq, tk], [ids.length, ids.length]);
+  for (let q = 0; q < tq; q++) {
+    let sum = 0;
+    for (let k = 0; k < tk; k++) {
+      const w = h.weights.data[q * tk + k];
+      if (k > q) assert.equal(w, 0, `masked weight at ${q},${k}`);
+      sum += w;
+    }
+    assert.ok(Math.abs(sum - 1) < 1e-5, `row ${q} sums to ${sum}`);
+  }
+  await assert.rejects(c.request('headMap', { layer: 2, head: 0 }), (e: RpcError) => e.code === 'bad-request' && /has 2 attention cores/.test(e.message));
+  await assert.rejects(c.request('headMap', { layer: 0, head: 9 }), (e: RpcError) => e.code === 'bad-request' && /layer 0 has 4 heads/.test(e.message));
+});
+
+test('a variant swap re-runs every core with it and changes the numbers', async () => {
+  const soft = await c.request('inspect', { ids, variant: null, backend: 'js', epsilon: 0.3 });
+  const sig = await c.request('inspect', { ids, variant: { id: 'sigmoid', params: { b: 0 } }, backend: 'js', epsilon: 0.3 });
+  assert.deepEqual(sig.variants, ['sigmoid:b=0', 'sigmoid:b=0']);
+  assert.notDeepEqual([...sig.alpha.data], [...soft.alpha.data]);
+  await assert.rejects(c.request('inspect', { ids: [], variant: null, backend: 'js', epsilon: 0.3 }), (e: RpcError) => e.code === 'bad-request' && /ids must be a non-empty list/.test(e.message));
+});
