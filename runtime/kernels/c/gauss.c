@@ -8,7 +8,7 @@
  *                 code form). The map is masked like every variant (hidden keys 0, a finite bias
  *                 multiplies by e^bias), so unmasked W V is the paper's K1 X (K1^T V).
  *                 params: [0] m, [1] iters, [2] safety, [3] reg, [4] norm
- *                 stats: nr_residual = max over kv heads of |I - P X|_1 (max column abs sum),
+ *                 stats: nr_residual = max over finite kv heads of |I - P X|_1 (max column abs sum),
  *                 approx_error = max |O - O_soft-gauss| (only when instrumenting).
  * The input's scale and softcap do not apply (the kernel has its own 1/(2 sqrt d)). Weights do not
  * sum to 1 (and W may be negative): the statistics use the proxy map |w| / sum |w|. The m x m
@@ -196,7 +196,7 @@ static int32_t gauss_run(const attn_args *a, attn_thread *t, int32_t begin, int3
     const int32_t kvh = attn_kv_head(a, h);
     if (nystrom && kvh != cached_kvh) {
       double r = nystrom_factors(a, kvh, &np, wk, lm, bm, left);
-      if (!(r <= t->nr_residual)) t->nr_residual = r; /* NaN propagates: the head is broken */
+      if (r > t->nr_residual) t->nr_residual = r; /* NaN (Inf keys: rows invalid) is left out */
       cached_kvh = kvh;
     }
     const float *kh = a->k + (int64_t)kvh * tk * d;

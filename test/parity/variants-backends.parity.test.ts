@@ -1,0 +1,127 @@
+// The C families of the variants engineer (rownorm.c, gauss.c, integer.c) against their TS
+// references, on every compiled backend that is built: shapes with T = 1, odd sizes, GQA, past keys,
+// padding and ALiBi biases, streaming, fully masked rows, NaN/Inf rows and a 4,096-key row.
+// A backend that is missing or lacks one of these variants fails the test with how to build it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { nativeBackend } from '../../runtime/kernels/native/backend';
+import { parseVariant, referenceBackend } from '../../runtime/kernels/variants';
+import type { AttentionBackend, AttentionInput, AttentionResult } from '../../runtime/kernels/types';
+import { randomArray, randomInput } from '../unit/variants-fixtures';
+
+/**
+ * Tolerances on the normalized error max|a − b| / max(1, max|a|) of the output, with the reason.
+ * The C kernels accumulate in float32 with our own exp/log (relative error < 4e-7), the reference in
+ * float64, so a sum over d products and tk weights carries ~1e-6 relative error.
+ */
+const tolerance: [string, number, string][] = [
+  ['sigmoid-norm', 1e-5, 'fp32 sums over d and tk; the normalization keeps weights in [0, 1]'],
+  ['lssa', 1e-5, 'fp32 cosine (two sqrt) and softplus; L1 normalized'],
+  ['lssar:p=3', 2e-5, 'LSSA error times p = 3 through the power'],
+  ['lssar', 1e-4, 'LSSA error times p = 15 through the power (u^15 multiplies relative error by 15)'],
+  ['soft-gauss', 1e-5, 'fp32 exact-difference distances; unnormalized sums of up to tk weights ≤ 1'],
+  ['soft-nystrom:m=8', 1e-4, 'the m × m inverse amplifies the fp32 kernel errors by cond(K2 + 0.01 I) ≤ ~1e2'],
+  ['soft-nystrom:m=4,norm=1', 1e-4, 'as above, with the symmetric D^-1/2 scaling'],
+  ['shiftmax', 1e-5, 'integer weights agree except where fp32 and fp64 logits straddle an int8 rounding edge'],
+  ['shiftmax:S=0.05,bits=16,x0=tvm,exp=tvm,n=16', 1e-5, 'as above, TVM conventions, 16-bit output'],
+];
+
+function backends(): AttentionBackend[] {
+  const native = nativeBackend();
+  for (const [v] of tolerance) {
+    const id = parseVariant(v).id;
+    if (!native.variants.includes(id)) throw new Error(`the native addon lacks ${id}: rebuild it (npm install, or node-gyp rebuild)`);
+  }
+  return [native];
+}
+
+function withBias(input: AttentionInput): AttentionInput {
+  const { qHeads, tq, tk } = input;
+  const bias = new Float32Array(qHeads * tq * tk);
+  for (let h = 0; h < qHeads; h++) {
+    for (let i = 0; i < tq; i++) {
+      for (let j = 0; j < tk; j++) bias[(h * tq + i) * tk + j] = j % 7 === 3 ? -Infinity : -0.125 * (h + 1) * Math.abs(i + tk - tq - j);
+    }
+  }
+  bias.fill(-Infinity, (1 * tq + 2) * tk, (1 * tq + 3) * tk); // head 1, row 2: fully masked
+  return { ...input, mask: { causal: false, bias, biasHeads: qHeads } };
+}
+
+function withNaN(input: AttentionInput): AttentionInput {
+  const q = input.q.slice();
+  q[(0 * input.tq + 1) * input.headDim] = NaN; // head 0, row 1
+  const k = input.k.slice();
+  k[(input.kvHeads - 1) * input.tk * input.headDim + 5 * input.headDim] = Infinity; // last kv head, key 5
+  return { ...input, q, k };
+}
+
+const shapes: [string, AttentionInput][] = [
+  ['T = 1', randomInput({ qHeads: 2, kvHeads: 1, tq: 1, tk: 1, d: 8 })],
+  ['odd sizes, GQA 6/2, causal', randomInput({ qHeads: 6, kvHeads: 2, tq: 37, tk: 53, d: 12, dv: 5, seed: 3 })],
+  ['past keys, non-causal', randomInput({ qHeads: 2, kvHeads: 2, tq: 5, tk: 130, d: 16, causal: false, seed: 5 })],
+  ['padding + ALiBi bias, a fully masked row', withBias(randomInput({ qHeads: 2, kvHeads: 1, tq: 9, tk: 40, d: 8, seed: 9 }))],
+  ['streaming 4 sinks + 16 window', { ...randomInput({ qHeads: 2, kvHeads: 1, tq: 40, tk: 40, d: 8, seed: 4 }), mask: { causal: true, streaming: { sinks: 4, window: 16 } } }],
+  ['NaN and Inf rows', withNaN(randomInput({ qHeads: 2, kvHeads: 2, tq: 8, tk: 8, d: 8, seed: 6 }))],
+  ['long row, 4,096 keys', randomInput({ qHeads: 1, kvHeads: 1, tq: 2, tk: 4096, d: 64, seed: 8 })],
+];
+
+function normalizedError(a: Float32Array, b: Float32Array): number {
+  let err = 0;
+  let scale = 1;
+  for (let t = 0; t < a.length; t++) {
+    err = Math.max(err, Math.abs(a[t] - b[t]));
+    scale = Math.max(scale, Math.abs(a[t]));
+  }
+  return err / scale;
+}
+
+function compare(want: AttentionResult, got: AttentionResult, tol: number, what: string): void {
+  assert.ok(got.output.every(Number.isFinite), `${what}: output finite`);
+  const err = normalizedError(want.output, got.output);
+  assert.ok(err <= tol, `${what}: output normalized error ${err.toExponential(2)} > ${tol}`);
+  assert.deepEqual(got.stats.invalidRows, want.stats.invalidRows, `${what}: invalid rows`);
+  assert.deepEqual(got.stats.keyQueryCount, want.stats.keyQueryCount, `${what}: key counts`);
+  assert.equal(got.stats.proxy, want.stats.proxy, `${what}: proxy`);
+  const rows = Math.max(1, want.output.length / want.stats.entropy.length);
+  const sumErr = normalizedError(want.stats.keyAttentionSum, got.stats.keyAttentionSum);
+  assert.ok(sumErr <= tol * rows, `${what}: key attention sums ${sumErr.toExponential(2)}`);
+  const entErr = normalizedError(want.stats.entropy, got.stats.entropy);
+  assert.ok(entErr <= Math.max(1e-4, 10 * tol), `${what}: entropy ${entErr.toExponential(2)}`);
+  const mapErr = normalizedError(want.maps[0].weights, got.maps[0].weights);
+  assert.ok(mapErr <= tol, `${what}: captured map ${mapErr.toExponential(2)}`);
+  if (want.stats.approxError > 0 || got.stats.approxError > 0) {
+    const rel = Math.abs(want.stats.approxError - got.stats.approxError) / Math.max(1, want.stats.approxError);
+    assert.ok(rel <= tol * 10, `${what}: approxError ${got.stats.approxError} vs ${want.stats.approxError}`);
+  }
+  assert.equal(got.stats.nrResidual < 1e-6, want.stats.nrResidual < 1e-6, `${what}: NR residual ${got.stats.nrResidual} vs ${want.stats.nrResidual}`);
+}
+
+for (const [variant, tol, why] of tolerance) {
+  test(`${variant} on every compiled backend matches the reference (tol ${tol}: ${why})`, async () => {
+    for (const backend of backends()) {
+      for (const [shape, input] of shapes) {
+        const request = { input, variant: parseVariant(variant), captureHeads: [input.qHeads - 1] };
+        const want = await referenceBackend.run(request);
+        for (const threads of [1, 2]) {
+          compare(want, await backend.run({ ...request, threads }), tol, `${backend.id} ${variant} ${shape} ×${threads}`);
+        }
+      }
+    }
+  });
+}
+
+test('shiftmax is bit-exact when the logits are exact in float32 (integers × 2^-k)', async () => {
+  const grid = (n: number, seed: number) => Float32Array.from(randomArray(n, seed), (x) => Math.round(x * 8) / 4);
+  const input: AttentionInput = {
+    q: grid(3 * 11 * 4, 1), k: grid(3 * 29 * 4, 2), v: randomArray(3 * 29 * 4, 3),
+    qHeads: 3, kvHeads: 3, tq: 11, tk: 29, headDim: 4, headDimV: 4, scale: 0.5, mask: { causal: true },
+  };
+  for (const backend of backends()) {
+    for (const variant of ['shiftmax', 'shiftmax:S=0.0625', 'shiftmax:bits=16,n=16,x0=tvm,exp=tvm']) {
+      const request = { input, variant: parseVariant(variant), captureHeads: [0, 1, 2] };
+      const want = await referenceBackend.run(request);
+      const got = await backend.run(request);
+      for (let m = 0; m < 3; m++) assert.deepEqual(got.maps[m].weights, want.maps[m].weights, `${backend.id} ${variant} head ${m}`);
+    }
+  }
+});
