@@ -20,7 +20,7 @@ function runNode(script, ...args) {
 /** Generated and compiled artifacts, in dependency order. */
 const steps = [
   ['onnx-proto', () => runNode('scripts/gen-onnx-proto.mjs')],
-  // ['wasm', () => runNode('scripts/build-wasm.mjs')],
+  ['wasm', () => runNode('scripts/build-wasm.mjs')],
 ];
 
 /** esbuild bundles: node entries keep onnxruntime-node and the native addon external. */

@@ -1,0 +1,115 @@
+/**
+ * The WebAssembly kernels (runtime/kernels/c compiled by scripts/build-wasm.mjs): instantiation and
+ * one call laid out in linear memory. No Node or DOM API here, so it runs in Node and in the
+ * webview alike; the caller supplies the module bytes (see ./node.ts for Node).
+ */
+import type { KernelCall, KernelReport } from '../abi';
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  attn_wasm_arena(bytes: number): number;
+  attn_wasm_scratch(args: number): number;
+  attn_wasm_run(args: number, scratch: number, scratchLen: number, keySum: number, keyCount: number,
+    entropyAcc: number, entropy: number, report: number): number;
+  attn_wasm_variants(): number;
+  attn_wasm_error(status: number): number;
+}
+
+/** attn_args of attn.h as 4-byte slots, in field order (wasm_entry.c asserts the size). */
+const ARG_SLOTS = 25;
+
+/** The loaded module: one call at a time (WASM here is single-threaded and synchronous). */
+export interface WasmKernels {
+  /** Variant codes (enum attn_variant) this module implements. */
+  variantCodes: number[];
+  /** Runs one kernel call; fills the call's output buffers. Throws the kernel's message on failure. */
+  run(call: KernelCall): KernelReport;
+}
+
+export async function instantiateWasmKernels(bytes: BufferSource): Promise<WasmKernels> {
+  const { instance } = await WebAssembly.instantiate(bytes, {});
+  const x = instance.exports as unknown as KernelExports;
+  const bits = x.attn_wasm_variants();
+  const variantCodes: number[] = [];
+  for (let v = 0; v < 32; v++) if (bits & (1 << v)) variantCodes.push(v);
+
+  function message(status: number): string {
+    const mem = new Uint8Array(x.memory.buffer);
+    let p = x.attn_wasm_error(status);
+    let s = '';
+    while (mem[p]) s += String.fromCharCode(mem[p++]);
+    return s;
+  }
+
+  function run(call: KernelCall): KernelReport {
+    const t0 = performance.now();
+    // layout: every region 64-byte aligned, offsets relative to the arena base
+    let size = 0;
+    const region = (bytes: number): number => { const at = size; size += Math.ceil(bytes / 64) * 64; return at; };
+    const kt = call.qHeads * call.tk;
+    const at = {
+      args: region(ARG_SLOTS * 4),
+      q: region(call.q.byteLength), k: region(call.k.byteLength), v: region(call.v.byteLength),
+      out: region(call.out.byteLength),
+      bias: call.bias ? region(call.bias.byteLength) : -1,
+      params: region(Math.max(4, call.params.byteLength)),
+      invalid: region(call.invalidRows.byteLength),
+      captureIndex: call.captureIndex ? region(call.captureIndex.byteLength) : -1,
+      capture: call.capture ? region(call.capture.byteLength) : -1,
+      keySum: region(kt * 4), keyCount: region(kt * 4),
+      entropyAcc: region(call.qHeads * 16), entropy: region(call.qHeads * 4), report: region(24),
+      scratch: 0,
+    };
+    let base = x.attn_wasm_arena(size);
+    if (!base) throw new Error(`wasm kernels: cannot grow memory to ${size} bytes`);
+    const ptr = (off: number): number => (off < 0 ? 0 : base + off);
+    const put = (off: number, src: ArrayBufferView): void => {
+      if (off >= 0) new Uint8Array(x.memory.buffer, base + off, src.byteLength).set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
+    };
+    const args = new DataView(x.memory.buffer, base + at.args, ARG_SLOTS * 4);
+    const slots: Array<['i' | 'f', number]> = [
+      ['i', ptr(at.q)], ['i', ptr(at.k)], ['i', ptr(at.v)], ['i', ptr(at.out)],
+      ['i', call.qHeads], ['i', call.kvHeads], ['i', call.tq], ['i', call.tk], ['i', call.headDim], ['i', call.headDimV],
+      ['f', call.scale], ['f', call.softcap], ['i', call.causal ? 1 : 0],
+      ['i', ptr(at.bias)], ['i', call.biasHeads], ['i', call.streamSinks], ['i', call.streamWindow],
+      ['i', call.variant], ['i', ptr(at.params)], ['i', call.params.length],
+      ['i', rowBlock(call.tk)], ['i', call.instrument ? 1 : 0], ['i', ptr(at.invalid)],
+      ['i', ptr(at.captureIndex)], ['i', ptr(at.capture)],
+    ];
+    slots.forEach(([kind, value], i) => {
+      if (kind === 'f') args.setFloat32(i * 4, value, true); else args.setInt32(i * 4, value, true);
+    });
+    put(at.q, call.q); put(at.k, call.k); put(at.v, call.v);
+    if (call.bias) put(at.bias, call.bias);
+    put(at.params, call.params);
+    if (call.captureIndex) put(at.captureIndex, call.captureIndex);
+    const scratchFloats = x.attn_wasm_scratch(base + at.args);
+    if (scratchFloats < 0) throw new Error(`wasm kernels: ${message(-3)}`);
+    at.scratch = region(scratchFloats * 4);
+    const grown = x.attn_wasm_arena(size);
+    if (grown !== base) throw new Error(`wasm kernels: cannot grow memory to ${size} bytes`);
+    base = grown;
+    const status = x.attn_wasm_run(base + at.args, base + at.scratch, scratchFloats, base + at.keySum,
+      base + at.keyCount, base + at.entropyAcc, base + at.entropy, base + at.report);
+    if (status !== 0) throw new Error(`wasm kernels: ${message(status)}`);
+    const mem = x.memory.buffer;
+    call.out.set(new Float32Array(mem, base + at.out, call.out.length));
+    call.invalidRows.set(new Uint8Array(mem, base + at.invalid, call.invalidRows.length));
+    if (call.capture) call.capture.set(new Float32Array(mem, base + at.capture, call.capture.length));
+    if (call.instrument) {
+      call.keySum.set(new Float32Array(mem, base + at.keySum, kt));
+      call.keyCount.set(new Float32Array(mem, base + at.keyCount, kt));
+    }
+    call.entropy.set(new Float32Array(mem, base + at.entropy, call.qHeads));
+    const report = new Float64Array(mem, base + at.report, 3);
+    return { recomputedRows: report[0], nrResidual: report[1], approxError: report[2], wallMs: performance.now() - t0 };
+  }
+
+  return { variantCodes, run };
+}
+
+/** Query rows per work item: the block's logits (rows x tk floats) stay within ~256 KiB. */
+function rowBlock(tk: number): number {
+  const r = Math.floor(65536 / (Math.ceil(tk / 64) * 64));
+  return r >= 12 ? Math.min(96, Math.floor(r / 12) * 12) : 6;
+}
