@@ -14,6 +14,15 @@ import { runInspect } from './cli/inspect';
 import { runGraph } from './cli/graph';
 import { formatCheck, formatGraph, formatInspect } from './cli/format';
 import { resolvePrompt } from './cli/prompt';
+import { sinksCommand } from './cli/sinks';
+import { driftCommand } from './cli/drift';
+import { compareCommand } from './cli/compare';
+import { streamCommand } from './cli/stream';
+
+/** The analysis commands (issue 5) parse their own options and return the text to print. */
+const ANALYSIS_COMMANDS: Record<string, (argv: string[]) => Promise<string>> = {
+  sinks: sinksCommand, drift: driftCommand, compare: compareCommand, stream: streamCommand,
+};
 
 const COMMANDS = {
   check: { valued: ['model', 'ids', 'prompt', 'prompt-file', 'tokenizer', 'backend', 'threads'], switches: ['json'] },
@@ -53,6 +62,11 @@ function variantOf(args: ParsedArgs): VariantSpec | null {
 }
 
 async function main(argv: string[]): Promise<number> {
+  const analysis = Object.hasOwn(ANALYSIS_COMMANDS, argv[0] ?? '') ? ANALYSIS_COMMANDS[argv[0]] : undefined;
+  if (analysis) {
+    process.stdout.write(`${await analysis(argv.slice(1))}\n`);
+    return 0;
+  }
   const args = parseArgs(argv, COMMANDS);
   const json = args.flags.has('json');
   const path = modelPath(args);

@@ -14,13 +14,13 @@ export function headsTable(heads: HeadDrift[], top: number): string {
 }
 
 /** Tokens whose received attention moved most (|Δα| averaged over heads), largest first. */
-export function tokenDriftRows(delta: Float64Array, prompt: Prompt, top: number): { index: number; text?: string; deltaAttention: number }[] {
-  return Array.from(delta, (d, index) => ({ index, text: prompt.tokens?.[index], deltaAttention: d }))
+export function tokenDriftRows(delta: Float64Array, prompt: Prompt, top: number): { index: number; id: number; text?: string; deltaAttention: number }[] {
+  return Array.from(delta, (d, index) => ({ index, id: prompt.ids[index], text: prompt.tokens?.[index], deltaAttention: d }))
     .sort((a, b) => Math.abs(b.deltaAttention) - Math.abs(a.deltaAttention)).slice(0, top);
 }
 
-export function tokenDriftTable(rows: { index: number; text?: string; deltaAttention: number }[]): string {
-  return table(['pos', 'token', 'Δ attention received'], rows.map((r) => [r.index, showToken(r.text, r.index), r.deltaAttention]));
+export function tokenDriftTable(rows: { index: number; id: number; text?: string; deltaAttention: number }[]): string {
+  return table(['pos', 'token', 'Δ attention received'], rows.map((r) => [r.index, showToken(r.text, r.id), r.deltaAttention]));
 }
 
 export function outputJson(o: OutputDrift): object {

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { Tokenizer } from '@huggingface/tokenizers';
+import { loadTokenizer, tokenizerBeside } from '../tokenizer/tokenizer';
 import type { ParsedArgs } from './analysisArgs';
 
 /** A prompt as token ids, with each token's display text where a tokenizer is known. */
@@ -15,30 +14,14 @@ export interface TextCodec {
   tokenText(id: number): string;
 }
 
-/**
- * The tokenizer for a model: --tokenizer PATH, else tokenizer.json beside the model (with its
- * tokenizer_config.json when present). Returns null when there is none.
- */
+/** The tokenizer for a model (the engine's loader): --tokenizer PATH, else tokenizer.json beside the model, else null. */
 export function loadCodec(args: ParsedArgs, modelPath: string): TextCodec | null {
   const explicit = args.get('tokenizer');
-  const path = explicit ?? join(dirname(modelPath), 'tokenizer.json');
-  if (!existsSync(path)) {
-    if (explicit) throw new Error(`tokenizer ${explicit} does not exist; pass the path of a Hugging Face tokenizer.json`);
-    return null;
-  }
-  let json: object;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8')) as object;
-  } catch (e) {
-    throw new Error(`tokenizer ${path} is not valid JSON (${(e as Error).message}); pass a Hugging Face tokenizer.json`);
-  }
-  const configPath = join(dirname(path), 'tokenizer_config.json');
-  const config = existsSync(configPath) ? (JSON.parse(readFileSync(configPath, 'utf8')) as object) : {};
-  const tok = new Tokenizer(json, config);
-  return {
-    encode: (text) => tok.encode(text).ids,
-    tokenText: (id) => tok.decode([id]),
-  };
+  if (explicit !== undefined && !existsSync(explicit)) throw new Error(`tokenizer ${explicit} does not exist; pass the path of a Hugging Face tokenizer.json`);
+  const path = explicit ?? tokenizerBeside(modelPath);
+  if (!path) return null;
+  const tok = loadTokenizer(path);
+  return { encode: (text) => tok.encode(text).map((t) => t.id), tokenText: (id) => tok.tokenText(id) };
 }
 
 /** The prompt of --ids LIST, --prompt TEXT or --prompt-file PATH (text needs a tokenizer). */

@@ -47,6 +47,7 @@ function firstTokenRate(trace: PromptTrace, epsilon: number): number {
 
 /** `attnscope compare`: prints a readable report (or one JSON object with --json). */
 export async function compareCommand(argv: string[]): Promise<string> {
+  if (argv.includes('--help')) return COMPARE_USAGE;
   const args = parseArgs('compare', argv, {
     values: ['tokenizer', 'prompt', 'prompt-file', 'ids', 'divergence', 'top', 'k', 'epsilon', 'threads'],
     repeat: ['model', 'variant', 'backend'],

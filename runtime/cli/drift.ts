@@ -42,6 +42,7 @@ function firstTokenRate(trace: PromptTrace, epsilon: number): number {
 
 /** `attnscope drift`: prints a readable report (or one JSON object with --json). */
 export async function driftCommand(argv: string[]): Promise<string> {
+  if (argv.includes('--help')) return DRIFT_USAGE;
   const args = parseArgs('drift', argv, {
     values: ['model', 'tokenizer', 'prompt', 'prompt-file', 'ids', 'quant', 'granularity', 'n', 'out-bits', 'logit-bits', 'convention', 'rounding', 'divergence', 'epsilon', 'top', 'backend', 'threads'],
     flags: ['json'],

@@ -21,8 +21,8 @@ export function percent(x: number): string {
   return `${(x * 100).toFixed(2)}%`;
 }
 
-/** A token's text made printable on one line (newlines, tabs and spaces shown). */
-export function showToken(text: string | undefined, index: number): string {
-  if (text === undefined) return `#${index}`;
+/** A token's text made printable on one line (newlines, tabs shown), or `#id` without a tokenizer. */
+export function showToken(text: string | undefined, id: number): string {
+  if (text === undefined) return `#${id}`;
   return JSON.stringify(text).slice(1, -1);
 }

@@ -14,7 +14,7 @@ export interface SinkReport {
   epsilon: number;
   /** A non-softmax variant's stats used the proxy map of spec §1.1. */
   proxy: boolean;
-  tokens: { index: number; text?: string; share: number; meanAlpha: number }[];
+  tokens: { index: number; id: number; text?: string; share: number; meanAlpha: number }[];
   /** Sink₁^ε as a fraction: share of (layer, head) where the first token is a sink. */
   firstTokenRate: number;
   /** Sink tokens beyond the first. */
@@ -44,7 +44,7 @@ export function sinkReport(trace: PromptTrace, options: SinkReportOptions = {}):
   return {
     label: trace.label, epsilon,
     proxy: layers.some((l) => l.proxy),
-    tokens: scores.map((s, index) => ({ index, text: trace.tokens?.[index], ...s })),
+    tokens: scores.map((s, index) => ({ index, id: trace.ids[index], text: trace.tokens?.[index], ...s })),
     firstTokenRate: scores[0].share,
     secondary, heads,
     massiveActivation: (trace.hidden ?? []).filter((h) => h.t >= 2).map((h) => ({ boundary: h.boundary, ratio: massiveActivationRatio(h.data, h.t, h.d) })),
