@@ -36,10 +36,14 @@ export function alignTokens(prompt: string, ids: number[], decode: (ids: number[
   });
 }
 
-/** Length of the common prefix, not counting a trailing U+FFFD that the next token completes. */
+/**
+ * Length of the common prefix of the decodings without and with a token; when the token rewrote the
+ * tail (it completed a character that decoded as U+FFFD before), the prefix stops before that tail.
+ */
 function commonPrefix(a: string, b: string): number {
   let n = 0;
   while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  if (n === a.length) return n;
   while (n > 0 && a[n - 1] === '\uFFFD') n--;
   return n;
 }

@@ -42,7 +42,7 @@ export function loadTokenizer(path: string): PromptTokenizer {
   } catch (err) {
     throw new ModelError('tokenizer', `${path} is not a tokenizer.json the tokenizer library can load: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const decode = (ids: number[]): string => tok.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+  const decode = (ids: number[]): string => (ids.length ? tok.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false }) : '');
   return {
     path,
     encode(prompt: string): PromptToken[] {
