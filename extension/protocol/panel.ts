@@ -1,0 +1,121 @@
+/**
+ * The extension ↔ panel-webview protocol. Numbers travel as typed arrays with their shape (VS Code
+ * transfers them as bytes); the panel asks for a head's full map only when it shows that head.
+ * Both sides validate every incoming message with the validators below. Imports nothing but
+ * protocol modules, so the webview may import it.
+ */
+import type { Validator } from '../../runtime/protocol/rpc';
+import { tensorProblem, type WireTensor } from '../../runtime/protocol/tensor';
+
+export interface PanelToken {
+  id: number;
+  text: string;
+}
+
+/** A variant the panel may offer, with the registry's one-line description. */
+export interface PanelVariant {
+  id: string;
+  description: string;
+}
+
+/** One inspection of a prompt, reduced for display. */
+export interface PanelInspection {
+  model: { name: string; layers: number; heads: number };
+  tokens: PanelToken[];
+  variant: string;
+  backend: string;
+  variants: PanelVariant[];
+  /** ε of the sink score. */
+  epsilon: number;
+  /** [layers, heads, tokens]: α_k, the mean attention key token k receives, per layer and head. */
+  alpha: WireTensor<Float32Array>;
+  /** [tokens]: Sink_k^ε, the share of all heads in which α_k > ε. */
+  sinkScore: WireTensor<Float32Array>;
+  /** Wall time of the inspection in milliseconds. */
+  wallMs: number;
+}
+
+/** The full attention map of one head. */
+export interface HeadMap {
+  layer: number;
+  head: number;
+  /** [tq, tk]: weight of key k for query q (0 where the mask hides it). */
+  weights: WireTensor<Float32Array>;
+}
+
+/** Served by the extension for the panel. */
+export type PanelHostMethods = {
+  headMap: { params: { layer: number; head: number }; result: HeadMap };
+};
+
+/** Events the extension accepts from the panel. */
+export type PanelHostEvents = {
+  /** The panel has loaded and can take `show`. */
+  ready: Record<string, never>;
+  /** Re-run the inspection with this variant. */
+  setVariant: { variant: string };
+};
+
+/** Events the panel accepts from the extension. */
+export type PanelViewEvents = {
+  show: { inspection: PanelInspection };
+  loading: { message: string };
+  error: { message: string };
+};
+
+export type PanelViewMethods = Record<never, never>;
+
+function obj(x: unknown): Record<string, unknown> | null {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) ? (x as Record<string, unknown>) : null;
+}
+
+const natural = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0;
+
+/** Why `x` is not a consistent PanelInspection, or null. */
+export function inspectionProblem(x: unknown): string | null {
+  const i = obj(x);
+  if (!i) return 'inspection is not an object';
+  const m = obj(i.model);
+  if (!m || typeof m.name !== 'string' || !natural(m.layers) || !natural(m.heads)) return 'model needs name, layers and heads';
+  if (!Array.isArray(i.tokens) || !i.tokens.every((t) => obj(t) && natural((t as PanelToken).id) && typeof (t as PanelToken).text === 'string')) return 'tokens must be {id, text} entries';
+  if (typeof i.variant !== 'string' || typeof i.backend !== 'string') return 'variant and backend must be strings';
+  if (!Array.isArray(i.variants) || !i.variants.every((v) => obj(v) && typeof (v as PanelVariant).id === 'string' && typeof (v as PanelVariant).description === 'string')) return 'variants must be {id, description} entries';
+  if (typeof i.epsilon !== 'number' || typeof i.wallMs !== 'number') return 'epsilon and wallMs must be numbers';
+  const a = tensorProblem(i.alpha, 'float32', 3);
+  if (a) return `alpha ${a}`;
+  const n = i.tokens.length;
+  const shape = (i.alpha as WireTensor).shape;
+  if (shape[0] !== m.layers || shape[1] !== m.heads || shape[2] !== n) return `alpha is [${shape.join(', ')}], expected [${m.layers}, ${m.heads}, ${n}]`;
+  const s = tensorProblem(i.sinkScore, 'float32', 1);
+  if (s) return `sinkScore ${s}`;
+  if ((i.sinkScore as WireTensor).shape[0] !== n) return `sinkScore has ${(i.sinkScore as WireTensor).shape[0]} entries for ${n} tokens`;
+  return null;
+}
+
+export function headMapProblem(x: unknown): string | null {
+  const h = obj(x);
+  if (!h || !natural(h.layer) || !natural(h.head)) return 'head map needs layer and head';
+  const t = tensorProblem(h.weights, 'float32', 2);
+  return t ? `weights ${t}` : null;
+}
+
+const message: Validator = (b) => (typeof obj(b)?.message === 'string' ? null : 'needs a message string');
+
+export const panelViewEventValidators: { [K in keyof PanelViewEvents]: Validator } = {
+  show: (b) => inspectionProblem(obj(b)?.inspection),
+  loading: message,
+  error: message,
+};
+
+export const panelHostEventValidators: { [K in keyof PanelHostEvents]: Validator } = {
+  ready: (b) => (obj(b) ? null : 'needs an object'),
+  setVariant: (b) => (typeof obj(b)?.variant === 'string' ? null : 'needs a variant id'),
+};
+
+export const panelHostParamValidators: { [K in keyof PanelHostMethods]: Validator } = {
+  headMap: (p) => (obj(p) && natural(obj(p)!.layer) && natural(obj(p)!.head) ? null : 'needs layer and head (non-negative integers)'),
+};
+
+export const panelResultValidators: { [K in keyof PanelHostMethods]: Validator } = {
+  headMap: headMapProblem,
+};

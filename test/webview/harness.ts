@@ -1,0 +1,81 @@
+/**
+ * Serves the built panel (dist/webview.js, media/css/panel.css and the HTML that
+ * extension/panel/html.ts builds, CSP included) to headless Chromium, with a stand-in for what the
+ * VS Code webview host provides: the theme's CSS variables and acquireVsCodeApi(), whose host side
+ * records every message and answers headMap requests from a recorded payload.
+ */
+import { createServer, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { newNonce, panelHtml } from '../../extension/panel/html';
+
+const root = join(import.meta.dirname, '..', '..');
+
+/** VS Code's default theme colours (Dark Modern / Light Modern) for the variables the panel reads. */
+export const THEMES = {
+  dark: { '--vscode-editor-background': '#1f1f1f', '--vscode-charts-orange': '#d18616', '--vscode-focusBorder': '#0078d4', '--vscode-foreground': '#cccccc', '--vscode-editor-foreground': '#cccccc', '--vscode-errorForeground': '#f85149', '--vscode-descriptionForeground': '#9d9d9d', '--vscode-font-family': 'sans-serif', '--vscode-font-size': '13px', '--vscode-editor-font-family': 'monospace' },
+  light: { '--vscode-editor-background': '#ffffff', '--vscode-charts-orange': '#d18616', '--vscode-focusBorder': '#005fb8', '--vscode-foreground': '#3b3b3b', '--vscode-editor-foreground': '#3b3b3b', '--vscode-errorForeground': '#f85149', '--vscode-descriptionForeground': '#3b3b3b', '--vscode-font-family': 'sans-serif', '--vscode-font-size': '13px', '--vscode-editor-font-family': 'monospace' },
+} as const;
+export type ThemeName = keyof typeof THEMES;
+
+export interface PanelServer {
+  origin: string;
+  nonce: string;
+  close(): Promise<void>;
+}
+
+export async function servePanel(): Promise<PanelServer> {
+  const nonce = newNonce();
+  const files: Record<string, [string, string]> = {
+    '/dist/webview.js': [join(root, 'dist/webview.js'), 'text/javascript'],
+    '/media/css/panel.css': [join(root, 'media/css/panel.css'), 'text/css'],
+  };
+  let origin = '';
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/panel.html') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(panelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/css/panel.css` }));
+      return;
+    }
+    // A top-level page asks for a favicon; a VS Code webview frame does not.
+    if (req.url === '/favicon.ico') { res.writeHead(204); res.end(); return; }
+    const f = files[req.url ?? ''];
+    if (!f) { console.error(`panel harness: 404 ${req.url}`); res.writeHead(404); res.end(); return; }
+    res.writeHead(200, { 'content-type': f[1] });
+    res.end(readFileSync(f[0]));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { origin, nonce, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/**
+ * The init script run before the panel's own: theme variables on <html> (set through the CSSOM,
+ * as VS Code does, so the CSP allows them) and acquireVsCodeApi() with a recording host.
+ */
+export function hostScript(theme: ThemeName): string {
+  // tsx compiles the test's page.evaluate callbacks with esbuild's keepNames, which calls __name().
+  return `(() => {
+    globalThis.__name = (f) => f;
+    const vars = ${JSON.stringify(THEMES[theme])};
+    const apply = () => { for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v); };
+    if (document.documentElement) apply(); else new MutationObserver((_, o) => { if (document.documentElement) { apply(); o.disconnect(); } }).observe(document, { childList: true });
+    window.__posted = [];
+    window.__headMaps = [];
+    const reply = (m) => window.postMessage(m, '*');
+    window.acquireVsCodeApi = () => ({
+      postMessage(m) {
+        window.__posted.push(m);
+        if (m && m.kind === 'request' && m.method === 'headMap') {
+          const map = window.__headMaps.find((h) => h.layer === m.params.layer && h.head === m.params.head);
+          setTimeout(() => reply(map
+            ? { kind: 'response', inReplyTo: m.messageId, result: map }
+            : { kind: 'response', inReplyTo: m.messageId, error: { code: 'bad-request', message: 'no recorded map for layer ' + m.params.layer + ' head ' + m.params.head } }), 0);
+        }
+      },
+      getState() { return undefined; },
+      setState() {},
+    });
+  })();`;
+}

@@ -1,0 +1,196 @@
+/**
+ * One head's attention map on a canvas: rows are queries, columns keys. Wheel or +/- zooms about
+ * the pointer, drag or the arrow keys pan, 0 fits; the readout names the query, the key and the
+ * weight under the pointer. Colour is √weight on the theme ramp (so small weights stay visible);
+ * maps larger than the canvas are drawn from a max-pool pyramid (every peak survives).
+ */
+import type { PanelToken } from '../../extension/protocol/panel';
+import { rampIndex, themeColor, themeRamp } from '../color';
+import { buildPyramid, levelFor, type MapLevel } from './mipmap';
+import { visible } from './tokenStrip';
+
+export interface HeadViewOptions {
+  layer: number;
+  head: number;
+  /** [tq, tk] */
+  weights: Float32Array;
+  tq: number;
+  tk: number;
+  tokens: PanelToken[];
+  /** Highlighted query row. */
+  query?: number;
+  /** Size of the canvas in pixels (square). */
+  size: number;
+}
+
+export class HeadView {
+  readonly element: HTMLElement;
+  readonly canvas: HTMLCanvasElement;
+  private readonly readout: HTMLElement;
+  private readonly ctx: CanvasRenderingContext2D;
+  private readonly pyramid: MapLevel[];
+  private readonly lut = themeRamp();
+  private x0 = 0;
+  private y0 = 0;
+  private scale = 1;
+  private drag?: { x: number; y: number; x0: number; y0: number };
+  /** Milliseconds the last draw took (shown for profiling, never asserted). */
+  lastDrawMs = 0;
+
+  constructor(private readonly o: HeadViewOptions) {
+    this.element = document.createElement('section');
+    this.element.className = 'head-view';
+    const title = document.createElement('h3');
+    title.textContent = `Layer ${o.layer} · head ${o.head} (${o.tq} × ${o.tk})`;
+    this.canvas = document.createElement('canvas');
+    this.canvas.width = o.size;
+    this.canvas.height = o.size;
+    this.canvas.tabIndex = 0;
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-label', `attention map of layer ${o.layer} head ${o.head}: wheel or +/- zoom, drag or arrows pan, 0 fits`);
+    this.readout = document.createElement('div');
+    this.readout.className = 'readout';
+    this.readout.setAttribute('aria-live', 'polite');
+    this.readout.textContent = 'Point at the map to read a weight.';
+    this.element.append(title, this.canvas, this.readout);
+    const ctx = this.canvas.getContext('2d');
+    if (!ctx) throw new Error('no 2D canvas context in this webview');
+    this.ctx = ctx;
+    const t0 = performance.now();
+    this.pyramid = buildPyramid(o.weights, o.tq, o.tk);
+    this.fit();
+    this.lastDrawMs = performance.now() - t0;
+    this.canvas.dataset.drawMs = this.lastDrawMs.toFixed(1);
+    this.listen();
+  }
+
+  /** Map coordinates (query row, key column) under canvas pixel (px, py), or null outside. */
+  cellAt(px: number, py: number): { q: number; k: number } | null {
+    const q = Math.floor(this.y0 + py / this.scale);
+    const k = Math.floor(this.x0 + px / this.scale);
+    return q >= 0 && q < this.o.tq && k >= 0 && k < this.o.tk ? { q, k } : null;
+  }
+
+  /** Canvas pixel at the centre of cell (q, k) in the current view. */
+  pixelOf(q: number, k: number): { x: number; y: number } {
+    return { x: (k + 0.5 - this.x0) * this.scale, y: (q + 0.5 - this.y0) * this.scale };
+  }
+
+  fit(): void {
+    this.scale = Math.min(this.canvas.width / this.o.tk, this.canvas.height / this.o.tq);
+    this.x0 = 0;
+    this.y0 = 0;
+    this.draw();
+  }
+
+  zoom(factor: number, px = this.canvas.width / 2, py = this.canvas.height / 2): void {
+    const min = Math.min(this.canvas.width / this.o.tk, this.canvas.height / this.o.tq);
+    const next = Math.max(min, Math.min(64, this.scale * factor));
+    this.x0 += px / this.scale - px / next;
+    this.y0 += py / this.scale - py / next;
+    this.scale = next;
+    this.clamp();
+    this.draw();
+  }
+
+  pan(dxCells: number, dyCells: number): void {
+    this.x0 += dxCells;
+    this.y0 += dyCells;
+    this.clamp();
+    this.draw();
+  }
+
+  draw(): void {
+    const t0 = performance.now();
+    const { width: w, height: h } = this.canvas;
+    const img = this.ctx.createImageData(w, h);
+    const px = img.data;
+    const lut = this.lut;
+    const level = levelFor(1 / this.scale, this.pyramid.length);
+    const lv = this.pyramid[level];
+    const shift = level;
+    // Column index per pixel, computed once per draw.
+    const colOf = new Int32Array(w);
+    for (let x = 0; x < w; x++) {
+      const k = Math.floor(this.x0 + x / this.scale);
+      colOf[x] = k >= 0 && k < this.o.tk ? k >> shift : -1;
+    }
+    for (let y = 0; y < h; y++) {
+      const q = Math.floor(this.y0 + y / this.scale);
+      const row = q >= 0 && q < this.o.tq ? (q >> shift) * lv.cols : -1;
+      let o = y * w * 4;
+      for (let x = 0; x < w; x++, o += 4) {
+        const c = colOf[x];
+        const li = row < 0 || c < 0 ? 0 : rampIndex(Math.sqrt(lv.data[row + c])) * 3;
+        px[o] = lut[li];
+        px[o + 1] = lut[li + 1];
+        px[o + 2] = lut[li + 2];
+        px[o + 3] = 255;
+      }
+    }
+    this.ctx.putImageData(img, 0, 0);
+    if (this.o.query !== undefined) {
+      const [r, g, b] = themeColor('--vscode-focusBorder');
+      this.ctx.strokeStyle = `rgb(${r}, ${g}, ${b})`;
+      this.ctx.lineWidth = 1;
+      const top = (this.o.query - this.y0) * this.scale;
+      this.ctx.strokeRect(0.5, top - 0.5, w - 1, Math.max(1, this.scale) + 1);
+    }
+    this.lastDrawMs = performance.now() - t0;
+  }
+
+  /** Highlights another query row (or none) without rebuilding the pyramid. */
+  setQuery(query: number | undefined): void {
+    this.o.query = query;
+    this.draw();
+  }
+
+  private clamp(): void {
+    const maxX = Math.max(0, this.o.tk - this.canvas.width / this.scale);
+    const maxY = Math.max(0, this.o.tq - this.canvas.height / this.scale);
+    this.x0 = Math.max(0, Math.min(maxX, this.x0));
+    this.y0 = Math.max(0, Math.min(maxY, this.y0));
+  }
+
+  private hover(px: number, py: number): void {
+    const cell = this.cellAt(px, py);
+    if (!cell) { this.readout.textContent = 'Point at the map to read a weight.'; return; }
+    const tq = this.o.tokens[cell.q + (this.o.tk - this.o.tq)];
+    const tk = this.o.tokens[cell.k];
+    const w = this.o.weights[cell.q * this.o.tk + cell.k];
+    this.readout.textContent = `query #${cell.q} “${visible(tq?.text ?? '?')}” → key #${cell.k} “${visible(tk?.text ?? '?')}”: ${w.toFixed(4)}`;
+  }
+
+  private listen(): void {
+    const c = this.canvas;
+    const at = (e: MouseEvent): [number, number] => {
+      const r = c.getBoundingClientRect();
+      return [((e.clientX - r.left) * c.width) / r.width, ((e.clientY - r.top) * c.height) / r.height];
+    };
+    c.addEventListener('wheel', (e) => { e.preventDefault(); const [x, y] = at(e); this.zoom(e.deltaY < 0 ? 1.25 : 0.8, x, y); }, { passive: false });
+    c.addEventListener('mousedown', (e) => { this.drag = { x: e.clientX, y: e.clientY, x0: this.x0, y0: this.y0 }; });
+    window.addEventListener('mouseup', () => { this.drag = undefined; });
+    c.addEventListener('mousemove', (e) => {
+      if (this.drag) {
+        const r = c.getBoundingClientRect();
+        const k = c.width / r.width / this.scale;
+        this.x0 = this.drag.x0 - (e.clientX - this.drag.x) * k;
+        this.y0 = this.drag.y0 - (e.clientY - this.drag.y) * k;
+        this.clamp();
+        this.draw();
+      }
+      const [x, y] = at(e);
+      this.hover(x, y);
+    });
+    c.addEventListener('keydown', (e) => {
+      const stepCells = (c.width / this.scale) * 0.1;
+      const keys: Record<string, () => void> = {
+        '+': () => this.zoom(1.25), '=': () => this.zoom(1.25), '-': () => this.zoom(0.8), '0': () => this.fit(),
+        ArrowLeft: () => this.pan(-stepCells, 0), ArrowRight: () => this.pan(stepCells, 0),
+        ArrowUp: () => this.pan(0, -stepCells), ArrowDown: () => this.pan(0, stepCells),
+      };
+      const f = keys[e.key];
+      if (f) { e.preventDefault(); f(); }
+    });
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Level of detail for large attention maps: a pyramid of 2×2 max-pools, so that a 4,096 × 4,096
+ * map drawn into a few hundred pixels reads one cell per pixel and still shows every peak.
+ */
+
+export interface MapLevel {
+  rows: number;
+  cols: number;
+  data: Float32Array;
+}
+
+export function buildPyramid(weights: Float32Array, rows: number, cols: number, minSize = 64): MapLevel[] {
+  const levels: MapLevel[] = [{ rows, cols, data: weights }];
+  let cur = levels[0];
+  while (cur.rows > minSize || cur.cols > minSize) {
+    const r2 = Math.ceil(cur.rows / 2);
+    const c2 = Math.ceil(cur.cols / 2);
+    const d = new Float32Array(r2 * c2);
+    for (let r = 0; r < cur.rows; r++) {
+      const src = r * cur.cols;
+      const dst = (r >> 1) * c2;
+      for (let c = 0; c < cur.cols; c++) {
+        const v = cur.data[src + c];
+        if (v > d[dst + (c >> 1)]) d[dst + (c >> 1)] = v;
+      }
+    }
+    cur = { rows: r2, cols: c2, data: d };
+    levels.push(cur);
+  }
+  return levels;
+}
+
+/** The coarsest level whose cells are still no larger than one pixel at `cellsPerPixel`. */
+export function levelFor(cellsPerPixel: number, levels: number): number {
+  if (cellsPerPixel <= 1) return 0;
+  return Math.min(levels - 1, Math.floor(Math.log2(cellsPerPixel)));
+}
