@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { driftCommand } from '../../runtime/cli/drift';
+import { compareCommand } from '../../runtime/cli/compare';
+import { sinksCommand } from '../../runtime/cli/sinks';
+import { streamCommand } from '../../runtime/cli/stream';
+import { sinkSummary } from '../../runtime/cli/sink-summary';
+import { SegmentedModel } from '../../runtime/engine/runner';
+
+// Real exported fixture models (test/fixtures/models): 2 layers, 4 query heads, causal, 64 positions.
+const LLAMA = 'test/fixtures/models/llama-eager-ts17/model.onnx';
+const GPT2 = 'test/fixtures/models/gpt2-eager-ts17/model.onnx';
+const GPT2_SIGMOID = 'test/fixtures/models/gpt2-sigmoid-ts17/model.onnx';
+const IDS = Array.from({ length: 40 }, (_, i) => (i * 37 + 11) % 128);
+const ids = IDS.join(',');
+
+interface HeadJson { layer: number; head: number; meanRowDivergence: number; maxAbsDelta: number; deltaSinkAlpha: number }
+
+function ranked(heads: HeadJson[]): boolean {
+  return heads.every((h, i) => i === 0 || heads[i - 1].meanRowDivergence >= h.meanRowDivergence);
+}
+
+test('drift --quant ivit and int8 on a Llama export: every head ranked, I-ViT drifts more than int8', async () => {
+  const ivit = JSON.parse(await driftCommand(['--model', LLAMA, '--ids', ids, '--quant', 'ivit', '--json']));
+  const int8 = JSON.parse(await driftCommand(['--model', LLAMA, '--ids', ids, '--quant', 'int8', '--json']));
+  for (const r of [ivit, int8]) {
+    assert.equal(r.heads.length, 8);
+    assert.ok(ranked(r.heads));
+    assert.ok(r.output.top1Agreement >= 0 && r.output.top1Agreement <= 1);
+    assert.equal(r.tokenDrift.length, IDS.length);
+    assert.equal(r.output.deltaTokenLoss.length, IDS.length - 1);
+  }
+  const total = (r: { heads: HeadJson[] }): number => r.heads.reduce((s, h) => s + h.meanRowDivergence, 0);
+  assert.ok(total(int8) > 0 && total(ivit) > total(int8), `ivit ${total(ivit)} int8 ${total(int8)}`);
+  assert.ok(ivit.output.meanNextTokenKl > 0);
+  const text = await driftCommand(['--model', LLAMA, '--ids', ids, '--quant', 'ivit', '--out-bits', '16', '--top', '3']);
+  assert.match(text, /heads with the largest drift \(of 8\)/);
+  assert.match(text, /top-1 agreement/);
+});
+
+test('compare: a variant against itself is zero everywhere; softmax against sigmoid is not', async () => {
+  const same = JSON.parse(await compareCommand(['--model', GPT2, '--variant', 'softmax', '--variant', 'softmax', '--ids', ids, '--json']));
+  assert.ok(same.heads.every((h: HeadJson) => h.meanRowDivergence === 0 && h.maxAbsDelta === 0));
+  assert.equal(same.output.deltaLoss, 0);
+  assert.deepEqual(same.topK[0], same.topK[1]);
+  const diff = JSON.parse(await compareCommand(['--model', GPT2, '--variant', 'softmax', '--variant', 'sigmoid', '--ids', ids, '--json', '--divergence', 'kl']));
+  assert.equal(diff.proxy, true);
+  assert.ok(ranked(diff.heads) && diff.heads[0].meanRowDivergence > 0.01);
+  assert.notEqual(diff.output.deltaLoss, 0);
+  // Two models sharing a vocabulary: each runs its own normalizer.
+  const models = JSON.parse(await compareCommand(['--model', GPT2, '--model', GPT2_SIGMOID, '--ids', ids, '--json']));
+  assert.deepEqual(models.runs.map((r: { variant: string | null }) => r.variant), [null, null]);
+  assert.ok(models.heads.length === 8 && models.output.lossA !== models.output.lossB);
+  await assert.rejects(compareCommand(['--model', GPT2, '--ids', ids]), /nothing differs/);
+});
+
+test('sinks: α₁ per head agrees with the engine summary; the dataset rate counts and skips samples', async () => {
+  const r = JSON.parse(await sinksCommand(['--model', GPT2, '--ids', ids, '--json']));
+  const model = SegmentedModel.open(GPT2);
+  const run = await model.run(IDS);
+  await model.release();
+  const summary = sinkSummary(run.cores);
+  for (const h of r.heads) assert.ok(Math.abs(h.alphaFirst - summary.alpha[h.layer][h.head]) < 1e-12);
+  assert.ok(Math.abs(r.firstTokenRate * 100 - summary.rate) < 1e-9);
+  assert.equal(r.tokens.length, IDS.length);
+  assert.equal(r.keyValue.length, 2);
+  const sig = JSON.parse(await sinksCommand(['--model', GPT2_SIGMOID, '--ids', ids, '--json']));
+  assert.equal(sig.proxy, true);
+
+  const dir = mkdtempSync(join(tmpdir(), 'attnscope-sinks-'));
+  const data = join(dir, 'heldout.jsonl');
+  writeFileSync(data, [IDS, IDS.slice(0, 10), IDS.slice(5), IDS.slice(3)].map((x) => JSON.stringify({ ids: x })).join('\n'));
+  const ds = JSON.parse(await sinksCommand(['--model', GPT2, '--dataset', data, '--tokens', '32', '--samples', '2', '--json']));
+  assert.equal(ds.samplesUsed, 2);
+  assert.equal(ds.samplesTooShort, 1);
+  assert.equal(ds.rate.length, 32);
+  assert.ok(ds.firstTokenPercent >= 0 && ds.firstTokenPercent <= 100);
+  writeFileSync(data, '{"ids": [1, 2]}\nnot json\n');
+  await assert.rejects(sinksCommand(['--model', GPT2, '--dataset', data]), /line 2 is not JSON/);
+});
+
+test('stream: the full-attention run is the plain model; the windows change the loss; short prompts are refused', async () => {
+  const r = JSON.parse(await streamCommand(['--model', LLAMA, '--ids', ids, '--sinks', '4', '--window', '8', '--json']));
+  assert.deepEqual(r.runs.map((x: { label: string }) => x.label), ['full attention', '4 sinks + 8 window', 'window 8 only']);
+  assert.equal(r.evaluatedFrom, 12);
+  const cmp = JSON.parse(await compareCommand(['--model', LLAMA, '--variant', 'softmax', '--variant', 'softmax', '--ids', ids, '--json']));
+  const fullLoss = r.runs[0].tokenLoss.reduce((s: number, x: number) => s + x, 0) / r.runs[0].tokenLoss.length;
+  assert.ok(Math.abs(fullLoss - cmp.output.lossA) < 1e-9, 'full attention = the unmodified segmented run');
+  assert.notEqual(r.runs[1].loss, r.runs[0].loss);
+  assert.notEqual(r.runs[2].loss, r.runs[1].loss);
+  // Positions before the first eviction see the same keys in every run, so their loss is identical.
+  for (let t = 0; t < 12; t++) assert.ok(Math.abs(r.runs[1].tokenLoss[t] - r.runs[0].tokenLoss[t]) < 1e-4, `position ${t}`);
+  await assert.rejects(streamCommand(['--model', LLAMA, '--ids', '1,2,3,4,5', '--window', '8']), /longer prompt/);
+});
+
+test('analysis commands give one-line errors for bad options', async () => {
+  await assert.rejects(driftCommand(['--model', LLAMA, '--ids', ids]), /--quant is required/);
+  await assert.rejects(driftCommand(['--model', LLAMA, '--ids', ids, '--quant', 'fp8']), /unknown quantisation mode "fp8"/);
+  await assert.rejects(streamCommand(['--model', LLAMA, '--ids', ids, '--sinks', '-1']), /--sinks must be an integer ≥ 0/);
+  await assert.rejects(sinksCommand(['--model', LLAMA, '--ids', ids, '--bogus', '1']), /unknown option --bogus/);
+  await assert.rejects(sinksCommand(['--model', 'nope.onnx', '--ids', ids]), /nope.onnx does not exist/);
+  assert.match(await streamCommand(['--help']), /^attnscope stream/);
+});
