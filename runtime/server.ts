@@ -11,10 +11,11 @@ import { nativeVariant, SegmentedModel } from './engine/runner';
 import type { AttentionBackend, BackendId, VariantSpec } from './kernels/types';
 import { formatVariant, resolveVariant } from './kernels/variants';
 import { ModelError } from './model/errors';
+import { loadTokenizer, type PromptTokenizer, tokenizerBeside } from './tokenizer/tokenizer';
 import { RpcError, type ErrorCode } from './protocol/errors';
 import { type Channel, type Handlers, RpcPeer } from './protocol/rpc';
 import {
-  type ExtensionHostEvents, type ExtensionHostMethods, RUNTIME_PROTOCOL_VERSION, type RuntimeEvents, type RuntimeMethods,
+  type ExtensionHostEvents, type ExtensionHostMethods, type InspectParams, type InspectToken, RUNTIME_PROTOCOL_VERSION, type RuntimeEvents, type RuntimeMethods,
   runtimeParamValidators,
 } from './protocol/runtime';
 import { tensor } from './protocol/tensor';
@@ -61,11 +62,21 @@ async function backendFor(id: BackendId, variant: VariantSpec): Promise<Attentio
 
 /** The loaded model and the last inspection (kept so any head can be recomputed without a re-run). */
 let model: SegmentedModel | undefined;
+let tokenizer: PromptTokenizer | null = null;
 let last: { cores: CoreRun[]; variants: VariantSpec[]; backend: AttentionBackend } | undefined;
 
 function loaded(): SegmentedModel {
   if (!model) throw new RpcError('not-ready', 'no model is loaded; open one first (AttnScope: Open Model…)');
   return model;
+}
+
+/** The prompt's tokens: text through the model's tokenizer, or ids as given (with their text where known). */
+function promptTokens(prompt: InspectParams['prompt']): InspectToken[] {
+  if ('ids' in prompt) return prompt.ids.map((id) => ({ id, text: tokenizer ? tokenizer.tokenText(id) : String(id), start: null, end: null }));
+  if (!tokenizer) throw new RpcError('not-ready', 'this model has no tokenizer.json beside it: select token ids (e.g. 12 7 99) or open the model with a tokenizer');
+  const tokens = tokenizer.encode(prompt.text);
+  if (!tokens.length) throw new RpcError('bad-request', 'the prompt has no tokens; select some text');
+  return tokens;
 }
 
 const handlers: Handlers<RuntimeMethods> = {
@@ -79,17 +90,22 @@ const handlers: Handlers<RuntimeMethods> = {
     const kernel = await backendFor(backend, variant);
     return kernel.run({ input, variant: checkedVariant(variant), captureHeads });
   },
-  loadModel: ({ path }) => engine(() => {
+  loadModel: ({ path, tokenizer: given }) => engine(() => {
     const m = SegmentedModel.open(path);
+    const tokPath = given ?? tokenizerBeside(path);
+    const tok = tokPath ? loadTokenizer(tokPath) : null;
     model = m;
+    tokenizer = tok;
     last = undefined;
     return {
-      name: m.name, path, opset: m.model.opset,
+      name: m.name, path, opset: m.model.opset, tokenizer: tok?.path ?? null,
       cores: m.cores.map((c) => ({ layer: c.layer, kind: c.kind, normalizer: c.normalizer, name: c.name })),
     };
   }),
-  inspect: async ({ ids, variant, backend, epsilon }, ctx) => {
+  inspect: async ({ prompt, variant, backend, epsilon }, ctx) => {
     const m = loaded();
+    const tokens = await engine(() => promptTokens(prompt));
+    const ids = tokens.map((t) => t.id);
     const chosen = variant ? checkedVariant(variant) : null;
     const variants = await engine(() => m.cores.map((c) => chosen ?? nativeVariant(c)));
     const kernel = await backendFor(backend, chosen ?? variants[0]);
@@ -109,7 +125,7 @@ const handlers: Handlers<RuntimeMethods> = {
     });
     const scores = tokenSinkScores(importance, epsilon);
     return {
-      ids, layers: run.cores.length, heads,
+      tokens, layers: run.cores.length, heads,
       alpha: tensor(alpha, [run.cores.length, heads, tk]),
       sinkScore: tensor(Float32Array.from(scores, (s) => s.share), [tk]),
       variants: last.variants.map(formatVariant),

@@ -1,11 +1,9 @@
 /** Turns the runtime's inspect result into what the panel shows (no copies of the tensors). */
 import type { ModelSummary, InspectResult } from '../../runtime/protocol/runtime';
-import type { PanelInspection, PanelToken, PanelVariant } from '../protocol/panel';
+import type { PanelInspection, PanelVariant } from '../protocol/panel';
 
 export interface InspectionContext {
   model: ModelSummary;
-  /** Display text per token (the id itself where the model has no tokenizer). */
-  tokens: PanelToken[];
   /** The variant setting as the user chose it ('native' when each core keeps its own). */
   variant: string;
   backend: string;
@@ -14,10 +12,9 @@ export interface InspectionContext {
 }
 
 export function panelInspection(r: InspectResult, ctx: InspectionContext): PanelInspection {
-  if (ctx.tokens.length !== r.ids.length) throw new Error(`the inspection has ${r.ids.length} tokens but ${ctx.tokens.length} token texts`);
   return {
     model: { name: ctx.model.name, layers: r.layers, heads: r.heads },
-    tokens: ctx.tokens,
+    tokens: r.tokens.map((t) => ({ id: t.id, text: t.text })),
     variant: ctx.variant,
     backend: ctx.backend,
     variants: ctx.variants,
@@ -26,9 +23,4 @@ export function panelInspection(r: InspectResult, ctx: InspectionContext): Panel
     sinkScore: r.sinkScore,
     wallMs: r.totalMs,
   };
-}
-
-/** Tokens of a prompt given as ids, for models without a tokenizer: the text is the id. */
-export function idTokens(ids: number[]): PanelToken[] {
-  return ids.map((id) => ({ id, text: String(id) }));
 }

@@ -37,11 +37,21 @@ export interface ModelSummary {
   opset: number;
   /** Every attention core, in layer order. */
   cores: { layer: number; kind: string; normalizer: string; name: string }[];
+  /** The tokenizer.json in use (given, or found beside the model), or null: prompts are token ids. */
+  tokenizer: string | null;
+}
+
+/** A prompt token; start/end are its characters [start, end) in the prompt text (null for ids). */
+export interface InspectToken {
+  id: number;
+  text: string;
+  start: number | null;
+  end: number | null;
 }
 
 export interface InspectParams {
-  /** Token ids of the prompt (batch 1). */
-  ids: number[];
+  /** The prompt: text for the model's tokenizer, or token ids (batch 1). */
+  prompt: { text: string } | { ids: number[] };
   /** One variant for every core, or null: each core's own normalizer. */
   variant: VariantSpec | null;
   backend: BackendId;
@@ -51,7 +61,7 @@ export interface InspectParams {
 
 /** One prompt run through the segmented model, reduced where it ran. */
 export interface InspectResult {
-  ids: number[];
+  tokens: InspectToken[];
   /** Number of attention cores (one per layer). */
   layers: number;
   /** Query heads (the largest over the cores; a core with fewer heads has 0 in the rest). */
@@ -79,7 +89,7 @@ export interface HeadMapResult {
 export type RuntimeMethods = {
   hello: { params: Record<string, never>; result: RuntimeInfo };
   runCore: { params: RunCoreParams; result: AttentionResult };
-  loadModel: { params: { path: string }; result: ModelSummary };
+  loadModel: { params: { path: string; tokenizer?: string }; result: ModelSummary };
   inspect: { params: InspectParams; result: InspectResult };
   headMap: { params: { layer: number; head: number }; result: HeadMapResult };
 };
@@ -163,10 +173,18 @@ export const runtimeParamValidators: { [K in keyof RuntimeMethods]: Validator } 
     const bad = r.captureHeads.find((h) => h >= (r.input as AttentionInput).qHeads);
     return bad === undefined ? null : `captureHeads holds ${bad}, the core has ${(r.input as AttentionInput).qHeads} query heads`;
   },
-  loadModel: (p) => (typeof (p as { path?: unknown } | null)?.path === 'string' && (p as { path: string }).path.length > 0 ? null : 'path must be a non-empty string'),
+  loadModel: (p) => {
+    const r = p as { path?: unknown; tokenizer?: unknown } | null;
+    if (!r || typeof r.path !== 'string' || !r.path) return 'path must be a non-empty string';
+    return r.tokenizer === undefined || (typeof r.tokenizer === 'string' && r.tokenizer) ? null : 'tokenizer must be a path when given';
+  },
   inspect: (p) => {
     const r = p as Partial<InspectParams> | null;
-    if (!r || !Array.isArray(r.ids) || !r.ids.length || !r.ids.every(natural)) return 'ids must be a non-empty list of token ids (non-negative integers)';
+    const prompt = r?.prompt as { text?: unknown; ids?: unknown } | undefined;
+    if (!r || !prompt || typeof prompt !== 'object') return 'prompt must be {text} or {ids}';
+    if ('ids' in prompt) {
+      if (!Array.isArray(prompt.ids) || !prompt.ids.length || !prompt.ids.every(natural)) return 'prompt.ids must be a non-empty list of token ids (non-negative integers)';
+    } else if (typeof prompt.text !== 'string' || !prompt.text.length) return 'prompt.text must be a non-empty string';
     if (r.variant !== null) { const vp = variantProblem(r.variant); if (vp) return vp; }
     if (!BACKENDS.includes(r.backend as BackendId)) return `backend must be one of ${BACKENDS.join(', ')}`;
     if (typeof r.epsilon !== 'number' || !(r.epsilon > 0 && r.epsilon < 1)) return 'epsilon must be a number in (0, 1)';

@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { idTokens, panelInspection } from '../../extension/panel/inspection';
+import { panelInspection } from '../../extension/panel/inspection';
 import { RuntimeClient } from '../../extension/runtime/client';
 import { VARIANTS } from '../../runtime/kernels/variants';
 import { VARIANT_IDS } from '../../runtime/kernels/types';
@@ -22,9 +22,9 @@ async function main(): Promise<void> {
   try {
     const model = await client.request('loadModel', { path: join(dir, 'model.onnx') });
     const epsilon = 0.3;
-    const result = await client.request('inspect', { ids: inputIds, variant: { id: 'softmax', params: {} }, backend: 'js', epsilon });
+    const result = await client.request('inspect', { prompt: { ids: inputIds }, variant: { id: 'softmax', params: {} }, backend: 'js', epsilon });
     const inspection = panelInspection(result, {
-      model: { ...model, path: `test/fixtures/models/${name}/model.onnx` }, tokens: idTokens(inputIds), variant: 'softmax', backend: 'js', epsilon,
+      model: { ...model, path: `test/fixtures/models/${name}/model.onnx` }, variant: 'softmax', backend: 'js', epsilon,
       variants: VARIANT_IDS.map((id) => ({ id, description: VARIANTS[id].description })),
     });
     const heads = [{ layer: 1, head: 2 }, { layer: 0, head: 0 }];

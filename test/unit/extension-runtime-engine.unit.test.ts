@@ -18,7 +18,7 @@ before(() => { c = new RuntimeClient({ serverPath: join(root, 'runtime/server.ts
 after(() => c.dispose());
 
 test('before a model is loaded, inspect and headMap say what to do first', async () => {
-  await assert.rejects(c.request('inspect', { ids, variant: null, backend: 'js', epsilon: 0.3 }), (e: RpcError) => e.code === 'not-ready' && /no model is loaded/.test(e.message));
+  await assert.rejects(c.request('inspect', { prompt: { ids }, variant: null, backend: 'js', epsilon: 0.3 }), (e: RpcError) => e.code === 'not-ready' && /no model is loaded/.test(e.message));
   await assert.rejects(c.request('headMap', { layer: 0, head: 0 }), (e: RpcError) => e.code === 'not-ready');
   await assert.rejects(c.request('loadModel', { path: join(fixture, 'missing.onnx') }), (e: RpcError) => e.code === 'model-error' && /missing\.onnx/.test(e.message) && !e.message.includes('\n'));
 });
@@ -27,10 +27,12 @@ test('loadModel reports the attention cores the detector found', async () => {
   const s = await c.request('loadModel', { path: join(fixture, 'model.onnx') });
   assert.equal(s.name, 'model.onnx');
   assert.deepEqual(s.cores.map((k) => [k.layer, k.kind, k.normalizer]), [[0, 'gqa', 'softmax'], [1, 'gqa', 'softmax']]);
+  assert.equal(s.tokenizer, null);
+  await assert.rejects(c.request('inspect', { prompt: { text: 'hello' }, variant: null, backend: 'js', epsilon: 0.3 }), (e: RpcError) => e.code === 'not-ready' && /no tokenizer\.json/.test(e.message));
 });
 
 test('inspect returns α per layer, head and token exactly as the engine computes it in-process', async () => {
-  const r = await c.request('inspect', { ids, variant: null, backend: 'js', epsilon: 0.3 });
+  const r = await c.request('inspect', { prompt: { ids }, variant: null, backend: 'js', epsilon: 0.3 });
   const m = SegmentedModel.open(join(fixture, 'model.onnx'));
   const run = await m.run(ids, { backend: 'js' });
   assert.deepEqual(r.alpha.shape, [run.cores.length, run.cores[0].input.qHeads, ids.length]);
@@ -42,6 +44,7 @@ test('inspect returns α per layer, head and token exactly as the engine compute
   });
   assert.deepEqual(r.variants, ['softmax', 'softmax']);
   assert.equal(r.sinkScore.shape[0], ids.length);
+  assert.deepEqual(r.tokens, ids.map((id) => ({ id, text: String(id), start: null, end: null })));
   assert.ok([...r.sinkScore.data].every((s) => s >= 0 && s <= 1));
 });
 
@@ -63,9 +66,9 @@ test('headMap recomputes one head of the last inspection: causal rows that sum t
 });
 
 test('a variant swap re-runs every core with it and changes the numbers', async () => {
-  const soft = await c.request('inspect', { ids, variant: null, backend: 'js', epsilon: 0.3 });
-  const sig = await c.request('inspect', { ids, variant: { id: 'sigmoid', params: { b: 0 } }, backend: 'js', epsilon: 0.3 });
+  const soft = await c.request('inspect', { prompt: { ids }, variant: null, backend: 'js', epsilon: 0.3 });
+  const sig = await c.request('inspect', { prompt: { ids }, variant: { id: 'sigmoid', params: { b: 0 } }, backend: 'js', epsilon: 0.3 });
   assert.deepEqual(sig.variants, ['sigmoid:b=0', 'sigmoid:b=0']);
   assert.notDeepEqual([...sig.alpha.data], [...soft.alpha.data]);
-  await assert.rejects(c.request('inspect', { ids: [], variant: null, backend: 'js', epsilon: 0.3 }), (e: RpcError) => e.code === 'bad-request' && /ids must be a non-empty list/.test(e.message));
+  await assert.rejects(c.request('inspect', { prompt: { ids: [] }, variant: null, backend: 'js', epsilon: 0.3 }), (e: RpcError) => e.code === 'bad-request' && /prompt\.ids must be a non-empty list/.test(e.message));
 });
