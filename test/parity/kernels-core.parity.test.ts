@@ -70,7 +70,7 @@ const shapes: [string, AttentionInput][] = [
   ['past keys, non-causal', randomInput({ qHeads: 2, kvHeads: 2, tq: 5, tk: 130, d: 16, causal: false, seed: 5 })],
   ['per-head ALiBi + padding bias, a fully masked row', withBias(randomInput({ qHeads: 2, kvHeads: 1, tq: 9, tk: 40, d: 8, seed: 9 }))],
   ['streaming 3 sinks + 20 window over 140 keys', { ...randomInput({ qHeads: 2, kvHeads: 1, tq: 100, tk: 140, d: 16, seed: 4 }), mask: { causal: true, streaming: { sinks: 3, window: 20 } } }],
-  ['streaming, non-causal, window 0 keeps only sinks', { ...randomInput({ qHeads: 1, kvHeads: 1, tq: 6, tk: 70, d: 8, seed: 2, causal: false }), mask: { causal: false, streaming: { sinks: 2, window: 1 } } }],
+  ['streaming, non-causal, 2 sinks + window 1', { ...randomInput({ qHeads: 1, kvHeads: 1, tq: 6, tk: 70, d: 8, seed: 2, causal: false }), mask: { causal: false, streaming: { sinks: 2, window: 1 } } }],
   ['softcap 5', { ...randomInput({ qHeads: 2, kvHeads: 2, tq: 20, tk: 20, d: 8, seed: 12 }), softcap: 5, scale: 2 }],
   ['NaN in Q, -Inf in K', withNonFinite(randomInput({ qHeads: 2, kvHeads: 2, tq: 8, tk: 8, d: 8, seed: 6 }))],
 ];

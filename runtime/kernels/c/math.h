@@ -2,10 +2,10 @@
  * math.h - our own exp/log/tanh for the kernels: freestanding (no libc), branch-free where it matters
  * so compilers vectorize loops that call them, and the same numbers natively and in WASM.
  *
- * Accuracy (checked by test/kernels/math.unit.test.ts against float64 over the stated ranges):
+ * Accuracy (checked by test/unit/kernels-math.unit.test.ts against float64 over the stated ranges):
  *   attn_expf   relative error < 4e-7 for x in [-87, 88]; returns 0 for x < -87.3 (and -inf);
  *               +inf is clamped to e^88.7 (callers reject +inf logits before exp).
- *   attn_logf   absolute error < 2e-7 for x in [1e-30, 1e30]; x <= 0 returns -inf.
+ *   attn_logf   error < 2e-7 * max(1, |ln x|) for x in [1e-30, 1e30]; x <= 0 returns -inf.
  *   attn_tanhf  absolute error < 3e-7 on all finite x.
  */
 #ifndef ATTN_MATH_H

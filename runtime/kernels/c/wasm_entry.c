@@ -5,6 +5,7 @@
  * calls attn_wasm_run(), which runs every work item on the one thread WASM has.
  */
 #include "attn.h"
+#include "math.h"
 
 #define WASM_EXPORT(name) __attribute__((export_name(#name)))
 #define PAGE 65536u
@@ -77,6 +78,11 @@ WASM_EXPORT(attn_wasm_variants) uint32_t attn_wasm_variants(void) {
 /* The message of a status, as a NUL-terminated string in linear memory. */
 WASM_EXPORT(attn_wasm_error) const char *attn_wasm_error(int32_t status) {
   return attn_error_text(status);
+}
+
+/* math.h on one value, for its accuracy test: fn 0 attn_expf, 1 attn_logf, 2 attn_tanhf. */
+WASM_EXPORT(attn_wasm_math) float attn_wasm_math(int32_t fn, float x) {
+  return fn == 0 ? attn_expf(x) : fn == 1 ? attn_logf(x) : attn_tanhf(x);
 }
 
 /* The compiler may call these for block copies and clears; no libc here. */
