@@ -14,7 +14,7 @@ export interface CoreTrace {
   stats: AttentionStats;
 }
 
-/** Residual-stream hidden states [t, d] at one layer boundary (boundary 0 = the embeddings). */
+/** Residual-stream hidden states [t, d] at one layer boundary: boundary l is the input of layer l (0 = the embeddings). */
 export interface HiddenState {
   boundary: number;
   t: number;

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import type * as ort from 'onnxruntime-node';
 import { SegmentedModel, type RunOptions } from '../engine/runner';
-import type { PromptTrace } from '../analysis/trace';
+import { coreInputs } from '../model/segment';
+import type { HiddenState, PromptTrace } from '../analysis/trace';
 import type { LogitRows } from '../analysis/drift/outputDrift';
 import type { Prompt } from './analysisPrompt';
 
@@ -13,8 +14,28 @@ export function openModel(path: string, threads?: number): SegmentedModel {
 
 /** Runs one prompt through the segmented model and keeps what the analyses read. */
 export async function tracePrompt(model: SegmentedModel, prompt: Prompt, label: string, options: RunOptions): Promise<PromptTrace> {
-  const run = await model.run(prompt.ids, { ...options, keepInputs: true });
-  return { label, ids: prompt.ids, tokens: prompt.tokens, cores: run.cores, logits: logitsOf(run.outputs, prompt.ids.length, model.name) };
+  const t = prompt.ids.length;
+  const hidden: HiddenState[] = [];
+  const skip = new Set<string>([...model.cores.flatMap(coreInputs), ...model.graph.outputs.map((o) => o.name ?? '')]);
+  const onSegmentOutputs = (segment: number, outputs: Record<string, ort.Tensor>): void => {
+    const h = residualStream(outputs, t, skip);
+    if (h) hidden.push({ boundary: segment, t, d: Number(h.dims[2]), data: h.data as Float32Array });
+  };
+  const run = await model.run(prompt.ids, { ...options, keepInputs: true, onSegmentOutputs });
+  return { label, ids: prompt.ids, tokens: prompt.tokens, cores: run.cores, hidden, logits: logitsOf(run.outputs, t, model.name) };
+}
+
+/**
+ * The residual stream among a segment's outputs: the widest [1, T, D] float tensor that is neither
+ * an attention core's input nor a model output (the hidden state handed to the next segment).
+ */
+export function residualStream(outputs: Record<string, ort.Tensor>, t: number, skip: Set<string>): ort.Tensor | null {
+  let best: ort.Tensor | null = null;
+  for (const [name, x] of Object.entries(outputs)) {
+    if (skip.has(name) || x.type !== 'float32' || x.dims.length !== 3 || Number(x.dims[0]) !== 1 || Number(x.dims[1]) !== t) continue;
+    if (!best || Number(x.dims[2]) > Number(best.dims[2])) best = x;
+  }
+  return best;
 }
 
 /** The next-token logits [T, vocab] among a causal LM's outputs: `logits` by name, else the first [1, T, V] float output. */

@@ -96,7 +96,7 @@ function promptText(r: SinkReport, modelName: string, top: number, ms: number): 
     '',
     'key/value norms, sink tokens vs the others (Gu et al. §1.2: sinks have small values):',
     table(['layer', '‖k‖ sink', '‖k‖ other', '‖v‖ sink', '‖v‖ other'], r.keyValue.map((kv) => [kv.layer, kv.sinkKeyNorm, kv.otherKeyNorm, kv.sinkValueNorm, kv.otherValueNorm])),
-    r.massiveActivation.length ? `massive activation ‖h₁‖/mean‖h_t‖: ${r.massiveActivation.map((m) => `${m.boundary}: ${fmt(m.ratio)}`).join(', ')}` : '',
+    r.massiveActivation.length ? `massive activation ‖h₁‖/mean‖h_t‖ at the input of each layer: ${r.massiveActivation.map((m) => `${m.boundary}: ${fmt(m.ratio)}`).join(', ')}` : 'massive activation: no residual-stream tensor found between the segments',
     `(${fmt(ms)} ms)`,
   ].filter((line, i, all) => line !== '' || all[i - 1] !== '').join('\n');
 }

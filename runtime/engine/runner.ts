@@ -27,6 +27,8 @@ export interface RunOptions {
    * paths and the streaming-window wrapper (runtime/analysis/backends.ts).
    */
   kernel?: AttentionBackend;
+  /** Sees every segment's outputs as they are computed (the analyses read the residual stream here). */
+  onSegmentOutputs?: (segment: number, outputs: Record<string, ort.Tensor>) => void;
 }
 
 export interface SegmentedRun {
@@ -115,6 +117,7 @@ export class SegmentedModel {
         for (const name of seg.inputs) feeds[name] = read(name);
         const result = await session.run(feeds);
         for (const name of seg.outputs) store.set(name, result[name]);
+        options.onSegmentOutputs?.(seg.index, Object.fromEntries(seg.outputs.map((name) => [name, result[name]])));
         ortMs += performance.now() - s0;
       }
       for (const ci of this.plan.coresAfter[seg.index]) {

@@ -67,6 +67,9 @@ test('sinks: α₁ per head agrees with the engine summary; the dataset rate cou
   assert.ok(Math.abs(r.firstTokenRate * 100 - summary.rate) < 1e-9);
   assert.equal(r.tokens.length, IDS.length);
   assert.equal(r.keyValue.length, 2);
+  // The residual stream at the input of each of the 2 layers, read from the segments' outputs.
+  assert.deepEqual(r.massiveActivation.map((m: { boundary: number }) => m.boundary), [0, 1]);
+  assert.ok(r.massiveActivation.every((m: { ratio: number }) => Number.isFinite(m.ratio) && m.ratio > 0));
   const sig = JSON.parse(await sinksCommand(['--model', GPT2_SIGMOID, '--ids', ids, '--json']));
   assert.equal(sig.proxy, true);
 
