@@ -1,7 +1,9 @@
 import type { GraphIndex } from './graph';
-import { tensorDims } from './onnx/tensor';
+import { DataType, type TensorProto } from './onnx/proto';
+import { tensorDims, tensorValues } from './onnx/tensor';
 
 const ANCESTRY_STEPS = 24;
+const VALUE_FROM_DATA = new Set(['Gather', 'GatherElements', 'GatherND', 'Slice', 'Expand', 'Reshape', 'Unsqueeze', 'Squeeze', 'Tile', 'Transpose']);
 
 /**
  * How many positions the model has, from the graph: the first dim of a position-embedding table (a
@@ -36,15 +38,37 @@ function ancestry(g: GraphIndex, tensor: string): Set<string> {
     seen.add(t);
     const p = g.producerOf(t);
     if (!p) {
-      if (!g.initializers.has(t)) out.add(matchInput(t));
+      const init = g.initializers.get(t);
+      if (!init) out.add(matchInput(t));
+      else if (isArange(init)) out.add('Range');
       continue;
     }
     out.add(p.op_type ?? '');
+    if (p.op_type === 'Constant') {
+      const v = g.constant(t);
+      if (v && isArangeValues(v)) out.add('Range');
+      continue;
+    }
     // Shape reads only the dims of its input (e.g. the length of input_ids), not its values.
     if (p.op_type === 'Shape' || p.op_type === 'Size') continue;
-    for (const i of p.input ?? []) if (i) stack.push([i, depth + 1]);
+    // Values come from the data input of these ops; their other inputs only select or shape them.
+    const inputs = VALUE_FROM_DATA.has(p.op_type ?? '') ? (p.input ?? []).slice(0, 1) : p.input ?? [];
+    for (const i of inputs) if (i) stack.push([i, depth + 1]);
   }
   return out;
+}
+
+/** An integer initializer holding 0, 1, ..., n−1 (a registered position_ids buffer, as BERT exports it). */
+function isArange(t: TensorProto): boolean {
+  const type = t.data_type ?? 0;
+  if (type !== DataType.INT64 && type !== DataType.INT32) return false;
+  const n = tensorDims(t).reduce((a, b) => a * b, 1);
+  if (n < 2 || n > 1 << 20) return false;
+  return isArangeValues(tensorValues(t));
+}
+
+function isArangeValues(v: number[]): boolean {
+  return v.length > 1 && v.every((x, i) => x === i);
 }
 
 function matchInput(name: string): string {

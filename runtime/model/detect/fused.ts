@@ -1,7 +1,7 @@
 import { attrFloat, attrInt, type GraphIndex } from '../graph';
 import type { NodeProto } from '../onnx/proto';
 import type { LogitTerm } from './core';
-import type { Match } from './unfused';
+import { findKvSource, type Match } from './unfused';
 
 const opt = (n: NodeProto, i: number): string | undefined => n.input?.[i] || undefined;
 const out = (n: NodeProto, i: number): string | undefined => n.output?.[i] || undefined;
@@ -10,7 +10,7 @@ const out = (n: NodeProto, i: number): string | undefined => n.output?.[i] || un
  * The ONNX Attention op (opset 23+): inputs Q, K, V, attn_mask?, past_key?, past_value?; 3-D inputs
  * [B, T, H·d] need q_num_heads/kv_num_heads, 4-D inputs are [B, H, T, d].
  */
-export function matchOnnxAttention(_g: GraphIndex, id: number, node: NodeProto): Match {
+export function matchOnnxAttention(g: GraphIndex, id: number, node: NodeProto): Match {
   if (out(node, 3)) return { reject: 'the qk_matmul_output output is used; only the attention output can be replaced' };
   if (opt(node, 6)) return { reject: 'nonpad_kv_seqlen input is not supported' };
   const softmaxPrecision = attrInt(node, 'softmax_precision', 0);
@@ -31,6 +31,7 @@ export function matchOnnxAttention(_g: GraphIndex, id: number, node: NodeProto):
       scale: scale && scale !== 0 ? scale : null, scaleFromTerms: false, terms,
       causal: attrInt(node, 'is_causal', 0) === 1, qHeads, kvHeads,
       softcap: attrFloat(node, 'softcap') || undefined,
+      kvSource: layout === 'bhtd' ? findKvSource(g, node.input?.[1] ?? '') : undefined,
     },
   };
 }

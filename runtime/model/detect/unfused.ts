@@ -25,6 +25,7 @@ export function matchUnfused(g: GraphIndex, normId: number): Match {
 
   // Forward: normalizer -> (sum normalization) -> MatMul(P, V).
   let weights = norm.output?.[0] ?? '';
+  if (normalizer === 'softplus-sum') weights = absorbSoftplusThreshold(g, norm.input?.[0] ?? '', weights, nodes);
   weights = follow(g, weights, nodes);
   if (normalizer === 'softplus-sum') {
     const users = g.consumersOf(weights).map((id) => ({ id, n: g.node(id) }));
@@ -53,7 +54,8 @@ export function matchUnfused(g: GraphIndex, normId: number): Match {
     const pid = g.producer.get(t);
     if (pid === undefined) return { reject: `${op} input ${t} does not come from a MatMul (it is a graph input or initializer)` };
     const p = g.node(pid);
-    if (g.consumersOf(t).length !== 1) return { reject: `the logits tensor ${t} is also used outside the attention (e.g. returned as attention weights)` };
+    const inside = new Set([...nodes, ...chain.map((c) => c.id)]);
+    if (!g.consumersOf(t).every((id) => inside.has(id))) return { reject: `the logits tensor ${t} is also used outside the attention (e.g. returned as attention weights)` };
     if (p.op_type === 'MatMul') { qkId = pid; break; }
     if (!CHAIN_OPS.has(p.op_type ?? '')) return { reject: `the logits pass through ${p.op_type} (${p.name}), which is not a scale, mask or cast` };
     const ins = p.input ?? [];
@@ -111,17 +113,54 @@ export function matchUnfused(g: GraphIndex, normId: number): Match {
   };
 }
 
-/** Follows single-consumer pass-through ops (Cast, Dropout, Identity) forward. */
+/**
+ * Follows single-consumer pass-through ops (Cast, Dropout, Identity) forward, and the NaN guard of
+ * decomposed SDPA, Where(IsNaN(w), 0, w), which zeroes fully masked rows as our kernels do.
+ */
 function follow(g: GraphIndex, tensor: string, nodes: number[]): string {
   let t = tensor;
   for (;;) {
     const users = g.consumersOf(t);
+    if (users.length === 2) {
+      const isNan = users.find((id) => g.node(id).op_type === 'IsNaN');
+      const where = users.find((id) => g.node(id).op_type === 'Where');
+      const flag = isNan !== undefined ? g.node(isNan).output?.[0] ?? '' : '';
+      const w = where !== undefined ? g.node(where) : undefined;
+      if (isNan === undefined || where === undefined || !w || w.input?.[0] !== flag || w.input?.[2] !== t ||
+        g.scalar(w.input?.[1] ?? '') !== 0 || g.consumersOf(flag).length !== 1) return t;
+      nodes.push(isNan, where);
+      t = w.output?.[0] ?? '';
+      continue;
+    }
     if (users.length !== 1) return t;
     const n = g.node(users[0]);
     if (!PASS_AFTER.has(n.op_type ?? '')) return t;
     nodes.push(users[0]);
     t = n.output?.[0] ?? '';
   }
+}
+
+/**
+ * torch's softplus as the dynamo exporter writes it: Where(x·β > threshold, x, Softplus(x)) (linear
+ * above the threshold, where softplus(x) = x in float32). Absorbs the Where and its condition.
+ */
+function absorbSoftplusThreshold(g: GraphIndex, x: string, softplus: string, nodes: number[]): string {
+  const users = g.consumersOf(softplus);
+  const where = users.length === 1 ? g.node(users[0]) : undefined;
+  if (!where || where.op_type !== 'Where' || where.input?.[1] !== x || where.input?.[2] !== softplus) return softplus;
+  const condId = g.producer.get(where.input?.[0] ?? '');
+  const cond = condId === undefined ? undefined : g.node(condId);
+  if (!cond || cond.op_type !== 'Greater' || g.scalar(cond.input?.[1] ?? '') === null) return softplus;
+  const extra = [users[0], condId!];
+  const scaled = cond.input?.[0] ?? '';
+  if (scaled !== x) {
+    const mulId = g.producer.get(scaled);
+    const mul = mulId === undefined ? undefined : g.node(mulId);
+    if (!mul || mul.op_type !== 'Mul' || mul.input?.[0] !== x || g.scalar(mul.input?.[1] ?? '') === null) return softplus;
+    extra.push(mulId!);
+  }
+  nodes.push(...extra);
+  return where.output?.[0] ?? softplus;
 }
 
 /** Whether a tensor is computed from a MatMul through chain ops only (the logits side of a Mul/Add/Where). */
@@ -143,7 +182,7 @@ function reachesProjection(g: GraphIndex, matmul: { input?: string[] | null }): 
 }
 
 /** The K tensor before a GQA repeat (Unsqueeze -> Expand -> Reshape, or Tile), if there is one. */
-function findKvSource(g: GraphIndex, k: string): string | undefined {
+export function findKvSource(g: GraphIndex, k: string): string | undefined {
   let t = k;
   for (let steps = 0; steps < 8; steps++) {
     const p = g.producerOf(t);
