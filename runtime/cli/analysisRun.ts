@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import type * as ort from 'onnxruntime-node';
 import { SegmentedModel, type RunOptions } from '../engine/runner';
+import type { CoreRun } from '../engine/core-run';
+import { sinkReport, type SinkReport } from '../analysis/sinks/sinkReport';
+import { fmt, percent } from '../analysis/format/table';
 import { coreInputs } from '../model/segment';
 import type { HiddenState, PromptTrace } from '../analysis/trace';
 import type { LogitRows } from '../analysis/drift/outputDrift';
@@ -16,13 +19,44 @@ export function openModel(path: string, threads?: number): SegmentedModel {
 export async function tracePrompt(model: SegmentedModel, prompt: Prompt, label: string, options: RunOptions): Promise<PromptTrace> {
   const t = prompt.ids.length;
   const hidden: HiddenState[] = [];
-  const skip = new Set<string>([...model.cores.flatMap(coreInputs), ...model.graph.outputs.map((o) => o.name ?? '')]);
-  const onSegmentOutputs = (segment: number, outputs: Record<string, ort.Tensor>): void => {
-    const h = residualStream(outputs, t, skip);
-    if (h) hidden.push({ boundary: segment, t, d: Number(h.dims[2]), data: h.data as Float32Array });
-  };
-  const run = await model.run(prompt.ids, { ...options, keepInputs: true, onSegmentOutputs });
+  const run = await model.run(prompt.ids, { ...options, keepInputs: true, onSegmentOutputs: hiddenCollector(model, t, hidden) });
   return { label, ids: prompt.ids, tokens: prompt.tokens, cores: run.cores, hidden, logits: logitsOf(run.outputs, t, model.name) };
+}
+
+/** A RunOptions.onSegmentOutputs that records the residual stream entering each layer into `into`. */
+export function hiddenCollector(model: SegmentedModel, t: number, into: HiddenState[]): NonNullable<RunOptions['onSegmentOutputs']> {
+  const skip = new Set<string>([...model.cores.flatMap(coreInputs), ...model.graph.outputs.map((o) => o.name ?? '')]);
+  return (segment, outputs) => {
+    const h = residualStream(outputs, t, skip);
+    if (h) into.push({ boundary: segment, t, d: Number(h.dims[2]), data: h.data as Float32Array });
+  };
+}
+
+/**
+ * The sink fields `attnscope inspect` adds to its α₁ summary (issue 5): per-token sink scores, sink
+ * tokens beyond the first, the massive-activation ratio per layer and the key/value norms of sinks.
+ */
+export interface InspectSinkFields {
+  /** The stats used the proxy map of spec §1.1 (non-softmax variant). */
+  proxy: boolean;
+  /** Per token: share of (layer, head) where it is a sink, and its mean α. */
+  tokens: { index: number; share: number; meanAlpha: number }[];
+  /** Sink tokens beyond the first. */
+  secondary: number[];
+  /** ‖h₁‖ / mean ‖h_t‖ of the residual stream entering each layer. */
+  massiveActivation: SinkReport['massiveActivation'];
+  keyValue: SinkReport['keyValue'];
+}
+
+export function inspectSinkFields(cores: CoreRun[], ids: number[], hidden: HiddenState[]): InspectSinkFields {
+  const r = sinkReport({ label: '', ids, cores, hidden, logits: { t: 0, vocab: 0, logits: [] } });
+  return {
+    proxy: r.proxy,
+    tokens: r.tokens.map((x) => ({ index: x.index, share: x.share, meanAlpha: x.meanAlpha })),
+    secondary: r.secondary,
+    massiveActivation: r.massiveActivation,
+    keyValue: r.keyValue,
+  };
 }
 
 /**
@@ -46,4 +80,16 @@ export function logitsOf(outputs: Record<string, ort.Tensor>, t: number, modelNa
   if (!hit) throw new Error(`${modelName} has no [1, ${t}, vocab] float output (outputs: ${entries.map(([n, x]) => `${n} [${x.dims.join(', ')}]`).join('; ')}); this analysis needs a causal LM's next-token logits`);
   const tensor = hit[1];
   return { t, vocab: Number(tensor.dims[2]), logits: tensor.data as Float32Array };
+}
+
+/** The readable lines `attnscope inspect` prints for the sink fields. */
+export function inspectSinkLines(f: InspectSinkFields, tokenText: (index: number) => string): string[] {
+  const top = [...f.tokens].sort((a, b) => b.share - a.share || b.meanAlpha - a.meanAlpha).slice(0, 5);
+  return [
+    ...(f.proxy ? ['non-softmax variant: sink metric on the proxy normalization of spec §1.1'] : []),
+    `sink scores (share of heads, mean α): ${top.map((t) => `${t.index} ${JSON.stringify(tokenText(t.index))} ${percent(t.share)} ${fmt(t.meanAlpha)}`).join('; ')}`,
+    `sink tokens beyond the first: ${f.secondary.length ? f.secondary.map((k) => `${k} ${JSON.stringify(tokenText(k))}`).join(', ') : 'none'}`,
+    ...(f.massiveActivation.length ? [`massive activation ‖h1‖/mean‖ht‖ entering each layer: ${f.massiveActivation.map((m) => fmt(m.ratio)).join(' ')}`] : []),
+    ...f.keyValue.map((kv) => `  layer ${kv.layer} ‖k‖ sinks ${fmt(kv.sinkKeyNorm)} vs ${fmt(kv.otherKeyNorm)}, ‖v‖ sinks ${fmt(kv.sinkValueNorm)} vs ${fmt(kv.otherValueNorm)}`),
+  ];
 }

@@ -2,6 +2,7 @@ import type { CheckReport } from './check';
 import type { CoreFacts } from './core-facts';
 import type { GraphReport } from './graph';
 import type { InspectReport } from './inspect';
+import { inspectSinkLines } from './analysisRun';
 
 const num = (x: number | null, digits = 3): string => (x === null ? '?' : Number.isInteger(x) ? String(x) : x.toFixed(digits));
 const flag = (b: boolean | null): string => (b === null ? '?' : b ? 'causal' : 'bidirectional');
@@ -26,6 +27,7 @@ export function formatInspect(r: InspectReport): string {
     `tokens (${r.tokens.length}): ${r.tokens.map((t) => JSON.stringify(t.text)).join(' ')}`,
     `sink rate Sink1^${r.sink.epsilon} = ${r.sink.rate.toFixed(1)}% of heads give the first token alpha > ${r.sink.epsilon}`,
     ...r.sink.alpha.map((row, l) => `  layer ${l} alpha1: ${row.map((a) => a.toFixed(2)).join(' ')}`),
+    ...inspectSinkLines(r.sinks, (i) => r.tokens[i]?.text ?? `#${i}`),
   ];
   if (r.nextToken) lines.push(`next token: ${r.nextToken.topk.map((t) => `${JSON.stringify(t.text)} ${(100 * t.prob).toFixed(1)}%`).join(', ')}`);
   if (r.loss !== null) lines.push(`loss (mean next-token NLL): ${r.loss.toFixed(4)} nats`);

@@ -6,6 +6,8 @@ import { meanNextTokenLoss, nextTokenTopk } from './lm-outputs';
 import { logitsOf } from './model-facts';
 import type { CliToken, ResolvedPrompt } from './prompt';
 import { sinkSummary, type SinkSummary } from './sink-summary';
+import { hiddenCollector, inspectSinkFields, type InspectSinkFields } from './analysisRun';
+import type { HiddenState } from '../analysis/trace';
 
 export interface InspectReport {
   model: { path: string; layers: number; heads: number; cores: CoreFacts[] };
@@ -13,6 +15,8 @@ export interface InspectReport {
   variant: string;
   backend: BackendId;
   sink: SinkSummary;
+  /** Per-token sink scores, sink tokens beyond the first, massive activations, K/V norms (analyses). */
+  sinks: InspectSinkFields;
   /** Causal LMs only (null otherwise). */
   nextToken: { topk: { id: number; text: string; prob: number }[] } | null;
   loss: number | null;
@@ -23,7 +27,8 @@ const TOPK = 5;
 
 /** Runs one prompt segmented through the kernels and summarizes it. */
 export async function runInspect(model: SegmentedModel, modelPath: string, prompt: ResolvedPrompt, variant: VariantSpec | null, backend: BackendId): Promise<InspectReport> {
-  const run = await model.run(prompt.ids, { backend, variant });
+  const hidden: HiddenState[] = [];
+  const run = await model.run(prompt.ids, { backend, variant, onSegmentOutputs: hiddenCollector(model, prompt.ids.length, hidden) });
   const cores = model.cores.map((c) => coreFacts(c, run.cores.find((r) => r.layer === c.layer)));
   const causal = cores.every((c) => c.causal);
   const logits = causal ? logitsOf(model, run.outputs, prompt.ids.length) : null;
@@ -34,6 +39,7 @@ export async function runInspect(model: SegmentedModel, modelPath: string, promp
     variant: variant ? formatVariant(variant) : [...new Set(model.cores.map((c) => c.normalizer))].join(','),
     backend,
     sink: sinkSummary(run.cores),
+    sinks: inspectSinkFields(run.cores, prompt.ids, hidden),
     nextToken: logits ? { topk: nextTokenTopk(logits, TOPK).map((t) => ({ ...t, text: text(t.id) })) } : null,
     loss: logits ? meanNextTokenLoss(logits, prompt.ids) : null,
     timings: { totalMs: run.totalMs, kernelMs: run.kernelMs },

@@ -9,6 +9,7 @@ import { sinksCommand } from '../../runtime/cli/sinks';
 import { streamCommand } from '../../runtime/cli/stream';
 import { sinkSummary } from '../../runtime/cli/sink-summary';
 import { SegmentedModel } from '../../runtime/engine/runner';
+import { runInspect } from '../../runtime/cli/inspect';
 
 // Real exported fixture models (test/fixtures/models): 2 layers, 4 query heads, causal, 64 positions.
 const LLAMA = 'test/fixtures/models/llama-eager-ts17/model.onnx';
@@ -97,6 +98,17 @@ test('stream: the full-attention run is the plain model; the windows change the 
   // Positions before the first eviction see the same keys in every run, so their loss is identical.
   for (let t = 0; t < 12; t++) assert.ok(Math.abs(r.runs[1].tokenLoss[t] - r.runs[0].tokenLoss[t]) < 1e-4, `position ${t}`);
   await assert.rejects(streamCommand(['--model', LLAMA, '--ids', '1,2,3,4,5', '--window', '8']), /longer prompt/);
+});
+
+test('inspect carries the sink fields: per-token scores, secondary sinks, massive activation, K/V norms', async () => {
+  const model = SegmentedModel.open(GPT2);
+  const r = await runInspect(model, GPT2, { ids: IDS, tokenizer: null, tokens: IDS.map((id) => ({ id, text: `#${id}`, start: null, end: null })) }, null, 'js');
+  await model.release();
+  assert.equal(r.sinks.tokens.length, IDS.length);
+  assert.ok(Math.abs(r.sinks.tokens[0].share * 100 - r.sink.rate) < 1e-9);
+  assert.equal(r.sinks.massiveActivation.length, 2);
+  assert.equal(r.sinks.keyValue.length, 2);
+  assert.equal(r.sinks.proxy, false);
 });
 
 test('analysis commands give one-line errors for bad options', async () => {
