@@ -1,7 +1,8 @@
 // The engine over the exporter corpus (test/fixtures/models, one test per fixture, globbed): the
 // detector finds one core per layer with the expected kind, normalizer, heads and causality; the
-// segmented run with each core's own normalizer matches ONNX Runtime's unmodified run to 1e-4 and
-// the reference (torch) outputs to 1e-3; inputs are filled as the corpus declares them.
+// segmented run with each core's own normalizer, on every backend (js, native, wasm), matches ONNX
+// Runtime's unmodified run to 1e-4, and the js run matches the reference (torch) outputs to 1e-3;
+// inputs are filled as the corpus declares them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadFixtures, readReference, type Fixture } from '../fixtures/corpus';
@@ -32,6 +33,14 @@ async function checkFixture(f: Fixture): Promise<void> {
       return;
     }
     const reference = await model.runReference(c.inputIds);
+    // Every backend reproduces ONNX Runtime; the js reference run is also held to the torch outputs.
+    for (const backend of ['native', 'wasm'] as const) {
+      const other = await model.run(c.inputIds, { backend, keepInputs: false });
+      for (const name of Object.keys(reference)) {
+        const d = maxAbsDiff(reference[name], other.outputs[name]);
+        assert.ok(d <= CHECK_TOLERANCE, `${name}: segmented (${backend}) vs ONNX Runtime ${d}`);
+      }
+    }
     const run = await model.run(c.inputIds);
     for (const core of run.cores) {
       assert.equal(core.input.qHeads, c.expected.qHeads, 'q heads');
