@@ -15,8 +15,12 @@ export interface CommandSpec {
 }
 
 export const COMMANDS = {
+  openModel: { id: 'attnscope.openModel', title: 'Open Model…', enablement: 'isWorkspaceTrusted' },
+  inspectSelection: { id: 'attnscope.inspectSelection', title: 'Inspect Selection', enablement: 'isWorkspaceTrusted' },
   setVariant: { id: 'attnscope.setVariant', title: 'Set Variant…' },
   setBackend: { id: 'attnscope.setBackend', title: 'Set Backend…' },
+  toggleOverlay: { id: 'attnscope.toggleOverlay', title: 'Toggle Overlay' },
+  showPanel: { id: 'attnscope.showPanel', title: 'Show Panel' },
   restartRuntime: { id: 'attnscope.restartRuntime', title: 'Restart Runtime' },
 } as const satisfies Record<string, CommandSpec>;
 

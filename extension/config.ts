@@ -1,7 +1,6 @@
 /** Typed reads and writes of the settings declared in settings.ts. */
 import * as vscode from 'vscode';
-import { type BackendChoice, SETTINGS } from './settings';
-import type { VariantId } from '../runtime/kernels/types';
+import { type BackendChoice, SETTINGS, type VariantChoice } from './settings';
 
 function section(key: string): [string, string] {
   const dot = key.indexOf('.');
@@ -14,7 +13,8 @@ function read<T>(key: string, fallback: T): T {
 }
 
 export const config = {
-  variant: (): VariantId => read<VariantId>(SETTINGS.variant.key, SETTINGS.variant.default),
+  variant: (): VariantChoice => read<VariantChoice>(SETTINGS.variant.key, SETTINGS.variant.default),
+  sinkEpsilon: (): number => read<number>(SETTINGS.sinkEpsilon.key, SETTINGS.sinkEpsilon.default),
   backend: (): BackendChoice => read<BackendChoice>(SETTINGS.backend.key, SETTINGS.backend.default),
   hangLimitMs: (): number => 1000 * read<number>(SETTINGS.hangLimitSeconds.key, SETTINGS.hangLimitSeconds.default),
   maxMemoryMb: (): number => read<number>(SETTINGS.maxMemoryMb.key, SETTINGS.maxMemoryMb.default),

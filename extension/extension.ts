@@ -4,10 +4,15 @@
  */
 import * as vscode from 'vscode';
 import { type CommandName, COMMANDS } from './commands';
+import { inspectSelection } from './commands/inspectSelection';
+import { openModel } from './commands/openModel';
 import { setBackend } from './commands/setBackend';
 import { setVariant } from './commands/setVariant';
 import { config } from './config';
+import { Overlay } from './overlay/overlay';
+import { PanelHost } from './panel/panelHost';
 import { reportCallError, RuntimeSupervisor } from './runtime/supervisor';
+import { Session } from './session';
 import { SETTINGS } from './settings';
 import { StatusBar } from './statusBar';
 
@@ -15,16 +20,28 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('AttnScope', { log: true });
   const runtime = new RuntimeSupervisor(context.asAbsolutePath('dist/server.js'), log);
   const status = new StatusBar({ variant: config.variant(), backend: config.backend() });
-  context.subscriptions.push(log, runtime, status);
+  const session = new Session(runtime);
+  const overlay = new Overlay(session);
+  const panel = new PanelHost(context.extensionUri, session, runtime, log);
+  context.subscriptions.push(log, runtime, status, session, overlay, panel);
 
   runtime.onDidChange(({ failure }) => status.update({ problem: failure?.message }));
+  session.onDidChange(() => status.update({ model: session.model?.name }));
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
     if (config.affects(e, SETTINGS.variant.key, SETTINGS.backend.key)) status.update({ variant: config.variant(), backend: config.backend() });
+    // A variant or backend change (from a command, the panel or the settings) re-runs the last inspection.
+    if (config.affects(e, SETTINGS.variant.key, SETTINGS.backend.key)) {
+      session.rerun().catch((err: unknown) => { panel.error(err instanceof Error ? err.message : String(err)); reportCallError(err); });
+    }
   }));
 
   const handlers: Record<CommandName, () => Promise<unknown>> = {
+    openModel: () => openModel(session),
+    inspectSelection: () => inspectSelection(session, panel, status),
     setVariant: () => setVariant(),
-    setBackend: () => setBackend(runtime),
+    setBackend: () => setBackend(runtime, session),
+    toggleOverlay: async () => vscode.window.setStatusBarMessage(`AttnScope overlay ${overlay.toggle() ? 'on' : 'off'}`, 2000),
+    showPanel: async () => panel.show(),
     restartRuntime: () => runtime.restart().then((info) => vscode.window.showInformationMessage(`AttnScope runtime restarted (pid ${info.pid}).`)),
   };
   for (const name of Object.keys(COMMANDS) as CommandName[]) {

@@ -2,7 +2,7 @@
  * Every AttnScope setting, in one place. package.json's contributes.configuration is checked
  * against this record by test/unit/extension-manifest.unit.test.ts, so the two cannot drift.
  */
-import { VARIANT_IDS } from '../runtime/kernels/types';
+import { VARIANT_IDS, type VariantId } from '../runtime/kernels/types';
 
 export interface SettingSpec {
   key: string;
@@ -16,13 +16,21 @@ export interface SettingSpec {
   maximum?: number;
 }
 
+/** The variant setting that keeps each attention core's own normalizer. */
+export const MODEL_VARIANT = 'model';
+export type VariantChoice = typeof MODEL_VARIANT | VariantId;
+
 export const BACKEND_CHOICES = ['auto', 'native', 'wasm', 'js'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export const SETTINGS = {
   variant: {
-    key: 'attnscope.variant', type: 'string', default: 'softmax', enum: VARIANT_IDS,
-    markdownDescription: 'The attention variant the kernels compute in every attention core (`AttnScope: Set Variant…`).',
+    key: 'attnscope.variant', type: 'string', default: MODEL_VARIANT, enum: [MODEL_VARIANT, ...VARIANT_IDS],
+    markdownDescription: 'The attention variant the kernels compute in every attention core; `model` keeps each core\'s own normalizer (`AttnScope: Set Variant…`).',
+  },
+  sinkEpsilon: {
+    key: 'attnscope.sinkEpsilon', type: 'number', default: 0.3, minimum: 0.01, maximum: 0.99,
+    markdownDescription: 'ε of the sink score: a token is a sink in a head when the mean attention it receives (α) exceeds ε.',
   },
   backend: {
     key: 'attnscope.backend', type: 'string', default: 'auto', enum: BACKEND_CHOICES,

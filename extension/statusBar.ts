@@ -10,7 +10,7 @@ export class StatusBar implements vscode.Disposable {
   constructor(initial: StatusState) {
     this.state = initial;
     this.item.name = 'AttnScope';
-    this.item.command = COMMANDS.setVariant.id;
+    this.item.command = COMMANDS.showPanel.id;
     this.render();
     this.item.show();
   }

@@ -2,13 +2,15 @@ import * as vscode from 'vscode';
 import { config } from '../config';
 import { backendsFor } from '../runtime/backendChoice';
 import type { RuntimeSupervisor } from '../runtime/supervisor';
+import type { Session } from '../session';
 import { BACKEND_CHOICES, type BackendChoice, SETTINGS } from '../settings';
 
 /** AttnScope: Set Backend… — the backends this runtime has for the current variant, plus auto. */
-export async function setBackend(runtime: RuntimeSupervisor): Promise<void> {
+export async function setBackend(runtime: RuntimeSupervisor, session: Session): Promise<void> {
   const info = await runtime.runtimeInfo();
-  const variant = config.variant();
-  const have = backendsFor(variant, info.kernels);
+  const needed = session.neededVariants();
+  const variant = needed.join(' + ');
+  const have = needed.map((v) => backendsFor(v, info.kernels)).reduce((a, b) => a.filter((x) => b.includes(x)));
   const current = config.backend();
   const descriptions = SETTINGS.backend.enumDescriptions;
   const items = BACKEND_CHOICES.filter((b) => b === 'auto' || have.includes(b)).map((b) => ({

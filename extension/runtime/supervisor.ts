@@ -54,6 +54,11 @@ export class RuntimeSupervisor implements vscode.Disposable {
     });
   }
 
+  /** A short call with no notification (the panel's head maps); errors are RpcErrors. */
+  request<K extends keyof RuntimeMethods & string>(method: K, params: RuntimeMethods[K]['params']): Promise<RuntimeMethods[K]['result']> {
+    return this.client.request(method, params);
+  }
+
   async restart(): Promise<RuntimeInfo> {
     this.info = await this.client.restart();
     this.log.info(`runtime restarted by hand (pid ${this.info.pid})`);

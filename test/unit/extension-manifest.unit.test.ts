@@ -6,11 +6,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMAND_CATEGORY, COMMANDS, contributedCommands } from '../../extension/commands';
 import { configurationProperties, SETTINGS } from '../../extension/settings';
+import { overlayColors } from '../../extension/colors';
+import { OVERLAY_LEVELS } from '../../extension/overlay/tokenSpans';
 import { VARIANT_IDS } from '../../runtime/kernels/types';
 import { variantPicks } from '../../extension/variantPicks';
 
 const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as {
-  contributes: { commands: unknown[]; configuration: { title: string; properties: Record<string, unknown> } };
+  contributes: { commands: unknown[]; configuration: { title: string; properties: Record<string, unknown> }; colors: unknown[] };
   capabilities?: { untrustedWorkspaces?: { supported: unknown } };
 };
 
@@ -30,7 +32,7 @@ test('every setting default is valid for its own schema', () => {
     if (s.enum) assert.ok(s.enum.includes(String(s.default)), `${s.key} default`);
     if (typeof s.default === 'number') assert.ok(s.default >= (s.minimum ?? -Infinity) && s.default <= (s.maximum ?? Infinity), `${s.key} default in range`);
   }
-  assert.deepEqual(SETTINGS.variant.enum, VARIANT_IDS);
+  assert.deepEqual(SETTINGS.variant.enum, ['model', ...VARIANT_IDS]);
 });
 
 test('untrusted workspaces get limited support (no model runs there)', () => {
@@ -39,10 +41,21 @@ test('untrusted workspaces get limited support (no model runs there)', () => {
 
 test('Set Variant offers every variant with its one-line description and parameters', () => {
   const picks = variantPicks('sigmoid');
-  assert.deepEqual(picks.map((p) => p.id), [...VARIANT_IDS]);
+  assert.deepEqual(picks.map((p) => p.id), ['model', ...VARIANT_IDS]);
   const sigmoid = picks.find((p) => p.id === 'sigmoid')!;
   assert.equal(sigmoid.label, '$(check) sigmoid');
   assert.equal(sigmoid.description, 'params: b=auto');
   assert.ok(picks.every((p) => p.detail.length > 10 && !p.detail.includes('\n')));
   assert.equal(picks.find((p) => p.id === 'softmax')!.description, 'no params');
+});
+
+test('contributes.colors holds one overlay colour per level, for every theme kind', () => {
+  assert.deepEqual(pkg.contributes.colors, overlayColors());
+  assert.equal(overlayColors().length, OVERLAY_LEVELS);
+  for (const c of overlayColors()) for (const v of Object.values(c.defaults)) assert.match(v, /^#[0-9a-f]{8}$/);
+});
+
+test('commands that run model code need a trusted workspace', () => {
+  assert.equal(COMMANDS.openModel.enablement, 'isWorkspaceTrusted');
+  assert.equal(COMMANDS.inspectSelection.enablement, 'isWorkspaceTrusted');
 });

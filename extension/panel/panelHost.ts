@@ -1,0 +1,93 @@
+/**
+ * Hosts the panel webview: strict CSP, resources only from dist/ and media/css/, every message from
+ * the webview validated; forwards head-map requests to the runtime and re-runs the inspection
+ * when the panel changes the variant.
+ */
+import * as vscode from 'vscode';
+import { VARIANTS } from '../../runtime/kernels/variants';
+import { VARIANT_IDS, type VariantId } from '../../runtime/kernels/types';
+import { type Channel, RpcPeer } from '../../runtime/protocol/rpc';
+import { config } from '../config';
+import {
+  type PanelHostEvents, panelHostEventValidators, type PanelHostMethods, panelHostParamValidators, type PanelViewEvents, type PanelViewMethods,
+} from '../protocol/panel';
+import type { RuntimeSupervisor } from '../runtime/supervisor';
+import type { Session } from '../session';
+import { MODEL_VARIANT, SETTINGS } from '../settings';
+import { newNonce, panelHtml } from './html';
+import { panelInspection } from './inspection';
+
+type HostPeer = RpcPeer<PanelHostMethods, PanelViewMethods, PanelHostEvents, PanelViewEvents>;
+
+export class PanelHost implements vscode.Disposable {
+  private panel?: vscode.WebviewPanel;
+  private peer?: HostPeer;
+  private ready = false;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly extensionUri: vscode.Uri, private readonly session: Session, private readonly runtime: RuntimeSupervisor, private readonly log: vscode.LogOutputChannel) {
+    this.disposables.push(session.onDidChange(() => this.push()));
+  }
+
+  show(preserveFocus = false): void {
+    if (this.panel) { this.panel.reveal(undefined, preserveFocus); return; }
+    const roots = [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media', 'css')];
+    const panel = vscode.window.createWebviewPanel('attnscope.panel', 'AttnScope', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, {
+      enableScripts: true, localResourceRoots: roots, retainContextWhenHidden: true,
+    });
+    const w = panel.webview;
+    w.html = panelHtml({
+      cspSource: w.cspSource, nonce: newNonce(),
+      scriptUri: w.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
+      styleUri: w.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'css', 'panel.css')).toString(),
+    });
+    const channel: Channel = {
+      post: (m) => { void w.postMessage(m); },
+      onMessage: (l) => { const d = w.onDidReceiveMessage(l); return () => d.dispose(); },
+    };
+    const peer: HostPeer = new RpcPeer<PanelHostMethods, PanelViewMethods, PanelHostEvents, PanelViewEvents>(channel, {
+      handlers: { headMap: (params) => this.runtime.request('headMap', params) },
+      paramValidators: panelHostParamValidators,
+      eventValidators: panelHostEventValidators,
+      onInvalid: (reason) => this.log.warn(`panel message refused: ${reason}`),
+    });
+    peer.on('ready', () => { this.ready = true; this.push(); });
+    peer.on('setVariant', ({ variant }) => void this.setVariant(variant));
+    this.panel = panel;
+    this.peer = peer;
+    panel.onDidDispose(() => { peer.dispose(); this.panel = undefined; this.peer = undefined; this.ready = false; }, null, this.disposables);
+  }
+
+  /** Sends the panel what it should show now. */
+  push(): void {
+    if (!this.peer || !this.ready) return;
+    const last = this.session.last;
+    if (!last) {
+      if (this.session.model) this.peer.notify('error', { message: `${this.session.model.name} is open; select a prompt and run AttnScope: Inspect Selection.` });
+      return;
+    }
+    this.peer.notify('show', {
+      inspection: panelInspection(last.result, {
+        model: this.session.model!, variant: config.variant(), backend: last.backend, epsilon: last.epsilon,
+        variants: [{ id: MODEL_VARIANT, description: 'each core keeps its own normalizer' }, ...VARIANT_IDS.map((id) => ({ id, description: VARIANTS[id].description }))],
+      }),
+    });
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+
+  /** Shows a one-line error in the panel. */
+  error(message: string): void {
+    if (this.peer && this.ready) this.peer.notify('error', { message });
+  }
+
+  /** Writes the variant setting; the settings listener re-runs the inspection and the panel follows. */
+  private async setVariant(variant: string): Promise<void> {
+    if (variant !== MODEL_VARIANT && !(VARIANT_IDS as readonly string[]).includes(variant)) { this.log.warn(`panel asked for unknown variant ${variant}`); return; }
+    if (this.session.last) this.peer?.notify('loading', { message: `Running ${variant}…` });
+    await config.write(SETTINGS.variant.key, variant as VariantId);
+  }
+}

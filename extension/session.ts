@@ -1,0 +1,109 @@
+/**
+ * The state the commands share: the model the runtime holds and the last inspection (which
+ * document and where in it, so the overlay and hover can map tokens back). Re-sends the model to
+ * a restarted runtime.
+ */
+import * as vscode from 'vscode';
+import type { BackendId, VariantId } from '../runtime/kernels/types';
+import type { InspectResult, ModelSummary } from '../runtime/protocol/runtime';
+import { config } from './config';
+import { parseIdPrompt, type TokenSpan, tokenSpans } from './overlay/tokenSpans';
+import { resolveBackend } from './runtime/backendChoice';
+import type { RuntimeSupervisor } from './runtime/supervisor';
+import { MODEL_VARIANT } from './settings';
+
+export interface Inspection {
+  uri: vscode.Uri;
+  /** Document version the spans belong to; an edit makes the inspection stale. */
+  version: number;
+  /** The prompt range in the document (re-used when the variant changes). */
+  range: vscode.Range;
+  result: InspectResult;
+  spans: TokenSpan[];
+  variant: string;
+  backend: BackendId;
+  epsilon: number;
+}
+
+export class Session implements vscode.Disposable {
+  model?: ModelSummary;
+  last?: Inspection;
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when the model or the inspection changes (or the inspection goes stale). */
+  readonly onDidChange = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+
+  constructor(private readonly runtime: RuntimeSupervisor) {
+    this.disposables.push(runtime.onDidChange(({ info }) => {
+      // A fresh runtime holds no model: load the same one again so the user can carry on.
+      if (info && this.model) {
+        const path = this.model.path;
+        this.runtime.call(`AttnScope: reloading ${this.model.name}`, 'loadModel', { path, tokenizer: this.model.tokenizer ?? undefined })
+          .then((m) => { this.model = m; this.changed.fire(); }, () => { this.model = undefined; this.last = undefined; this.changed.fire(); });
+      }
+    }));
+  }
+
+  /** The kernel variants a run will use: the chosen one, or the model's own normalizers. */
+  neededVariants(): VariantId[] {
+    const v = config.variant();
+    if (v !== MODEL_VARIANT) return [v];
+    const own = new Set((this.model?.cores ?? []).map((c) => (c.normalizer === 'sigmoid' ? 'sigmoid' : 'softmax') as VariantId));
+    return own.size ? [...own] : ['softmax'];
+  }
+
+  async openModel(path: string): Promise<ModelSummary> {
+    const m = await this.runtime.call(`AttnScope: loading ${path.split(/[\\/]/).pop()}`, 'loadModel', { path });
+    this.model = m;
+    this.last = undefined;
+    this.changed.fire();
+    return m;
+  }
+
+  /** Inspects `range` of `doc` with the current variant, backend and ε. */
+  async inspect(doc: vscode.TextDocument, range: vscode.Range): Promise<Inspection> {
+    if (!this.model) throw new Error('No model is open: run AttnScope: Open Model… first.');
+    const text = doc.getText(range);
+    if (!text.trim()) throw new Error('The selection is empty: select the prompt to inspect (or nothing, for the whole document).');
+    const info = await this.runtime.runtimeInfo();
+    const variants = this.neededVariants();
+    const backend = variants.map((v) => resolveBackend(config.backend(), v, info.kernels))[0];
+    const choice = config.variant();
+    const epsilon = config.sinkEpsilon();
+    const idPrompt = this.model.tokenizer ? undefined : parseIdPrompt(text);
+    const result = await this.runtime.call(`AttnScope: inspecting ${doc.fileName.split(/[\\/]/).pop()}`, 'inspect', {
+      prompt: idPrompt ? { ids: idPrompt.ids } : { text },
+      variant: choice === MODEL_VARIANT ? null : { id: choice, params: {} },
+      backend, epsilon,
+    });
+    const start = doc.offsetAt(range.start);
+    this.last = {
+      uri: doc.uri, version: doc.version, range, result, epsilon, backend,
+      variant: choice === MODEL_VARIANT ? result.variants.join(', ') : choice,
+      spans: tokenSpans(result.tokens, start, idPrompt?.offsets),
+    };
+    this.changed.fire();
+    return this.last;
+  }
+
+  /** Runs the last inspection again (after a variant or backend change), if its document is unchanged. */
+  async rerun(): Promise<Inspection | undefined> {
+    const last = this.last;
+    if (!last) return undefined;
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === last.uri.toString());
+    if (!doc || doc.version !== last.version) return undefined;
+    return this.inspect(doc, last.range);
+  }
+
+  /** The document changed under the inspection: its offsets no longer hold. */
+  markStale(doc: vscode.TextDocument): void {
+    if (this.last && this.last.uri.toString() === doc.uri.toString() && doc.version !== this.last.version) {
+      this.last = undefined;
+      this.changed.fire();
+    }
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
