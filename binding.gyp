@@ -4,6 +4,7 @@
       "target_name": "attnscope_kernels",
       "sources": [
         "runtime/kernels/native/binding.cc",
+        "runtime/kernels/native/fma_peak.cc",
         "<!@(node runtime/kernels/native/sources.cjs)"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

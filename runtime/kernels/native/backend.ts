@@ -14,6 +14,8 @@ export interface NativeAddon {
   run(call: KernelCall): Promise<KernelReport>;
   isa(): string;
   variants(): number[];
+  /** Register-only fp32 FMA throughput over `threads` threads (blocks the calling thread). */
+  fmaPeak(threads: number, iterations: number): { gflops: number; lanes: number; check: number };
 }
 
 /** The package root: the nearest folder up from here that holds package.json (source or dist/). */

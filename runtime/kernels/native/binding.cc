@@ -8,6 +8,7 @@
 //     status codes reject the promise with the kernel's message.
 //   isa() -> 'avx512' | 'avx2' | 'sse2'     the instruction set the softmax family uses here
 //   variants() -> number[]                  variant codes this build implements
+//   fmaPeak(threads, iterations) -> { gflops, lanes }   register-only FMA throughput (bench)
 #include <napi.h>
 
 #include <atomic>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "../c/attn.h"
+#include "fma_peak.h"
 #include "pool.h"
 
 extern "C" const char *attn_softmax_isa(void);
@@ -262,7 +264,24 @@ Napi::Value Variants(const Napi::CallbackInfo &info) {
   return out;
 }
 
+Napi::Value FmaPeakJs(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber())
+    throw Napi::TypeError::New(env, "fmaPeak(threads, iterations) takes two numbers");
+  int threads = info[0].As<Napi::Number>().Int32Value();
+  long iterations = static_cast<long>(info[1].As<Napi::Number>().DoubleValue());
+  if (threads < 1 || threads > 256 || iterations < 1)
+    throw Napi::RangeError::New(env, "fmaPeak: threads must be 1..256 and iterations >= 1");
+  FmaPeak p = measureFmaPeak(threads, iterations);
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("gflops", p.gflops);
+  r.Set("lanes", p.lanes);
+  r.Set("check", p.sink);
+  return r;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("fmaPeak", Napi::Function::New(env, FmaPeakJs));
   exports.Set("run", Napi::Function::New(env, Run));
   exports.Set("isa", Napi::Function::New(env, Isa));
   exports.Set("variants", Napi::Function::New(env, Variants));

@@ -1,0 +1,30 @@
+/** Timing helpers of the benchmark: contenders measured round-robin so drift hits all alike. */
+
+/** Something to time: one call of it is one sample. */
+export interface Contender {
+  key: string;
+  run(): Promise<unknown>;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Runs every contender `warmup` times, then `reps` rounds of one call each, in turn; returns the
+ * median wall time (ms, measured around the awaited call) per contender key.
+ */
+export async function measureRoundRobin(contenders: Contender[], reps: number, warmup = 1): Promise<Map<string, number>> {
+  for (const c of contenders) for (let w = 0; w < warmup; w++) await c.run();
+  const samples = new Map<string, number[]>(contenders.map((c) => [c.key, []]));
+  for (let r = 0; r < reps; r++) {
+    for (const c of contenders) {
+      const t0 = performance.now();
+      await c.run();
+      samples.get(c.key)!.push(performance.now() - t0);
+    }
+  }
+  return new Map([...samples].map(([k, xs]) => [k, median(xs)]));
+}
