@@ -151,8 +151,8 @@ typedef struct attn_family {
 } attn_family;
 
 /* The families (defined in c/<name>.c; the registry in c/registry.c maps variants to them). */
-extern const attn_family attn_family_softmax;     /* softmax, softmax1, sink-logit, unified-max */
-extern const attn_family attn_family_elementwise; /* sigmoid, elu1 */
+extern const attn_family attn_family_softmax;     /* softmax, softmax1, sink-logit, unified-max, */
+                                                  /*   and the elementwise sigmoid, elu1 (tiled) */
 extern const attn_family attn_family_rownorm;     /* sigmoid-norm, lssa, lssar */
 extern const attn_family attn_family_gauss;       /* soft-gauss, soft-nystrom */
 extern const attn_family attn_family_integer;     /* shiftmax */

@@ -6,7 +6,6 @@
 #include "attn.h"
 
 extern const attn_family attn_family_softmax __attribute__((weak));
-extern const attn_family attn_family_elementwise __attribute__((weak));
 extern const attn_family attn_family_rownorm __attribute__((weak));
 extern const attn_family attn_family_gauss __attribute__((weak));
 extern const attn_family attn_family_integer __attribute__((weak));
@@ -14,9 +13,8 @@ extern const attn_family attn_family_integer __attribute__((weak));
 const attn_family *attn_family_for(int32_t variant) {
   switch (variant) {
     case ATTN_SOFTMAX: case ATTN_SOFTMAX1: case ATTN_SINK_LOGIT: case ATTN_UNIFIED_MAX:
-      return &attn_family_softmax;
     case ATTN_SIGMOID: case ATTN_ELU1:
-      return &attn_family_elementwise;
+      return &attn_family_softmax;
     case ATTN_SIGMOID_NORM: case ATTN_LSSA: case ATTN_LSSAR:
       return &attn_family_rownorm;
     case ATTN_SOFT_GAUSS: case ATTN_SOFT_NYSTROM:

@@ -1,5 +1,6 @@
 /*
- * softmax.c - the softmax family: weights e^{s_j - m} / l over a row, computed tile by tile.
+ * softmax.c - the tiled family: weights e^{s_j - m} / l over a row, computed tile by tile, and the
+ * elementwise weights that share its tiles.
  *   softmax       l = sum_j e^{s_j - m}, m = row max                               (spec 7)
  *   softmax1      an extra slot of logit 0 and value 0: m = max(0, max s)          (spec 6.2)
  *   sink-logit    an extra slot of logit params[h] (head h, not scaled), value 0    (spec 6.4)
@@ -7,7 +8,12 @@
  *                 added at the end; a row with any visible s - phi <= a_g (params[1]) or
  *                 >= b_g (params[2]), or whose sum is not finite and > 0, is recomputed with
  *                 its own max and counted                                         (spec 4.1)
- * The statistics use the weights as produced (softmax1/sink-logit rows sum to < 1).
+ *   sigmoid       w_j = sigmoid(s_j + b), b = params[0] (NaN: -ln tk), no normalizer (spec 6.3)
+ *   elu1          w_j = elu(s_j) + 1 (s_j > 0 ? s_j + 1 : e^{s_j}); params[0] = 1 divides by the
+ *                 row sum + 1e-8 (Gu et al.'s code)                                (spec 1.3 #4)
+ * The statistics use the weights as produced (softmax1/sink-logit rows sum to < 1), except for
+ * sigmoid and unnormalized elu1, whose rows have no fixed sum: those use the proxy map w / sum(w)
+ * of spec 1.1.
  *
  * Native builds carry three instantiations of softmax_tile.h (AVX-512, AVX2+FMA, SSE2) and pick one
  * at run time with __builtin_cpu_supports; the WASM build carries one (simd128).
@@ -120,6 +126,7 @@ static int32_t softmax_run(const attn_args *a, attn_thread *t, int32_t begin, in
       if (a->n_params < 4 || !(a->params[1] < a->params[2]) || !(a->params[3] >= 1.0f))
         return ATTN_E_PARAMS;
       break;
+    case ATTN_SIGMOID: case ATTN_ELU1: if (a->n_params < 1) return ATTN_E_PARAMS; break;
     default: return ATTN_E_VARIANT;
   }
   if (t->scratch_len < softmax_scratch(a)) return ATTN_E_SCRATCH;

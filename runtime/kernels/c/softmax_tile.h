@@ -5,6 +5,8 @@
  *   VW         floats per SIMD vector (16 AVX-512, 8 AVX2, 4 SSE/wasm simd128)
  *   RT, NV     register tile: RT query rows x NV vectors of keys (or value columns)
  * Everything here is static; softmax.c picks one instantiation at run time.
+ * The elementwise variants (sigmoid, elu1) share phase 1 and the P V product; their phase 2 maps
+ * each logit on its own (no max, no normalizer except elu1's optional row sum).
  *
  * Per work item (head h, rows [i0, i1)), two phases over the block, both inside this call:
  *   1. S = Q_blk K^T over the key tiles some row of the block can see (fully hidden 64-key tiles -
@@ -51,6 +53,60 @@ static inline VF SFX(vexp)(VF x) {
   VF s1 = (VF)((n1 + 127) << 23);
   VF s2 = (VF)((n2 + 127) << 23);
   return (VF)((VI)(p * s1 * s2) & keep);
+}
+
+/* attn_logf (math.h) on a vector of positive normal floats (callers mask 0 and subnormals). */
+static inline VF SFX(vlog)(VF x) {
+  VI bits = (VI)x;
+  VI e = ((bits >> 23) & 0xff) - 127;
+  VF m = (VF)((bits & 0x007fffff) | 0x3f800000);
+  VI big = m > SPLAT(1.41421356f);
+  m = SFX(vsel)(big, m * 0.5f, m);
+  e = e - big; /* big is -1 where true */
+  VF z = (m - 1.0f) / (m + 1.0f);
+  VF z2 = z * z;
+  VF q = SPLAT(1.0f / 9.0f);
+  q = q * z2 + 1.0f / 7.0f;
+  q = q * z2 + 1.0f / 5.0f;
+  q = q * z2 + 1.0f / 3.0f;
+  q = q * z2 + 1.0f;
+  return 2.0f * z * q + __builtin_convertvector(e, VF) * ATTN_LN2;
+}
+
+/*
+ * Row pass of phase 2 for the elementwise variants on s[0..j1): s <- w = f(s) (0 where hidden);
+ * returns sum w. When instrumenting also counts the visible keys into kc and adds sum w ln w to *wl.
+ */
+static inline float SFX(row_elementwise)(float *s, int32_t j1, int sigmoid, float b, float *kc, float *wl) {
+  VF vl = SPLAT(0), vwl = SPLAT(0);
+  int32_t j = 0;
+  for (; j + VW <= j1; j += VW) {
+    VF x = LOADU(s + j);
+    VI seen = x != SPLAT(-ATTN_INF);
+    VF w;
+    if (sigmoid) w = 1.0f / (1.0f + SFX(vexp)(SPLAT(0) - (x + b)));
+    else w = SFX(vsel)(x > SPLAT(0), x + 1.0f, SFX(vexp)(x));
+    w = (VF)((VI)w & seen);
+    if (kc) {
+      STOREU(kc + j, LOADU(kc + j) + (VF)((VI)SPLAT(1.0f) & seen));
+      VI pos = w > SPLAT(1.17549435e-38f);
+      vwl += (VF)((VI)(w * SFX(vlog)(SFX(vsel)(pos, w, SPLAT(1.0f)))) & pos);
+    }
+    STOREU(s + j, w);
+    vl += w;
+  }
+  float l = SFX(hsum)(vl), wls = SFX(hsum)(vwl);
+  for (; j < j1; j++) {
+    float x = s[j], w;
+    if (x == -ATTN_INF) w = 0.0f;
+    else if (sigmoid) w = attn_sigmoidf(x + b);
+    else w = x > 0.0f ? x + 1.0f : attn_expf(x);
+    if (kc) { kc[j] += x != -ATTN_INF ? 1.0f : 0.0f; if (w > 1.17549435e-38f) wls += w * attn_logf(w); }
+    s[j] = w;
+    l += w;
+  }
+  if (kc) *wl += wls;
+  return l;
 }
 
 /*
@@ -175,6 +231,10 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
   float *rmax = (float *)(rhi + Rp);        /* [Rp] the row's own max */
   float *Vp = rmax + Rp;                    /* [64, dvp] value tile padded when dv % TW != 0 */
   const int instr = a->instrument;
+  const int elementwise = a->variant == ATTN_SIGMOID || a->variant == ATTN_ELU1;
+  float sig_b = 0.0f; /* sigmoid's b; NaN means -ln tk */
+  if (a->variant == ATTN_SIGMOID) sig_b = a->params[0] == a->params[0] ? a->params[0] : -attn_logf((float)tk);
+  const int elu_norm = a->variant == ATTN_ELU1 && a->params[0] != 0.0f;
 
   for (int32_t item = begin; item < end; item++) {
     const int32_t h = item / blocks, i0 = (item % blocks) * R;
@@ -224,6 +284,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       const int has_extra = a->variant == ATTN_SOFTMAX1 || a->variant == ATTN_SINK_LOGIT;
       if (a->variant == ATTN_SINK_LOGIT) extra = a->params[h];
       if (bad || m == -ATTN_INF) { rowm[r] = -ATTN_INF; rowinv[r] = 0.0f; continue; }
+      if (elementwise) { rowm[r] = 0.0f; continue; } /* no reduction before the weights */
       if (has_extra && extra > m) m = extra;
       rmax[r] = m;
       if (a->variant == ATTN_UNIFIED_MAX) {
@@ -259,6 +320,24 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       const int32_t hi = rhi[r];
       const float m = rowm[r];
       float *kc = instr ? t->key_count + (int64_t)h * tk : 0;
+      if (elementwise) {
+        float wl = 0.0f;
+        const float l = SFX(row_elementwise)(s, hi, a->variant == ATTN_SIGMOID, sig_b, kc, &wl);
+        for (int32_t j = hi; j < hi_tiles; j++) s[j] = 0.0f;
+        /* output scale: 1, or 1 / (sum + 1e-8) for elu1 normalized; statistics on p = w c with
+           c = the output scale when normalized, else 1 / sum (the proxy map of spec 1.1) */
+        const float out_scale = elu_norm ? 1.0f / (l + 1e-8f) : 1.0f;
+        const float c = elu_norm ? out_scale : (l > 0.0f ? 1.0f / l : 0.0f);
+        rowinv[r] = out_scale;
+        if (instr) {
+          /* H = -sum p ln p = -c sum w ln w - c (sum w) ln c */
+          t->entropy_sum[h] += c > 0.0f ? (double)(-c * wl - c * l * attn_logf(c)) : 0.0;
+          t->entropy_rows[h] += 1.0;
+          float *ks = t->key_sum + (int64_t)h * tk;
+          for (int32_t j = 0; j < hi; j++) ks[j] += s[j] * c;
+        }
+        continue;
+      }
       float ps = 0.0f, lk = 0.0f;
       if (a->variant == ATTN_UNIFIED_MAX && m != rmax[r]) {
         /* asynchronous softmax: independent partial sums per split of keys, added at the end */
