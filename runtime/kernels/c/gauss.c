@@ -1,5 +1,5 @@
 /*
- * gauss.c - the Gaussian-kernel family of SOFT (spec 3). A row at a time:
+ * gauss.c - the Gaussian-kernel family of SOFT (spec 3). Rows in groups (rowdot.h):
  *   soft-gauss    w_j = exp(-|q - k_j|^2 / (2 sqrt(d)) + bias_j), unnormalized; params: none
  *   soft-nystrom  W = S(Q, L) X S(L, K): m landmarks L = averages of m consecutive segments of the
  *                 head's keys, X = Newton-Raphson inverse of P = S(L, L) + reg I with
@@ -16,15 +16,11 @@
  */
 #include "attn.h"
 #include "math.h"
+#include "rowdot.h"
 
 /* -|a - b|^2 / (2 sqrt d) (the exact difference, not |a|^2 + |b|^2 - 2ab). */
 static inline float gauss_exponent(const float *x, const float *y, int32_t d, float inv_two_sqrt_d) {
-  float sq = 0.0f;
-  for (int32_t c = 0; c < d; c++) {
-    float t = x[c] - y[c];
-    sq += t * t;
-  }
-  return -sq * inv_two_sqrt_d;
+  return -rowdot_dist2(x, y, d) * inv_two_sqrt_d;
 }
 
 static inline int gauss_nonfinite(float x) {
@@ -38,46 +34,12 @@ static inline int32_t gauss_landmarks(const attn_args *a) {
 }
 
 static int64_t gauss_scratch(const attn_args *a) {
-  const int64_t tk = a->tk, m = gauss_landmarks(a), d = a->head_dim;
-  const int64_t rows = 3 * tk + a->head_dim_v; /* weights, exact gauss weights, visible, O_gauss row */
+  const int64_t tk = a->tk, m = gauss_landmarks(a), d = a->head_dim, dv = a->head_dim_v;
+  const int64_t rows = 2 * ROWDOT_GROUP * tk; /* visibility marks and weights of a row group */
   if (a->variant != ATTN_SOFT_NYSTROM) return rows;
-  /* doubles first (K2, P, X, T1, T2: 5 m^2, 2 floats each), then landmarks m d, B m tk, left m */
-  return 10 * m * m + m * d + m * tk + m + rows;
-}
-
-/* Output, capture and (when instrumenting) the proxy-map statistics of one row of signed weights. */
-static void gauss_finish_row(const attn_args *a, attn_thread *t, int32_t h, int32_t i, const float *w,
-                             const float *vis) {
-  const int32_t tk = a->tk, dv = a->head_dim_v;
-  const float *vh = a->v + (int64_t)attn_kv_head(a, h) * tk * dv;
-  float *o = a->out + ((int64_t)h * a->tq + i) * dv;
-  for (int32_t c = 0; c < dv; c++) o[c] = 0.0f;
-  float z = 0.0f;
-  for (int32_t j = 0; j < tk; j++) {
-    float wj = w[j];
-    if (wj == 0.0f) continue;
-    z += wj < 0.0f ? -wj : wj;
-    const float *vj = vh + (int64_t)j * dv;
-    for (int32_t c = 0; c < dv; c++) o[c] += wj * vj[c];
-  }
-  if (a->capture_index && a->capture_index[h] >= 0) {
-    float *m = a->capture + ((int64_t)a->capture_index[h] * a->tq + i) * tk;
-    for (int32_t j = 0; j < tk; j++) m[j] = w[j];
-  }
-  if (!a->instrument) return;
-  const float scale = z > 0.0f ? 1.0f / z : 0.0f;
-  float *ks = t->key_sum + (int64_t)h * tk;
-  float *kc = t->key_count + (int64_t)h * tk;
-  float ent = 0.0f;
-  for (int32_t j = 0; j < tk; j++) {
-    if (vis[j] == 0.0f) continue;
-    float p = (w[j] < 0.0f ? -w[j] : w[j]) * scale;
-    ks[j] += p;
-    kc[j] += 1.0f;
-    if (p > 0.0f) ent -= p * attn_logf(p);
-  }
-  t->entropy_sum[h] += ent;
-  t->entropy_rows[h] += 1.0;
+  /* doubles first (K2, P, X, T1, T2: 5 m^2, 2 floats each), then landmarks m d, B m tk, left m,
+     exact gauss weights tk, exact gauss outputs of a group, their validity */
+  return 10 * m * m + m * d + m * tk + m + tk + ROWDOT_GROUP * dv + ROWDOT_GROUP + rows;
 }
 
 /* c = a b for n x n doubles. */
@@ -164,107 +126,135 @@ static double nystrom_factors(const attn_args *a, int32_t kvh, const nystrom_par
   return residual;
 }
 
+typedef struct gauss_ctx {
+  int nystrom;
+  float inv; /* 1 / (2 sqrt d) */
+  nystrom_params np;
+  double *wk;
+  float *lm, *bm, *left, *gw, *o_exact, *exact_ok;
+  int32_t kvh;  /* the kv head whose factors lm, bm hold, -1 none */
+  int32_t slot; /* row of the current group */
+} gauss_ctx;
+
+static int gauss_row(const attn_args *a, void *vctx, int32_t h, int32_t i, float *s, float *w,
+                     float *stat_scale) {
+  gauss_ctx *c = (gauss_ctx *)vctx;
+  const int32_t tk = a->tk, d = a->head_dim, m = c->np.m, slot = c->slot++;
+  const int32_t kvh = attn_kv_head(a, h);
+  const float *kh = a->k + (int64_t)kvh * tk * d;
+  const float *qi = a->q + ((int64_t)h * a->tq + i) * d;
+  const float *brow = a->bias
+      ? a->bias + ((int64_t)(a->bias_heads == 1 ? 0 : h) * a->tq + i) * tk : 0;
+  const int exact = !c->nystrom || a->instrument;
+  if (c->nystrom) c->exact_ok[slot] = 0.0f;
+  int32_t sink_end, lo, hi;
+  attn_row_keys(a, i, &sink_end, &lo, &hi);
+  int bad = 0;
+  int32_t n = 0;
+  if (c->nystrom) {
+    for (int32_t l = 0; l < m; l++) {
+      float e = gauss_exponent(qi, c->lm + (int64_t)l * d, d, c->inv);
+      if (gauss_nonfinite(e)) bad = 1;
+      c->left[l] = attn_expf(e);
+    }
+  }
+  float *gw = c->nystrom ? c->gw : w;
+  for (int32_t j = 0; j < tk; j++) {
+    float bj = brow ? brow[j] : 0.0f;
+    w[j] = 0.0f;
+    gw[j] = 0.0f;
+    s[j] = -ATTN_INF;
+    if (!(j < sink_end || (j >= lo && j < hi)) || bj == -ATTN_INF) continue;
+    if (gauss_nonfinite(bj)) bad = 1;
+    s[j] = 0.0f;
+    n++;
+    if (exact) {
+      float ge = gauss_exponent(qi, kh + (int64_t)j * d, d, c->inv);
+      if (!c->nystrom && gauss_nonfinite(ge)) bad = 1;
+      gw[j] = attn_expf(ge + bj);
+    }
+    if (c->nystrom) {
+      float acc = 0.0f;
+      for (int32_t l = 0; l < m; l++) acc += c->left[l] * c->bm[(int64_t)l * tk + j];
+      w[j] = acc * attn_expf(bj);
+      if (gauss_nonfinite(w[j])) bad = 1;
+    }
+  }
+  if (n == 0) return 0;
+  if (bad) return -1;
+  float z = 0.0f;
+  for (int32_t j = 0; j < tk; j++) z += w[j] < 0.0f ? -w[j] : w[j];
+  *stat_scale = z > 0.0f ? 1.0f / z : 0.0f;
+  if (c->nystrom && a->instrument) {
+    const int32_t dv = a->head_dim_v;
+    rowdot_weighted_values(gw, a->v + (int64_t)kvh * tk * dv, tk, dv, 0, c->o_exact + (int64_t)slot * dv);
+    c->exact_ok[slot] = 1.0f;
+  }
+  return 1;
+}
+
+/* Resets the group's row slot; soft-nystrom, instrumenting: approx_error = max |O - O_gauss|. */
+static void gauss_after(const attn_args *a, void *vctx, attn_thread *t, int32_t h, int32_t g, int32_t nr) {
+  gauss_ctx *c = (gauss_ctx *)vctx;
+  const int32_t dv = a->head_dim_v;
+  c->slot = 0;
+  if (!c->nystrom || !a->instrument) return;
+  for (int32_t r = 0; r < nr; r++) {
+    if (c->exact_ok[r] == 0.0f || a->invalid_rows[(int64_t)h * a->tq + g + r]) continue;
+    const float *o = a->out + ((int64_t)h * a->tq + g + r) * dv;
+    for (int32_t x = 0; x < dv; x++) {
+      double e = (double)o[x] - (double)c->o_exact[(int64_t)r * dv + x];
+      e = e < 0.0 ? -e : e;
+      if (e > t->approx_error) t->approx_error = e;
+    }
+  }
+}
+
 static int32_t gauss_run(const attn_args *a, attn_thread *t, int32_t begin, int32_t end) {
-  const int32_t tk = a->tk, d = a->head_dim, dv = a->head_dim_v;
+  const int64_t tk = a->tk, d = a->head_dim;
   const int32_t blocks = (a->tq + a->row_block - 1) / a->row_block;
-  const int nystrom = a->variant == ATTN_SOFT_NYSTROM;
-  if (!nystrom && a->variant != ATTN_SOFT_GAUSS) return ATTN_E_VARIANT;
-  nystrom_params np = {0, 0, 0, 0.0, 0.0};
-  if (nystrom) {
+  gauss_ctx c;
+  c.nystrom = a->variant == ATTN_SOFT_NYSTROM;
+  if (!c.nystrom && a->variant != ATTN_SOFT_GAUSS) return ATTN_E_VARIANT;
+  c.np = (nystrom_params){0, 0, 0, 0.0, 0.0};
+  if (c.nystrom) {
     if (a->n_params < 5) return ATTN_E_PARAMS;
     const float *pr = a->params;
     if (!(pr[0] >= 1.0f) || !(pr[1] >= 0.0f && pr[1] <= 100.0f) || !(pr[2] >= 0.0f && pr[2] <= 1.0f) ||
         !(pr[3] >= 0.0f) || pr[3] - pr[3] != 0.0f)
       return ATTN_E_PARAMS;
-    np.m = gauss_landmarks(a);
-    np.iters = (int32_t)pr[1];
-    np.safety = pr[2];
-    np.reg = pr[3];
-    np.norm = pr[4] != 0.0f;
+    c.np.m = gauss_landmarks(a);
+    c.np.iters = (int32_t)pr[1];
+    c.np.safety = pr[2];
+    c.np.reg = pr[3];
+    c.np.norm = pr[4] != 0.0f;
   }
   if (t->scratch_len < gauss_scratch(a)) return ATTN_E_SCRATCH;
-  const int64_t m = np.m;
-  double *wk = (double *)(void *)t->scratch;
-  float *fl = nystrom ? t->scratch + 10 * m * m : t->scratch;
-  float *lm = fl, *bm = lm + m * d, *left = bm + m * tk;
-  float *w = nystrom ? left + m : fl, *gw = w + tk, *vis = gw + tk, *o_exact = vis + tk;
-  const float inv = 0.5f / __builtin_sqrtf((float)d);
-  int32_t cached_kvh = -1;
-  for (int32_t item = begin; item < end; item++) {
-    int32_t h = item / blocks, b0 = (item % blocks) * a->row_block;
-    int32_t b1 = b0 + a->row_block < a->tq ? b0 + a->row_block : a->tq;
-    const int32_t kvh = attn_kv_head(a, h);
-    if (nystrom && kvh != cached_kvh) {
-      double r = nystrom_factors(a, kvh, &np, wk, lm, bm, left);
+  const int64_t m = c.np.m;
+  c.inv = 0.5f / __builtin_sqrtf((float)d);
+  c.wk = (double *)(void *)t->scratch;
+  float *rows = c.nystrom ? t->scratch + 10 * m * m : t->scratch;
+  float *S = rows, *W = rows + ROWDOT_GROUP * tk;
+  c.lm = W + ROWDOT_GROUP * tk;
+  c.bm = c.lm + m * d;
+  c.left = c.bm + m * tk;
+  c.gw = c.left + m;
+  c.o_exact = c.gw + tk;
+  c.exact_ok = c.o_exact + ROWDOT_GROUP * (int64_t)a->head_dim_v;
+  c.kvh = -1;
+  c.slot = 0;
+  /* the items of one kv head in a row share its factors */
+  for (int32_t item = begin; item < end;) {
+    const int32_t kvh = attn_kv_head(a, item / blocks);
+    int32_t stop = item + 1;
+    while (stop < end && attn_kv_head(a, stop / blocks) == kvh) stop++;
+    if (c.nystrom && kvh != c.kvh) {
+      c.kvh = kvh;
+      double r = nystrom_factors(a, kvh, &c.np, c.wk, c.lm, c.bm, c.left);
       if (r > t->nr_residual) t->nr_residual = r; /* NaN (Inf keys: rows invalid) is left out */
-      cached_kvh = kvh;
     }
-    const float *kh = a->k + (int64_t)kvh * tk * d;
-    for (int32_t i = b0; i < b1; i++) {
-      const float *qi = a->q + ((int64_t)h * a->tq + i) * d;
-      const float *brow = a->bias
-          ? a->bias + ((int64_t)(a->bias_heads == 1 ? 0 : h) * a->tq + i) * tk : 0;
-      int32_t sink_end, lo, hi;
-      attn_row_keys(a, i, &sink_end, &lo, &hi);
-      int bad = 0;
-      int32_t n = 0;
-      if (nystrom) {
-        for (int32_t l = 0; l < m; l++) {
-          float e = gauss_exponent(qi, lm + l * d, d, inv);
-          if (gauss_nonfinite(e)) bad = 1;
-          left[l] = attn_expf(e);
-        }
-      }
-      for (int32_t j = 0; j < tk; j++) {
-        float bj = brow ? brow[j] : 0.0f;
-        w[j] = 0.0f;
-        gw[j] = 0.0f;
-        vis[j] = 0.0f;
-        if (!(j < sink_end || (j >= lo && j < hi)) || bj == -ATTN_INF) continue;
-        if (gauss_nonfinite(bj)) bad = 1;
-        vis[j] = 1.0f;
-        n++;
-        float ge = 0.0f;
-        if (!nystrom || a->instrument) {
-          ge = gauss_exponent(qi, kh + (int64_t)j * d, d, inv);
-          if (!nystrom && gauss_nonfinite(ge)) bad = 1;
-          gw[j] = attn_expf(ge + bj);
-        }
-        if (nystrom) {
-          float s = 0.0f;
-          for (int32_t l = 0; l < m; l++) s += left[l] * bm[(int64_t)l * tk + j];
-          w[j] = s * attn_expf(bj);
-          if (gauss_nonfinite(w[j])) bad = 1;
-        } else {
-          w[j] = gw[j];
-        }
-      }
-      a->invalid_rows[(int64_t)h * a->tq + i] = (uint8_t)bad;
-      if (bad || n == 0) {
-        float *o = a->out + ((int64_t)h * a->tq + i) * dv;
-        for (int32_t c = 0; c < dv; c++) o[c] = 0.0f;
-        if (a->capture_index && a->capture_index[h] >= 0) {
-          float *mp = a->capture + ((int64_t)a->capture_index[h] * a->tq + i) * tk;
-          for (int32_t j = 0; j < tk; j++) mp[j] = 0.0f;
-        }
-        continue;
-      }
-      gauss_finish_row(a, t, h, i, w, vis);
-      if (nystrom && a->instrument) {
-        const float *vh = a->v + (int64_t)kvh * tk * dv;
-        for (int32_t c = 0; c < dv; c++) o_exact[c] = 0.0f;
-        for (int32_t j = 0; j < tk; j++) {
-          if (gw[j] == 0.0f) continue;
-          for (int32_t c = 0; c < dv; c++) o_exact[c] += gw[j] * vh[(int64_t)j * dv + c];
-        }
-        const float *o = a->out + ((int64_t)h * a->tq + i) * dv;
-        for (int32_t c = 0; c < dv; c++) {
-          double e = (double)o[c] - (double)o_exact[c];
-          e = e < 0.0 ? -e : e;
-          if (e > t->approx_error) t->approx_error = e;
-        }
-      }
-    }
+    rowdot_items(a, t, item, stop, S, W, gauss_row, gauss_after, &c);
+    item = stop;
   }
   return ATTN_OK;
 }

@@ -15,8 +15,8 @@
  * dequantized weights as they are.
  */
 #include "attn.h"
-#include "logits.h"
 #include "math.h"
+#include "rowdot.h"
 
 #define INTEGER_MIN_SCALE (1.0 / 8388608.0) /* float32 eps, as the I-ViT quantizer clamps S */
 
@@ -49,82 +49,90 @@ typedef struct shiftmax_cfg {
 static inline int64_t integer_shift_exp(int64_t d, int64_t x0, const shiftmax_cfg *c) {
   int64_t p = d + integer_floor_div(d, 2) - integer_floor_div(d, 16);
   if (p < c->n * x0) p = c->n * x0;
-  int64_t q = p / x0; /* both <= 0, x0 < 0: a non-negative quotient, trunc == floor */
+  /* q = trunc(p / x0) >= 0 and r = p - q x0 in (x0, 0]: a double division (|p| < 2^31, far
+     cheaper than an int64 one) corrected by one step where it rounded across an integer */
+  int64_t q = (int64_t)((double)p / (double)x0);
   int64_t r = p - q * x0;
+  if (r > 0) { q -= 1; r += x0; }
+  else if (r <= x0) { q += 1; r -= x0; }
   if (c->exp_tvm) return (integer_floor_div(r, 2) - x0) * ((int64_t)1 << (c->n - q));
   int64_t e = ((r - 2 * x0) * ((int64_t)1 << (c->n - q))) / 2; /* r - 2 x0 > 0: / 2 is floor */
   return e > 0 ? e : 0;
 }
 
 static int64_t integer_scratch(const attn_args *a) {
-  return 2 * (int64_t)a->tk + 2 * (int64_t)a->tk; /* logits, weights, and tk int64 (as 2 floats each) */
+  /* logits and weights of a row group, then tk int64 (2 floats each) */
+  return (2 * ROWDOT_GROUP + 2) * (int64_t)a->tk;
+}
+
+typedef struct integer_ctx {
+  shiftmax_cfg c;
+  double fixed_scale; /* 0: per row */
+  int64_t top, shift;
+  float unit;
+  int64_t *e;
+} integer_ctx;
+
+static int integer_row(const attn_args *a, void *vctx, int32_t h, int32_t i, float *s, float *w,
+                       float *stat_scale) {
+  integer_ctx *x = (integer_ctx *)vctx;
+  const int32_t tk = a->tk;
+  int64_t *e = x->e;
+  int32_t n;
+  if (rowdot_logits(a, h, i, s, &n)) return -1;
+  if (n == 0) return 0;
+  double scale = x->fixed_scale;
+  if (scale == 0.0) {
+    float max_abs = 0.0f;
+    for (int32_t j = 0; j < tk; j++) {
+      float v = s[j] < 0.0f ? -s[j] : s[j];
+      if (s[j] != -ATTN_INF && v > max_abs) max_abs = v;
+    }
+    scale = (double)max_abs / 127.0;
+    if (scale < INTEGER_MIN_SCALE) scale = INTEGER_MIN_SCALE;
+  }
+  const int64_t x0 = x->c.x0_tvm ? (int64_t)(-1.0 / scale - 1.0) : integer_floor(-1.0 / scale);
+  int64_t m = -129;
+  for (int32_t j = 0; j < tk; j++) {
+    if (s[j] == -ATTN_INF) continue;
+    double r = (double)s[j] / scale;
+    r = r < -129.0 ? -129.0 : (r > 128.0 ? 128.0 : r);
+    int64_t v = integer_round_half_even(r);
+    v = v < -128 ? -128 : (v > 127 ? 127 : v);
+    e[j] = v;
+    if (v > m) m = v;
+  }
+  int64_t sum = 0;
+  for (int32_t j = 0; j < tk; j++) {
+    if (s[j] == -ATTN_INF) { e[j] = 0; continue; }
+    e[j] = integer_shift_exp(e[j] - m, x0, &x->c);
+    sum += e[j];
+    if (sum > x->top) sum = x->top; /* clamp as we go: no int64 overflow on long rows */
+  }
+  const int64_t f = x->top / sum;
+  for (int32_t j = 0; j < tk; j++) w[j] = (float)((e[j] * f) / x->shift) * x->unit;
+  *stat_scale = 1.0f;
+  return 1;
 }
 
 static int32_t integer_run(const attn_args *a, attn_thread *t, int32_t begin, int32_t end) {
-  const int32_t tk = a->tk, blocks = (a->tq + a->row_block - 1) / a->row_block;
+  const int64_t tk = a->tk;
   if (a->variant != ATTN_SHIFTMAX) return ATTN_E_VARIANT;
   if (t->scratch_len < integer_scratch(a)) return ATTN_E_SCRATCH;
   if (a->n_params < 6) return ATTN_E_PARAMS;
   const float *pr = a->params;
-  shiftmax_cfg c = {(int32_t)pr[1], (int32_t)pr[2], pr[3] != 0.0f, pr[4] != 0.0f, (int32_t)pr[5]};
-  if (!(pr[1] >= 1.0f && pr[1] <= 30.0f) || (c.bits != 8 && c.bits != 16) ||
+  integer_ctx x;
+  x.c = (shiftmax_cfg){(int32_t)pr[1], (int32_t)pr[2], pr[3] != 0.0f, pr[4] != 0.0f, (int32_t)pr[5]};
+  if (!(pr[1] >= 1.0f && pr[1] <= 30.0f) || (x.c.bits != 8 && x.c.bits != 16) ||
       !(pr[5] >= 16.0f && pr[5] <= 52.0f))
     return ATTN_E_PARAMS;
-  const double fixed_scale = pr[0] > 0.0f
+  x.fixed_scale = pr[0] > 0.0f
       ? ((double)pr[0] > INTEGER_MIN_SCALE ? (double)pr[0] : INTEGER_MIN_SCALE) : 0.0;
-  const int64_t top = ((int64_t)1 << c.div) - 1;
-  const int64_t shift = (int64_t)1 << (c.div - (c.bits - 1));
-  const float unit = 1.0f / (float)(1 << (c.bits - 1));
-  float *s = t->scratch, *w = t->scratch + tk;
-  int64_t *e = (int64_t *)(void *)(t->scratch + 2 * (int64_t)tk); /* scratch is 64-byte aligned */
-  for (int32_t item = begin; item < end; item++) {
-    int32_t h = item / blocks, b0 = (item % blocks) * a->row_block;
-    int32_t b1 = b0 + a->row_block < a->tq ? b0 + a->row_block : a->tq;
-    for (int32_t i = b0; i < b1; i++) {
-      int32_t n;
-      int bad = attn_row_logits(a, h, i, s, &n);
-      a->invalid_rows[(int64_t)h * a->tq + i] = (uint8_t)bad;
-      if (bad || n == 0) {
-        attn_zero_row(a, h, i);
-        if (a->capture_index && a->capture_index[h] >= 0) {
-          float *m = a->capture + ((int64_t)a->capture_index[h] * a->tq + i) * tk;
-          for (int32_t j = 0; j < tk; j++) m[j] = 0.0f;
-        }
-        continue;
-      }
-      double scale = fixed_scale;
-      if (scale == 0.0) {
-        float max_abs = 0.0f;
-        for (int32_t j = 0; j < tk; j++) {
-          float x = s[j] < 0.0f ? -s[j] : s[j];
-          if (s[j] != -ATTN_INF && x > max_abs) max_abs = x;
-        }
-        scale = (double)max_abs / 127.0;
-        if (scale < INTEGER_MIN_SCALE) scale = INTEGER_MIN_SCALE;
-      }
-      const int64_t x0 = c.x0_tvm ? (int64_t)(-1.0 / scale - 1.0) : integer_floor(-1.0 / scale);
-      int64_t m = -129;
-      for (int32_t j = 0; j < tk; j++) {
-        if (s[j] == -ATTN_INF) continue;
-        double r = (double)s[j] / scale;
-        r = r < -129.0 ? -129.0 : (r > 128.0 ? 128.0 : r);
-        int64_t v = integer_round_half_even(r);
-        v = v < -128 ? -128 : (v > 127 ? 127 : v);
-        e[j] = v;
-        if (v > m) m = v;
-      }
-      int64_t sum = 0;
-      for (int32_t j = 0; j < tk; j++) {
-        if (s[j] == -ATTN_INF) { e[j] = 0; continue; }
-        e[j] = integer_shift_exp(e[j] - m, x0, &c);
-        sum += e[j];
-        if (sum > top) sum = top; /* clamp as we go: no int64 overflow on long rows */
-      }
-      const int64_t f = top / sum;
-      for (int32_t j = 0; j < tk; j++) w[j] = (float)((e[j] * f) / shift) * unit;
-      attn_finish_row(a, t, h, i, w, s, 1.0f);
-    }
-  }
+  x.top = ((int64_t)1 << x.c.div) - 1;
+  x.shift = (int64_t)1 << (x.c.div - (x.c.bits - 1));
+  x.unit = 1.0f / (float)(1 << (x.c.bits - 1));
+  x.e = (int64_t *)(void *)(t->scratch + 2 * ROWDOT_GROUP * tk); /* 64-byte aligned scratch */
+  rowdot_items(a, t, begin, end, t->scratch, t->scratch + ROWDOT_GROUP * tk, integer_row, 0, &x);
   return ATTN_OK;
 }
 

@@ -1,5 +1,5 @@
 /*
- * rownorm.c - the row-normalized non-softmax family (spec 1.3, 5). A row at a time:
+ * rownorm.c - the row-normalized non-softmax family (spec 1.3, 5), rows in groups (rowdot.h):
  *   sigmoid-norm  w_j = sigmoid(s_j) / (sum_k sigmoid(s_k) + 1e-8)              (Gu et al. #3)
  *                 params: none
  *   lssa          a_j = softplus(lambda * cos(q, k_j) + bias_j), lambda = ln d * ln N (N = keys
@@ -15,8 +15,8 @@
  * Oracle: runtime/kernels/reference/{elementwise,lssa}.ts.
  */
 #include "attn.h"
-#include "logits.h"
 #include "math.h"
+#include "rowdot.h"
 
 #define ROWNORM_EPS 1e-8f
 
@@ -38,10 +38,11 @@ static inline int rownorm_nonfinite(float x) {
 
 /*
  * Fills c[0..tk) with the cosines and b[0..tk) with the bias of row i of head h (-inf in c where
- * hidden). Returns 1 when the row is invalid; *n_visible gets N.
+ * hidden), given kk[j] = |k_j|^2 of the head's keys. Returns 1 when the row is invalid; *n_visible
+ * gets N.
  */
-static int rownorm_cosines(const attn_args *a, int32_t h, int32_t i, float *c, float *b,
-                           int32_t *n_visible) {
+static int rownorm_cosines(const attn_args *a, int32_t h, int32_t i, const float *kk, float *c,
+                           float *b, int32_t *n_visible) {
   const int32_t d = a->head_dim, tk = a->tk;
   const float *qi = a->q + ((int64_t)h * a->tq + i) * d;
   const float *kh = a->k + (int64_t)attn_kv_head(a, h) * tk * d;
@@ -49,31 +50,32 @@ static int rownorm_cosines(const attn_args *a, int32_t h, int32_t i, float *c, f
       ? a->bias + ((int64_t)(a->bias_heads == 1 ? 0 : h) * a->tq + i) * tk : 0;
   int32_t sink_end, lo, hi;
   attn_row_keys(a, i, &sink_end, &lo, &hi);
-  float qq = 0.0f;
-  for (int32_t x = 0; x < d; x++) qq += qi[x] * qi[x];
-  int bad = 0;
+  const float qq = rowdot_dot(qi, qi, d);
+  const float qn = __builtin_sqrtf(qq);
+  for (int32_t j = sink_end; j < lo; j++) c[j] = -ATTN_INF;
+  for (int32_t j = hi; j < tk; j++) c[j] = -ATTN_INF;
+  rowdot_span(qi, kh, d, 0, sink_end, 1.0f, c);
+  rowdot_span(qi, kh, d, lo, hi, 1.0f, c);
+  int bad = rownorm_nonfinite(qq);
   int32_t n = 0;
   for (int32_t j = 0; j < tk; j++) {
     float bj = brow ? brow[j] : 0.0f;
     b[j] = bj;
-    if (!(j < sink_end || (j >= lo && j < hi)) || bj == -ATTN_INF) { c[j] = -ATTN_INF; continue; }
-    const float *kj = kh + (int64_t)j * d;
-    float dot = 0.0f, kk = 0.0f;
-    for (int32_t x = 0; x < d; x++) {
-      dot += qi[x] * kj[x];
-      kk += kj[x] * kj[x];
-    }
-    if (rownorm_nonfinite(dot) || rownorm_nonfinite(qq) || rownorm_nonfinite(kk) || rownorm_nonfinite(bj))
-      bad = 1;
-    c[j] = qq > 0.0f && kk > 0.0f ? dot / (__builtin_sqrtf(qq) * __builtin_sqrtf(kk)) : 0.0f;
+    if (!(j < sink_end || (j >= lo && j < hi))) continue;
+    if (bj == -ATTN_INF) { c[j] = -ATTN_INF; continue; }
+    const float dot = c[j];
+    if (rownorm_nonfinite(dot) || rownorm_nonfinite(kk[j]) || rownorm_nonfinite(bj)) bad = 1;
+    c[j] = qq > 0.0f && kk[j] > 0.0f ? dot / (qn * __builtin_sqrtf(kk[j])) : 0.0f;
     n++;
   }
+  if (n == 0) bad = 0; /* a fully hidden row is not invalid, whatever its query holds */
   *n_visible = n;
   return bad;
 }
 
 static int64_t rownorm_scratch(const attn_args *a) {
-  return 3 * (int64_t)a->tk; /* scores (logits or cosines), bias, weights */
+  /* logits/cosines and weights of a row group, the bias row, |k_j|^2 of one kv head */
+  return (2 * ROWDOT_GROUP + 2) * (int64_t)a->tk;
 }
 
 /* LSSAR's second stage in place on w[0..tk), overflow-safe (divide by the largest term first). */
@@ -93,58 +95,70 @@ static void rownorm_reweight(float *w, int32_t tk, float n, float offset, float 
   for (int32_t j = 0; j < tk; j++) w[j] *= inv;
 }
 
+typedef struct rownorm_ctx {
+  int lssa, lssar;
+  float ln_d, power;
+  int32_t warm;
+  float *bias_row, *kk;
+  int32_t kk_head; /* the kv head whose |k_j|^2 kk holds, -1 none */
+} rownorm_ctx;
+
+static int rownorm_row(const attn_args *a, void *vctx, int32_t h, int32_t i, float *s, float *w,
+                       float *stat_scale) {
+  rownorm_ctx *c = (rownorm_ctx *)vctx;
+  const int32_t tk = a->tk;
+  int32_t n;
+  int bad;
+  if (c->lssa) {
+    const int32_t kvh = attn_kv_head(a, h);
+    if (kvh != c->kk_head) {
+      const int32_t d = a->head_dim;
+      const float *kh = a->k + (int64_t)kvh * tk * d;
+      for (int32_t j = 0; j < tk; j++) c->kk[j] = rowdot_dot(kh + (int64_t)j * d, kh + (int64_t)j * d, d);
+      c->kk_head = kvh;
+    }
+    bad = rownorm_cosines(a, h, i, c->kk, s, c->bias_row, &n);
+  } else {
+    bad = rowdot_logits(a, h, i, s, &n);
+  }
+  if (bad) return -1;
+  if (n == 0) return 0;
+  const float lambda = c->ln_d * attn_logf((float)n);
+  float sum = 0.0f;
+  for (int32_t j = 0; j < tk; j++) {
+    float x = s[j], wj = 0.0f;
+    if (x != -ATTN_INF) wj = c->lssa ? rownorm_softplus(lambda * x + c->bias_row[j]) : attn_sigmoidf(x);
+    w[j] = wj;
+    sum += wj;
+  }
+  if (rownorm_nonfinite(sum)) return -1;
+  const float inv = 1.0f / (sum + ROWNORM_EPS);
+  for (int32_t j = 0; j < tk; j++) w[j] *= inv;
+  if (c->lssar) rownorm_reweight(w, tk, (float)n, i + (tk - a->tq) < c->warm ? 0.0f : 1.0f, c->power);
+  *stat_scale = 1.0f;
+  return 1;
+}
+
 static int32_t rownorm_run(const attn_args *a, attn_thread *t, int32_t begin, int32_t end) {
-  const int32_t tk = a->tk, blocks = (a->tq + a->row_block - 1) / a->row_block;
+  const int64_t tk = a->tk;
   if (t->scratch_len < rownorm_scratch(a)) return ATTN_E_SCRATCH;
-  const int lssa = a->variant == ATTN_LSSA || a->variant == ATTN_LSSAR;
-  const int lssar = a->variant == ATTN_LSSAR;
-  if (!lssa && a->variant != ATTN_SIGMOID_NORM) return ATTN_E_VARIANT;
-  float dim = (float)a->head_dim, power = 0.0f;
-  int32_t warm = 0;
-  if (lssa) {
-    if (a->n_params < (lssar ? 3 : 1)) return ATTN_E_PARAMS;
+  rownorm_ctx c = {a->variant == ATTN_LSSA || a->variant == ATTN_LSSAR, a->variant == ATTN_LSSAR,
+                   0.0f, 0.0f, 0, t->scratch + 2 * ROWDOT_GROUP * tk,
+                   t->scratch + (2 * ROWDOT_GROUP + 1) * tk, -1};
+  if (!c.lssa && a->variant != ATTN_SIGMOID_NORM) return ATTN_E_VARIANT;
+  float dim = (float)a->head_dim;
+  if (c.lssa) {
+    if (a->n_params < (c.lssar ? 3 : 1)) return ATTN_E_PARAMS;
     if (a->params[0] == a->params[0]) dim = a->params[0];
     if (!(dim >= 1.0f)) return ATTN_E_PARAMS;
   }
-  if (lssar) {
-    power = a->params[1];
-    if (!(power >= 0.0f) || !(a->params[2] >= 0.0f) || a->params[2] > 2147483647.0f) return ATTN_E_PARAMS;
-    warm = (int32_t)a->params[2];
+  if (c.lssar) {
+    c.power = a->params[1];
+    if (!(c.power >= 0.0f) || !(a->params[2] >= 0.0f) || a->params[2] > 2147483647.0f) return ATTN_E_PARAMS;
+    c.warm = (int32_t)a->params[2];
   }
-  const float ln_d = attn_logf(dim);
-  float *s = t->scratch, *b = t->scratch + tk, *w = t->scratch + 2 * (int64_t)tk;
-  for (int32_t item = begin; item < end; item++) {
-    int32_t h = item / blocks, b0 = (item % blocks) * a->row_block;
-    int32_t b1 = b0 + a->row_block < a->tq ? b0 + a->row_block : a->tq;
-    for (int32_t i = b0; i < b1; i++) {
-      int32_t n;
-      int bad = lssa ? rownorm_cosines(a, h, i, s, b, &n) : attn_row_logits(a, h, i, s, &n);
-      float sum = 0.0f;
-      if (!bad && n > 0) {
-        const float lambda = ln_d * attn_logf((float)n);
-        for (int32_t j = 0; j < tk; j++) {
-          float x = s[j], wj = 0.0f;
-          if (x != -ATTN_INF) wj = lssa ? rownorm_softplus(lambda * x + b[j]) : attn_sigmoidf(x);
-          w[j] = wj;
-          sum += wj;
-        }
-        if (rownorm_nonfinite(sum)) bad = 1;
-      }
-      a->invalid_rows[(int64_t)h * a->tq + i] = (uint8_t)bad;
-      if (bad || n == 0) {
-        attn_zero_row(a, h, i);
-        if (a->capture_index && a->capture_index[h] >= 0) {
-          float *m = a->capture + ((int64_t)a->capture_index[h] * a->tq + i) * tk;
-          for (int32_t j = 0; j < tk; j++) m[j] = 0.0f;
-        }
-        continue;
-      }
-      const float inv = 1.0f / (sum + ROWNORM_EPS);
-      for (int32_t j = 0; j < tk; j++) w[j] *= inv;
-      if (lssar) rownorm_reweight(w, tk, (float)n, i + (tk - a->tq) < warm ? 0.0f : 1.0f, power);
-      attn_finish_row(a, t, h, i, w, s, 1.0f);
-    }
-  }
+  c.ln_d = attn_logf(dim);
+  rowdot_items(a, t, begin, end, t->scratch, t->scratch + ROWDOT_GROUP * tk, rownorm_row, 0, &c);
   return ATTN_OK;
 }
 

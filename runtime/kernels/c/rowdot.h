@@ -1,0 +1,305 @@
+/*
+ * rowdot.h - vectorized row building blocks of the row-at-a-time variant families (rownorm.c,
+ * gauss.c, integer.c): dot products and squared distances of one query with four keys at a time,
+ * in 8-lane partial sums (GCC/Clang vector extensions: SSE/AVX natively, simd128 in WASM), and
+ * the masked logit row of logits.h built on them. Freestanding, static inline.
+ *
+ * Summation order: lane c % 8 accumulates its products in order of c, then the lanes are added
+ * pairwise ((0+4)+(1+5))+((2+6)+(3+7)), then the d % 8 tail in order. This is not the order of a
+ * plain loop, so results differ from it in the last bits (the references sum in float64 anyway).
+ */
+#ifndef ATTN_ROWDOT_H
+#define ATTN_ROWDOT_H
+
+#include "attn.h"
+#include "math.h"
+
+typedef float rowdot_v8 __attribute__((vector_size(32)));
+typedef int32_t rowdot_v8i __attribute__((vector_size(32)));
+typedef float rowdot_v8u __attribute__((vector_size(32), aligned(4)));
+#define ROWDOT_LOAD(p) (*(const rowdot_v8u *)(p))
+
+/* The pairwise lane sum ((0+4)+(1+5))+((2+6)+(3+7)) (a macro: vectors are not passed by value). */
+#define rowdot_hsum(x) ((((x)[0] + (x)[4]) + ((x)[1] + (x)[5])) + (((x)[2] + (x)[6]) + ((x)[3] + (x)[7])))
+
+/* out[u] = x . k[u * ld ...] for u < 4 (four keys ld floats apart), d floats each. */
+static inline void rowdot_dot4(const float *x, const float *k, int64_t ld, int32_t d, float *out) {
+  rowdot_v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+  int32_t c = 0;
+  for (; c + 8 <= d; c += 8) {
+    rowdot_v8 xv = ROWDOT_LOAD(x + c);
+    a0 += xv * ROWDOT_LOAD(k + c);
+    a1 += xv * ROWDOT_LOAD(k + ld + c);
+    a2 += xv * ROWDOT_LOAD(k + 2 * ld + c);
+    a3 += xv * ROWDOT_LOAD(k + 3 * ld + c);
+  }
+  float s0 = rowdot_hsum(a0), s1 = rowdot_hsum(a1), s2 = rowdot_hsum(a2), s3 = rowdot_hsum(a3);
+  for (; c < d; c++) {
+    s0 += x[c] * k[c];
+    s1 += x[c] * k[ld + c];
+    s2 += x[c] * k[2 * ld + c];
+    s3 += x[c] * k[3 * ld + c];
+  }
+  out[0] = s0; out[1] = s1; out[2] = s2; out[3] = s3;
+}
+
+/* x . y over d floats. */
+static inline float rowdot_dot(const float *x, const float *y, int32_t d) {
+  rowdot_v8 a = {0};
+  int32_t c = 0;
+  for (; c + 8 <= d; c += 8) a += ROWDOT_LOAD(x + c) * ROWDOT_LOAD(y + c);
+  float s = rowdot_hsum(a);
+  for (; c < d; c++) s += x[c] * y[c];
+  return s;
+}
+
+/* |x - y|^2 over d floats (the exact difference, not |x|^2 + |y|^2 - 2 x.y). */
+static inline float rowdot_dist2(const float *x, const float *y, int32_t d) {
+  rowdot_v8 a = {0};
+  int32_t c = 0;
+  for (; c + 8 <= d; c += 8) {
+    rowdot_v8 t = ROWDOT_LOAD(x + c) - ROWDOT_LOAD(y + c);
+    a += t * t;
+  }
+  float s = rowdot_hsum(a);
+  for (; c < d; c++) {
+    float t = x[c] - y[c];
+    s += t * t;
+  }
+  return s;
+}
+
+/*
+ * x . k_j for the keys j in [j0, j1) of kh (ld = d), into s[j] (scaled by `scale`); four at a time.
+ */
+static inline void rowdot_span(const float *x, const float *kh, int32_t d, int32_t j0, int32_t j1,
+                               float scale, float *s) {
+  int32_t j = j0;
+  for (; j + 4 <= j1; j += 4) {
+    float o[4];
+    rowdot_dot4(x, kh + (int64_t)j * d, d, d, o);
+    s[j] = o[0] * scale; s[j + 1] = o[1] * scale; s[j + 2] = o[2] * scale; s[j + 3] = o[3] * scale;
+  }
+  for (; j < j1; j++) s[j] = rowdot_dot(x, kh + (int64_t)j * d, d) * scale;
+}
+
+/*
+ * The masked logit row, as attn_row_logits of logits.h (-inf where hidden, *n_visible = keys whose
+ * logit is not -inf), vectorized. Returns 1 when the row is invalid: a visible logit is NaN or +inf,
+ * or a scaled Q.K is not finite (so Inf inputs never pass for a key hidden by -inf), as the TS
+ * reference (reference/visibility.ts) defines it.
+ */
+static inline int rowdot_logits(const attn_args *a, int32_t h, int32_t i, float *s, int32_t *n_visible) {
+  const int32_t d = a->head_dim, tk = a->tk;
+  const float *qi = a->q + ((int64_t)h * a->tq + i) * d;
+  const float *kh = a->k + (int64_t)attn_kv_head(a, h) * tk * d;
+  const float *brow = a->bias
+      ? a->bias + ((int64_t)(a->bias_heads == 1 ? 0 : h) * a->tq + i) * tk : 0;
+  int32_t sink_end, lo, hi;
+  attn_row_keys(a, i, &sink_end, &lo, &hi);
+  for (int32_t j = sink_end; j < lo && j < tk; j++) s[j] = -ATTN_INF;
+  for (int32_t j = hi > sink_end ? hi : sink_end; j < tk; j++) s[j] = -ATTN_INF;
+  rowdot_span(qi, kh, d, 0, sink_end, a->scale, s);
+  int32_t from = lo > sink_end ? lo : sink_end;
+  rowdot_span(qi, kh, d, from, hi, a->scale, s);
+  int bad = 0;
+  int32_t n = 0;
+  for (int32_t j = 0; j < tk; j++) {
+    if (!(j < sink_end || (j >= from && j < hi))) continue;
+    float x = s[j];
+    if (x - x != 0.0f) bad = 1; /* Inf/NaN in Q.K: invalid, never a hidden key (-inf) */
+    if (a->softcap > 0.0f) x = a->softcap * attn_tanhf(x / a->softcap);
+    if (brow) x += brow[j];
+    if (x != x || x == ATTN_INF) bad = 1;
+    if (x != -ATTN_INF) n++;
+    s[j] = x;
+  }
+  *n_visible = n;
+  return bad;
+}
+
+/*
+ * o[c] for c in [c0, dv) = sum over keys j in [0, j1) with w[j] != 0 of w[j] * v_j[c] (vh holds
+ * the head's values, dv apart). The output stays in registers across keys (32 columns at a time).
+ * Each column sums in key order, as a plain loop does.
+ */
+static inline void rowdot_weighted_values(const float *w, const float *vh, int32_t j1, int32_t dv,
+                                          int32_t c0, float *o) {
+  int32_t c = c0;
+  for (; c + 32 <= dv; c += 32) {
+    rowdot_v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    for (int32_t j = 0; j < j1; j++) {
+      const float wj = w[j];
+      if (wj == 0.0f) continue;
+      const float *vj = vh + (int64_t)j * dv + c;
+      a0 += wj * ROWDOT_LOAD(vj);
+      a1 += wj * ROWDOT_LOAD(vj + 8);
+      a2 += wj * ROWDOT_LOAD(vj + 16);
+      a3 += wj * ROWDOT_LOAD(vj + 24);
+    }
+    for (int u = 0; u < 8; u++) { o[c + u] = a0[u]; o[c + 8 + u] = a1[u]; o[c + 16 + u] = a2[u]; o[c + 24 + u] = a3[u]; }
+  }
+  for (; c + 8 <= dv; c += 8) {
+    rowdot_v8 a0 = {0};
+    for (int32_t j = 0; j < j1; j++) if (w[j] != 0.0f) a0 += w[j] * ROWDOT_LOAD(vh + (int64_t)j * dv + c);
+    for (int u = 0; u < 8; u++) o[c + u] = a0[u];
+  }
+  for (; c < dv; c++) {
+    float acc = 0.0f;
+    for (int32_t j = 0; j < j1; j++) if (w[j] != 0.0f) acc += w[j] * vh[(int64_t)j * dv + c];
+    o[c] = acc;
+  }
+}
+
+/* Lanes of a where mask m is all ones, else of b. */
+#define rowdot_select(m, a, b) ((rowdot_v8)(((rowdot_v8i)(a) & (m)) | ((rowdot_v8i)(b) & ~(m))))
+
+/*
+ * -p ln p summed over the 8 lanes, 0 for p <= 0 or subnormal p (whose terms are below 1e-36): the
+ * steps of attn_logf (math.h) on a vector, branch-free so the statistics loop vectorizes.
+ */
+static inline float rowdot_neg_plogp(rowdot_v8 p) {
+  const rowdot_v8i bits = (rowdot_v8i)p;
+  const rowdot_v8i normal = (p >= 1.1754944e-38f) & (p < 3.4028235e38f);
+  rowdot_v8i e = ((bits >> 23) & 0xff) - 127;
+  rowdot_v8 m = (rowdot_v8)((bits & 0x007fffff) | 0x3f800000);
+  const rowdot_v8i big = m > 1.41421356f;
+  m = rowdot_select(big, m * 0.5f, m);
+  e -= big; /* big lanes are -1 */
+  const rowdot_v8 z = (m - 1.0f) / (m + 1.0f);
+  const rowdot_v8 z2 = z * z;
+  rowdot_v8 q = z2 * (1.0f / 9.0f) + 1.0f / 7.0f;
+  q = q * z2 + 1.0f / 5.0f;
+  q = q * z2 + 1.0f / 3.0f;
+  q = q * z2 + 1.0f;
+  const rowdot_v8 ln = 2.0f * z * q + __builtin_convertvector(e, rowdot_v8) * ATTN_LN2;
+  const rowdot_v8 term = rowdot_select(normal, p * ln, (rowdot_v8){0});
+  return -rowdot_hsum(term);
+}
+
+/*
+ * The statistics of one valid row: key_sum[j] += |w_j| * scale and key_count[j] += 1 over the
+ * keys the row sees (s[j] != -inf; hidden keys have w_j = 0), and the row entropy of that map.
+ */
+static inline void rowdot_row_stats(attn_thread *t, int32_t h, int32_t tk, const float *s, const float *w,
+                                    float scale) {
+  float *ks = t->key_sum + (int64_t)h * tk;
+  float *kc = t->key_count + (int64_t)h * tk;
+  float ent = 0.0f;
+  int32_t j = 0;
+  for (; j + 8 <= tk; j += 8) {
+    const rowdot_v8 wv = ROWDOT_LOAD(w + j);
+    const rowdot_v8 p = rowdot_select(wv < 0.0f, -wv, wv) * scale;
+    const rowdot_v8i seen = ROWDOT_LOAD(s + j) != -ATTN_INF;
+    *(rowdot_v8u *)(ks + j) = ROWDOT_LOAD(ks + j) + p;
+    *(rowdot_v8u *)(kc + j) = ROWDOT_LOAD(kc + j) + rowdot_select(seen, ((rowdot_v8){0} + 1.0f), ((rowdot_v8){0}));
+    ent += rowdot_neg_plogp(p);
+  }
+  for (; j < tk; j++) {
+    if (s[j] == -ATTN_INF) continue;
+    float p = (w[j] < 0.0f ? -w[j] : w[j]) * scale;
+    ks[j] += p;
+    kc[j] += 1.0f;
+    if (p > 0.0f) ent -= p * attn_logf(p);
+  }
+  t->entropy_sum[h] += ent;
+  t->entropy_rows[h] += 1.0;
+}
+
+/* Query rows computed together, so each value row is loaded once per group, not once per row. */
+#define ROWDOT_GROUP 4
+
+/*
+ * out[r][0..dv) (rows dv apart) = sum_j W[r][j] v_j for r < nr, over keys [0, j1); W holds
+ * ROWDOT_GROUP rows tk apart (rows >= nr must be zero). 8 columns x 4 rows stay in registers (no
+ * spills even with 128-bit vectors). Each column sums in key order, as a plain loop does.
+ */
+static inline void rowdot_weighted_values4(const float *W, int32_t tk, int32_t nr, const float *vh,
+                                           int32_t j1, int32_t dv, float *out) {
+  const float *w0 = W, *w1 = W + tk, *w2 = W + 2 * (int64_t)tk, *w3 = W + 3 * (int64_t)tk;
+  int32_t c = 0;
+  for (; c + 8 <= dv; c += 8) {
+    rowdot_v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    for (int32_t j = 0; j < j1; j++) {
+      if (w0[j] == 0.0f && w1[j] == 0.0f && w2[j] == 0.0f && w3[j] == 0.0f) continue;
+      const rowdot_v8 v = ROWDOT_LOAD(vh + (int64_t)j * dv + c);
+      a0 += w0[j] * v;
+      a1 += w1[j] * v;
+      a2 += w2[j] * v;
+      a3 += w3[j] * v;
+    }
+    for (int u = 0; u < 8; u++) {
+      out[c + u] = a0[u];
+      if (nr > 1) out[dv + c + u] = a1[u];
+      if (nr > 2) out[2 * dv + c + u] = a2[u];
+      if (nr > 3) out[3 * dv + c + u] = a3[u];
+    }
+  }
+  for (int32_t r = 0; r < nr; r++) rowdot_weighted_values(W + (int64_t)r * tk, vh, j1, dv, c, out + (int64_t)r * dv);
+}
+
+/*
+ * One row of a family: fills s[0..tk) (-inf where the row does not see the key, anything else
+ * where it does) and w[0..tk) (its weights, 0 where hidden), and *stat_scale (the factor from w to
+ * the statistics' map: 1, or 1 / sum|w| for the proxy map). Returns 1 for a valid row, 0 for a
+ * fully hidden one, -1 for an invalid one (w need not be set for those two).
+ */
+typedef int (*rowdot_row_fn)(const attn_args *a, void *ctx, int32_t h, int32_t i, float *s, float *w,
+                             float *stat_scale);
+
+/*
+ * Computes rows [g, g + nr) of head h (nr <= ROWDOT_GROUP) with `row`, then their outputs together,
+ * their captured map rows and, when instrumenting, the statistics on |w_j| * stat_scale over the
+ * keys each valid row sees. Hidden and invalid rows output 0 and are left out of the statistics.
+ * S and W are ROWDOT_GROUP rows of tk floats each.
+ */
+static inline void rowdot_group(const attn_args *a, attn_thread *t, int32_t h, int32_t g, int32_t nr,
+                                float *S, float *W, rowdot_row_fn row, void *ctx) {
+  const int32_t tk = a->tk, dv = a->head_dim_v;
+  float scale[ROWDOT_GROUP];
+  int valid[ROWDOT_GROUP];
+  int32_t j1 = 0;
+  for (int32_t r = 0; r < ROWDOT_GROUP; r++) {
+    float *w = W + (int64_t)r * tk, *s = S + (int64_t)r * tk;
+    valid[r] = r < nr ? row(a, ctx, h, g + r, s, w, &scale[r]) : 0;
+    if (r < nr) a->invalid_rows[(int64_t)h * a->tq + g + r] = (uint8_t)(valid[r] < 0);
+    if (valid[r] <= 0) {
+      for (int32_t j = 0; j < tk; j++) w[j] = 0.0f;
+      continue;
+    }
+    int32_t last = tk;
+    while (last > j1 && w[last - 1] == 0.0f) last--;
+    j1 = last > j1 ? last : j1;
+  }
+  const float *vh = a->v + (int64_t)attn_kv_head(a, h) * tk * dv;
+  rowdot_weighted_values4(W, tk, nr, vh, j1, dv, a->out + ((int64_t)h * a->tq + g) * dv);
+  for (int32_t r = 0; r < nr; r++) {
+    const float *w = W + (int64_t)r * tk, *s = S + (int64_t)r * tk;
+    if (a->capture_index && a->capture_index[h] >= 0) {
+      float *m = a->capture + ((int64_t)a->capture_index[h] * a->tq + g + r) * tk;
+      for (int32_t j = 0; j < tk; j++) m[j] = w[j];
+    }
+    if (a->instrument && valid[r] > 0) rowdot_row_stats(t, h, tk, s, w, scale[r]);
+  }
+}
+
+/* Called after each group of rows [g, g + nr) of head h is finished (outputs written), or NULL. */
+typedef void (*rowdot_after_fn)(const attn_args *a, void *ctx, attn_thread *t, int32_t h, int32_t g,
+                                int32_t nr);
+
+/* Runs `row` over every row of work items [begin, end), ROWDOT_GROUP rows at a time. */
+static inline void rowdot_items(const attn_args *a, attn_thread *t, int32_t begin, int32_t end, float *S,
+                                float *W, rowdot_row_fn row, rowdot_after_fn after, void *ctx) {
+  const int32_t blocks = (a->tq + a->row_block - 1) / a->row_block;
+  for (int32_t item = begin; item < end; item++) {
+    int32_t h = item / blocks, b0 = (item % blocks) * a->row_block;
+    int32_t b1 = b0 + a->row_block < a->tq ? b0 + a->row_block : a->tq;
+    for (int32_t g = b0; g < b1; g += ROWDOT_GROUP) {
+      const int32_t nr = b1 - g < ROWDOT_GROUP ? b1 - g : ROWDOT_GROUP;
+      rowdot_group(a, t, h, g, nr, S, W, row, ctx);
+      if (after) after(a, ctx, t, h, g, nr);
+    }
+  }
+}
+
+#endif /* ATTN_ROWDOT_H */
