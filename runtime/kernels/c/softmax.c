@@ -42,7 +42,7 @@ static int64_t softmax_scratch(const attn_args *a) {
   int64_t dvp = (a->head_dim_v + SOFTMAX_TW_MAX - 1) / SOFTMAX_TW_MAX * SOFTMAX_TW_MAX;
   return (int64_t)a->head_dim * (p.keys_padded + 16) + (int64_t)p.rows_padded * a->head_dim +
          (int64_t)p.rows_padded * (p.keys_padded + 16) + (int64_t)p.rows_padded * dvp +
-         6 * (int64_t)p.rows_padded + 64 * dvp + 16;
+         9 * (int64_t)p.rows_padded + (p.keys_padded + 17) + 64 * dvp + 16;
 }
 
 #if defined(__x86_64__) && !defined(__wasm__)

@@ -75,7 +75,7 @@ static inline VF SFX(vlog)(VF x) {
 
 /*
  * Row pass of phase 2 for the elementwise variants on s[0..j1): s <- w = f(s) (0 where hidden);
- * returns sum w. When instrumenting also counts the visible keys into kc and adds sum w ln w to *wl.
+ * returns sum w. With kc, counts the visible keys into kc; with wl, adds sum w ln w to *wl.
  */
 static inline float SFX(row_elementwise)(float *s, int32_t j1, int sigmoid, float b, float *kc, float *wl) {
   VF vl = SPLAT(0), vwl = SPLAT(0);
@@ -87,8 +87,8 @@ static inline float SFX(row_elementwise)(float *s, int32_t j1, int sigmoid, floa
     if (sigmoid) w = 1.0f / (1.0f + SFX(vexp)(SPLAT(0) - (x + b)));
     else w = SFX(vsel)(x > SPLAT(0), x + 1.0f, SFX(vexp)(x));
     w = (VF)((VI)w & seen);
-    if (kc) {
-      STOREU(kc + j, LOADU(kc + j) + (VF)((VI)SPLAT(1.0f) & seen));
+    if (kc) STOREU(kc + j, LOADU(kc + j) + (VF)((VI)SPLAT(1.0f) & seen));
+    if (wl) {
       VI pos = w > SPLAT(1.17549435e-38f);
       vwl += (VF)((VI)(w * SFX(vlog)(SFX(vsel)(pos, w, SPLAT(1.0f)))) & pos);
     }
@@ -101,20 +101,25 @@ static inline float SFX(row_elementwise)(float *s, int32_t j1, int sigmoid, floa
     if (x == -ATTN_INF) w = 0.0f;
     else if (sigmoid) w = attn_sigmoidf(x + b);
     else w = x > 0.0f ? x + 1.0f : attn_expf(x);
-    if (kc) { kc[j] += x != -ATTN_INF ? 1.0f : 0.0f; if (w > 1.17549435e-38f) wls += w * attn_logf(w); }
+    if (kc) kc[j] += x != -ATTN_INF ? 1.0f : 0.0f;
+    if (w > 1.17549435e-38f) wls += w * attn_logf(w);
     s[j] = w;
     l += w;
   }
-  if (kc) *wl += wls;
+  if (wl) *wl += wls;
   return l;
 }
 
 /*
  * C[r][0..NV*VW) (ldc) = (accumulate ? C : 0) + sum_kk A[r][kk] (lda) * B[kk][0..NV*VW) (ldb),
  * for r < RT, kk < kdim. Rows of A beyond the block are zero padding.
+ * With tmax: for each row r whose fully visible key prefix reaches col_end (col_end <= full[r]),
+ * also folds the tile's values into tmax[r] (max) and tbad[r] (set when one is Inf/NaN), so the
+ * row pass need not read those keys again.
  */
 static inline void SFX(tile_gemm)(const float *A, int64_t lda, const float *B, int64_t ldb,
-                                  int32_t kdim, float *C, int64_t ldc, int accumulate) {
+                                  int32_t kdim, float *C, int64_t ldc, int accumulate,
+                                  float *tmax, int32_t *tbad, const int32_t *full, int32_t col_end) {
   VF acc[RT][NV];
   for (int r = 0; r < RT; r++)
     for (int v = 0; v < NV; v++) acc[r][v] = accumulate ? LOADU(C + r * ldc + v * VW) : SPLAT(0);
@@ -128,6 +133,19 @@ static inline void SFX(tile_gemm)(const float *A, int64_t lda, const float *B, i
   }
   for (int r = 0; r < RT; r++)
     for (int v = 0; v < NV; v++) STOREU(C + r * ldc + v * VW, acc[r][v]);
+  if (!tmax) return;
+  for (int r = 0; r < RT; r++) {
+    if (col_end > full[r]) continue;
+    VF m = acc[r][0];
+    VI bad = (acc[r][0] - acc[r][0]) != SPLAT(0);
+    for (int v = 1; v < NV; v++) {
+      m = SFX(vmax)(m, acc[r][v]);
+      bad |= (acc[r][v] - acc[r][v]) != SPLAT(0);
+    }
+    const float hm = SFX(hmax)(m);
+    tmax[r] = hm > tmax[r] ? hm : tmax[r];
+    for (int i = 0; i < VW; i++) tbad[r] |= bad[i] != 0;
+  }
 }
 
 /* Row pass of phase 1 on s[0..hi): hidden middle -> -inf, softcap, bias; returns the max; *bad. */
@@ -169,9 +187,21 @@ static inline float SFX(row_logits)(const attn_args *a, float *s, const float *b
   return m;
 }
 
+/* Max of s[j0..j1) (no bias, no softcap: the logits as the tiles left them); *bad on Inf/NaN. */
+static inline float SFX(row_tail_max)(const float *s, int32_t j0, int32_t j1, int *bad) {
+  float m = -ATTN_INF;
+  int b = 0;
+  for (int32_t j = j0; j < j1; j++) {
+    b |= (s[j] - s[j]) != 0.0f;
+    m = s[j] > m ? s[j] : m;
+  }
+  *bad = b;
+  return m;
+}
+
 /*
- * Row pass of phase 2 on s[j0..j1): s <- e^{s - m}; returns the sum. When instrumenting also
- * counts the visible keys into kc and adds sum p (s - m) to *ps (for the entropy).
+ * Row pass of phase 2 on s[j0..j1): s <- e^{s - m}; returns the sum. With kc, counts the visible
+ * keys into kc; with ps, adds sum p (s - m) to *ps (for the entropy).
  */
 static inline float SFX(row_exp)(float *s, int32_t j0, int32_t j1, float m, float *kc, float *ps) {
   VF vl = SPLAT(0), vps = SPLAT(0);
@@ -181,10 +211,8 @@ static inline float SFX(row_exp)(float *s, int32_t j0, int32_t j1, float m, floa
     VF x = LOADU(s + j);
     VF dx = SFX(vmax)(x - vm, SPLAT(-100.0f)); /* -inf (hidden) -> -100: e^dx = 0, p dx = 0 */
     VF p = SFX(vexp)(dx);
-    if (kc) {
-      STOREU(kc + j, LOADU(kc + j) + (VF)((VI)SPLAT(1.0f) & (x != SPLAT(-ATTN_INF))));
-      vps += p * dx;
-    }
+    if (kc) STOREU(kc + j, LOADU(kc + j) + (VF)((VI)SPLAT(1.0f) & (x != SPLAT(-ATTN_INF))));
+    if (ps) vps += p * dx;
     STOREU(s + j, p);
     vl += p;
   }
@@ -193,11 +221,12 @@ static inline float SFX(row_exp)(float *s, int32_t j0, int32_t j1, float m, floa
     float x = s[j];
     float dx = x - m > -100.0f ? x - m : -100.0f;
     float p = attn_expf(dx);
-    if (kc) { kc[j] += x != -ATTN_INF ? 1.0f : 0.0f; pss += p * dx; }
+    if (kc) kc[j] += x != -ATTN_INF ? 1.0f : 0.0f;
+    pss += p * dx;
     s[j] = p;
     l += p;
   }
-  if (kc) *ps += pss;
+  if (ps) *ps += pss;
   return l;
 }
 
@@ -229,7 +258,11 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
   int32_t *rse = (int32_t *)(rowinv + Rp);  /* [Rp] sink end, lo, hi of each row */
   int32_t *rlo = rse + Rp, *rhi = rlo + Rp;
   float *rmax = (float *)(rhi + Rp);        /* [Rp] the row's own max */
-  float *Vp = rmax + Rp;                    /* [64, dvp] value tile padded when dv % TW != 0 */
+  int32_t *rfull = (int32_t *)(rmax + Rp);  /* [Rp] end of the row's fully visible 64-key tiles */
+  int32_t *rbad = rfull + Rp;               /* [Rp] Inf/NaN seen in those tiles */
+  float *tmax = (float *)(rbad + Rp);       /* [Rp] max over those tiles */
+  float *kdiff = tmax + Rp;                 /* [tkp + 1] per-key count differences of the block */
+  float *Vp = kdiff + tkp + 1;              /* [64, dvp] value tile padded when dv % TW != 0 */
   const int instr = a->instrument;
   const int elementwise = a->variant == ATTN_SIGMOID || a->variant == ATTN_ELU1;
   float sig_b = 0.0f; /* sigmoid's b; NaN means -ln tk */
@@ -265,20 +298,36 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       }
     }
     const int32_t hi_tiles = (hi_max + 63) / 64 * 64; /* <= keys_padded */
+    /* fused row stats: without bias and softcap, the tiles a row sees whole need no row pass */
+    const int fused = !bh && a->softcap <= 0.0f;
+    for (int32_t r = 0; r < nrp; r++) {
+      const int whole = fused && r < nr && rlo[r] <= rse[r]; /* no hidden middle */
+      rfull[r] = whole ? rhi[r] / 64 * 64 : 0;
+      rbad[r] = 0;
+      tmax[r] = -ATTN_INF;
+    }
     /* phase 1: logits of the key tiles the block needs */
     for (int32_t j0 = 0; j0 < hi_max; j0 += 64) {
       if (!(j0 < se_max || (j0 + 64 > lo_min && j0 < hi_max))) continue;
       for (int32_t r = 0; r < nrp; r += RT)
         for (int32_t c0 = 0; c0 < 64; c0 += TW)
           SFX(tile_gemm)(Qs + (int64_t)r * d, d, Kt + j0 + c0, tkp, d,
-                         S + (int64_t)r * tkp + j0 + c0, tkp, 0);
+                         S + (int64_t)r * tkp + j0 + c0, tkp, 0, fused ? tmax + r : 0, rbad + r,
+                         rfull + r, j0 + c0 + TW);
     }
     /* phase 1, per row: masks, softcap, bias; max; invalid rows; the variant's max */
     for (int32_t r = 0; r < nr; r++) {
       float *s = S + (int64_t)r * tkp;
       const int32_t i = i0 + r;
       int bad;
-      float m = SFX(row_logits)(a, s, bh ? bh + (int64_t)i * tk : 0, rse[r], rlo[r], rhi[r], &bad);
+      float m;
+      if (rfull[r] > 0) { /* keys [0, rfull) were checked in the tiles: only the rest here */
+        m = SFX(row_tail_max)(s, rfull[r], rhi[r], &bad);
+        m = tmax[r] > m ? tmax[r] : m;
+        bad |= rbad[r];
+      } else {
+        m = SFX(row_logits)(a, s, bh ? bh + (int64_t)i * tk : 0, rse[r], rlo[r], rhi[r], &bad);
+      }
       a->invalid_rows[(int64_t)h * tq + i] = (uint8_t)bad;
       float extra = 0.0f; /* the extra slot's logit (softmax1: 0, sink-logit: sigma_h) */
       const int has_extra = a->variant == ATTN_SOFTMAX1 || a->variant == ATTN_SINK_LOGIT;
@@ -310,6 +359,21 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       rowm[r] = m;
       rowinv[r] = has_extra ? attn_expf(extra - m) : 0.0f; /* holds the extra term for now */
     }
+    /* key counts: without a bias a valid row sees exactly its ranges, added per block through a
+       difference array; with one, keys the bias hides are left out key by key below */
+    const int count_ranges = instr && !bh;
+    if (count_ranges) {
+      for (int32_t j = 0; j <= hi_max; j++) kdiff[j] = 0.0f;
+      for (int32_t r = 0; r < nr; r++) {
+        if (rowm[r] == -ATTN_INF) continue;
+        if (rlo[r] <= rse[r]) { kdiff[0] += 1.0f; kdiff[rhi[r]] -= 1.0f; continue; }
+        kdiff[0] += 1.0f; kdiff[rse[r]] -= 1.0f;
+        kdiff[rlo[r]] += 1.0f; kdiff[rhi[r]] -= 1.0f;
+      }
+      float *kc = t->key_count + (int64_t)h * tk;
+      float run = 0.0f;
+      for (int32_t j = 0; j < hi_max; j++) { run += kdiff[j]; kc[j] += run; }
+    }
     /* phase 2, per row: unnormalized weights, their sum, counts and the entropy term */
     for (int32_t r = 0; r < nrp; r++) {
       float *s = S + (int64_t)r * tkp;
@@ -319,10 +383,11 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       }
       const int32_t hi = rhi[r];
       const float m = rowm[r];
-      float *kc = instr ? t->key_count + (int64_t)h * tk : 0;
+      float *kc = instr && !count_ranges ? t->key_count + (int64_t)h * tk : 0;
       if (elementwise) {
         float wl = 0.0f;
-        const float l = SFX(row_elementwise)(s, hi, a->variant == ATTN_SIGMOID, sig_b, kc, &wl);
+        const float l = SFX(row_elementwise)(s, hi, a->variant == ATTN_SIGMOID, sig_b, kc,
+                                             instr ? &wl : 0);
         for (int32_t j = hi; j < hi_tiles; j++) s[j] = 0.0f;
         /* output scale: 1, or 1 / (sum + 1e-8) for elu1 normalized; statistics on p = w c with
            c = the output scale when normalized, else 1 / sum (the proxy map of spec 1.1) */
@@ -343,9 +408,9 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
         /* asynchronous softmax: independent partial sums per split of keys, added at the end */
         const int32_t split = (int32_t)a->params[3];
         for (int32_t j0 = 0; j0 < hi; j0 += split)
-          lk += SFX(row_exp)(s, j0, j0 + split < hi ? j0 + split : hi, m, kc, &ps);
+          lk += SFX(row_exp)(s, j0, j0 + split < hi ? j0 + split : hi, m, kc, instr ? &ps : 0);
       } else {
-        lk = SFX(row_exp)(s, 0, hi, m, kc, &ps);
+        lk = SFX(row_exp)(s, 0, hi, m, kc, instr ? &ps : 0);
       }
       for (int32_t j = hi; j < hi_tiles; j++) s[j] = 0.0f;
       const float l = lk + rowinv[r]; /* plus the extra slot */
@@ -376,7 +441,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       for (int32_t r = 0; r < nrp; r += RT)
         for (int32_t c0 = 0; c0 < dvp; c0 += TW)
           SFX(tile_gemm)(S + (int64_t)r * tkp + j0, tkp, B + c0, ldb, jn, O + (int64_t)r * dvp + c0,
-                         dvp, 1);
+                         dvp, 1, 0, 0, 0, 0);
     }
     for (int32_t r = 0; r < nr; r++) {
       float *o = a->out + ((int64_t)h * tq + i0 + r) * dv;
