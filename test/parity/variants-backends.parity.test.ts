@@ -5,6 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nativeBackend } from '../../runtime/kernels/native/backend';
+import { wasmBackend } from '../../runtime/kernels/wasm/backend';
+import { loadWasmKernels } from '../../runtime/kernels/wasm/node';
 import { parseVariant, referenceBackend } from '../../runtime/kernels/variants';
 import type { AttentionBackend, AttentionInput, AttentionResult } from '../../runtime/kernels/types';
 import { randomArray, randomInput } from '../unit/variants-fixtures';
@@ -26,13 +28,16 @@ const tolerance: [string, number, string][] = [
   ['shiftmax:S=0.05,bits=16,x0=tvm,exp=tvm,n=16', 1e-5, 'as above, TVM conventions, 16-bit output'],
 ];
 
-function backends(): AttentionBackend[] {
-  const native = nativeBackend();
-  for (const [v] of tolerance) {
-    const id = parseVariant(v).id;
-    if (!native.variants.includes(id)) throw new Error(`the native addon lacks ${id}: rebuild it (npm install, or node-gyp rebuild)`);
+/** The compiled backends; each must implement every variant tested here (else: rebuild). */
+async function backends(): Promise<AttentionBackend[]> {
+  const all = [nativeBackend(), wasmBackend(await loadWasmKernels())];
+  for (const backend of all) {
+    for (const [v] of tolerance) {
+      const id = parseVariant(v).id;
+      if (!backend.variants.includes(id)) throw new Error(`the ${backend.id} kernels lack ${id}: rebuild them (npm install)`);
+    }
   }
-  return [native];
+  return all;
 }
 
 function withBias(input: AttentionInput): AttentionInput {
@@ -98,7 +103,7 @@ function compare(want: AttentionResult, got: AttentionResult, tol: number, what:
 
 for (const [variant, tol, why] of tolerance) {
   test(`${variant} on every compiled backend matches the reference (tol ${tol}: ${why})`, async () => {
-    for (const backend of backends()) {
+    for (const backend of await backends()) {
       for (const [shape, input] of shapes) {
         const request = { input, variant: parseVariant(variant), captureHeads: [input.qHeads - 1] };
         const want = await referenceBackend.run(request);
@@ -116,7 +121,7 @@ test('shiftmax is bit-exact when the logits are exact in float32 (integers × 2^
     q: grid(3 * 11 * 4, 1), k: grid(3 * 29 * 4, 2), v: randomArray(3 * 29 * 4, 3),
     qHeads: 3, kvHeads: 3, tq: 11, tk: 29, headDim: 4, headDimV: 4, scale: 0.5, mask: { causal: true },
   };
-  for (const backend of backends()) {
+  for (const backend of await backends()) {
     for (const variant of ['shiftmax', 'shiftmax:S=0.0625', 'shiftmax:bits=16,n=16,x0=tvm,exp=tvm']) {
       const request = { input, variant: parseVariant(variant), captureHeads: [0, 1, 2] };
       const want = await referenceBackend.run(request);

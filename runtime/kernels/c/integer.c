@@ -9,10 +9,10 @@
  *           [4] ShiftExp form (0 QAT floor((r/2 - x0) 2^(n-q)), 1 TVM ((r >> 1) - x0) << (n-q)),
  *           [5] M, bits of the reciprocal (16..52; QAT 31).
  * Everything after the quantization is exact int64 arithmetic: |x0| <= 2^23 + 1, so E < 2^55 and
- * E * f <= 2^M. Shifts of possibly negative values are floor divisions written out (a right shift
- * of a negative integer is implementation-defined in C). The scale S and the quantization divide
- * in double, as the reference does. Rows sum to about 1, not exactly: the statistics use the
- * dequantized weights as they are.
+ * E * f <= 2^M. Only non-negative values are shifted (a right shift of a negative integer is
+ * implementation-defined in C): floors of negative ones go through ~a. The scale S and the
+ * quantization divide in double, as the reference does. Rows sum to about 1, not exactly: the
+ * statistics use the dequantized weights as they are.
  */
 #include "attn.h"
 #include "math.h"
@@ -20,10 +20,9 @@
 
 #define INTEGER_MIN_SCALE (1.0 / 8388608.0) /* float32 eps, as the I-ViT quantizer clamps S */
 
-/* floor(a / b) for b > 0. */
-static inline int64_t integer_floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  return (a % b != 0 && a < 0) ? q - 1 : q;
+/* floor(a / 2^k), shifting only non-negative values (~a = -a - 1 >= 0 when a < 0). */
+static inline int64_t integer_floor_shift(int64_t a, int k) {
+  return a >= 0 ? a >> k : ~((~a) >> k);
 }
 
 /* floor(x) of a double with |x| < 2^62. */
@@ -47,7 +46,7 @@ typedef struct shiftmax_cfg {
 
 /* ShiftExp of d <= 0 (spec 2.3): E represents e^{S d} with scale S / 2^n. */
 static inline int64_t integer_shift_exp(int64_t d, int64_t x0, const shiftmax_cfg *c) {
-  int64_t p = d + integer_floor_div(d, 2) - integer_floor_div(d, 16);
+  int64_t p = d + integer_floor_shift(d, 1) - integer_floor_shift(d, 4);
   if (p < c->n * x0) p = c->n * x0;
   /* q = trunc(p / x0) >= 0 and r = p - q x0 in (x0, 0]: a double division (|p| < 2^31, far
      cheaper than an int64 one) corrected by one step where it rounded across an integer */
@@ -55,8 +54,8 @@ static inline int64_t integer_shift_exp(int64_t d, int64_t x0, const shiftmax_cf
   int64_t r = p - q * x0;
   if (r > 0) { q -= 1; r += x0; }
   else if (r <= x0) { q += 1; r -= x0; }
-  if (c->exp_tvm) return (integer_floor_div(r, 2) - x0) * ((int64_t)1 << (c->n - q));
-  int64_t e = ((r - 2 * x0) * ((int64_t)1 << (c->n - q))) / 2; /* r - 2 x0 > 0: / 2 is floor */
+  if (c->exp_tvm) return (integer_floor_shift(r, 1) - x0) << (c->n - q);
+  int64_t e = ((r - 2 * x0) << (c->n - q)) >> 1; /* r - 2 x0 > 0 */
   return e > 0 ? e : 0;
 }
 
@@ -68,7 +67,8 @@ static int64_t integer_scratch(const attn_args *a) {
 typedef struct integer_ctx {
   shiftmax_cfg c;
   double fixed_scale; /* 0: per row */
-  int64_t top, shift;
+  int64_t top;
+  int shift; /* O = (E f) >> shift */
   float unit;
   int64_t *e;
 } integer_ctx;
@@ -110,7 +110,7 @@ static int integer_row(const attn_args *a, void *vctx, int32_t h, int32_t i, flo
     if (sum > x->top) sum = x->top; /* clamp as we go: no int64 overflow on long rows */
   }
   const int64_t f = x->top / sum;
-  for (int32_t j = 0; j < tk; j++) w[j] = (float)((e[j] * f) / x->shift) * x->unit;
+  for (int32_t j = 0; j < tk; j++) w[j] = (float)((e[j] * f) >> x->shift) * x->unit;
   *stat_scale = 1.0f;
   return 1;
 }
@@ -129,7 +129,7 @@ static int32_t integer_run(const attn_args *a, attn_thread *t, int32_t begin, in
   x.fixed_scale = pr[0] > 0.0f
       ? ((double)pr[0] > INTEGER_MIN_SCALE ? (double)pr[0] : INTEGER_MIN_SCALE) : 0.0;
   x.top = ((int64_t)1 << x.c.div) - 1;
-  x.shift = (int64_t)1 << (x.c.div - (x.c.bits - 1));
+  x.shift = x.c.div - (x.c.bits - 1);
   x.unit = 1.0f / (float)(1 << (x.c.bits - 1));
   x.e = (int64_t *)(void *)(t->scratch + 2 * ROWDOT_GROUP * tk); /* 64-byte aligned scratch */
   rowdot_items(a, t, begin, end, t->scratch, t->scratch + ROWDOT_GROUP * tk, integer_row, 0, &x);

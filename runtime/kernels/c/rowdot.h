@@ -221,6 +221,8 @@ static inline void rowdot_weighted_values4(const float *W, int32_t tk, int32_t n
   for (; c + 8 <= dv; c += 8) {
     rowdot_v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
     for (int32_t j = 0; j < j1; j++) {
+      /* skipped, not multiplied by 0, where no row of the group sees the key: its value may hold
+         Inf/NaN (a key seen by another row of the group still meets 0 * v: a known limit) */
       if (w0[j] == 0.0f && w1[j] == 0.0f && w2[j] == 0.0f && w3[j] == 0.0f) continue;
       const rowdot_v8 v = ROWDOT_LOAD(vh + (int64_t)j * dv + c);
       a0 += w0[j] * v;
