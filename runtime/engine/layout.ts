@@ -34,7 +34,9 @@ export function toHeads(t: ort.Tensor, layout: Layout, what: string, packedHeads
   if (r < 3) throw new ModelError('unsupported-core', `${what} has shape [${dims}]; expected [batch, heads, T, d]`);
   if (r === 4 && dims[0] !== 1) throw new ModelError('unsupported-core', `${what} has batch ${dims[0]}; the engine runs one prompt (batch 1)`);
   const heads = dims.slice(0, r - 2).reduce((a, b) => a * b, 1);
-  if (layout === 'bhtd') return { data: src, heads, t: dims[r - 2], d: dims[r - 1] };
+  // A view into a larger buffer (ONNX Runtime may return a run's outputs in one allocation) is copied,
+  // so keeping this core's Q, K, V for recomputation does not keep the rest of that buffer alive.
+  if (layout === 'bhtd') return { data: src.byteLength < src.buffer.byteLength ? src.slice() : src, heads, t: dims[r - 2], d: dims[r - 1] };
   const d = dims[r - 2];
   const T = dims[r - 1];
   const data = new Float32Array(src.length);

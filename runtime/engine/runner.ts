@@ -15,6 +15,9 @@ import { encodeSegment } from './segment-model';
 import { initializerTensor, makeTensor } from './tensors';
 import { DataType } from '../model/onnx/proto';
 
+/** Initializers up to this size stay decoded after the sessions exist (scales, masks, shapes). */
+const SMALL_CONSTANT_BYTES = 4096;
+
 export interface RunOptions {
   backend?: BackendId;
   /** One variant for every core, or null: each core's own normalizer (softmax, sigmoid, ...). */
@@ -143,7 +146,8 @@ export class SegmentedModel {
   }
 
   private sessionOptions(): ort.InferenceSession.SessionOptions {
-    return { graphOptimizationLevel: 'all', ...(this.threads ? { intraOpNumThreads: this.threads } : {}) };
+    // One arena per session would keep each segment's peak activations alive: 13 sessions, 13 arenas.
+    return { graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false, ...(this.threads ? { intraOpNumThreads: this.threads } : {}) };
   }
 
   private async segmentSession(index: number, read: (name: string) => ort.Tensor): Promise<ort.InferenceSession> {
@@ -153,7 +157,26 @@ export class SegmentedModel {
     const bytes = encodeSegment(this.model.proto, this.graph, seg, (name) => read(name).type);
     const session = await ort.InferenceSession.create(bytes, this.sessionOptions());
     this.sessions.set(index, session);
+    this.releaseWeights();
     return session;
+  }
+
+  /**
+   * Once the segments that read a weight have their sessions, ONNX Runtime holds it: drop our decoded
+   * copy (all but small constants, which cores may read as scales or masks) so the model is not held
+   * twice.
+   */
+  private releaseWeights(): void {
+    const coreTensors = new Set(this.detection.cores.flatMap(coreInputs));
+    const pending = new Set(this.plan.segments.filter((sg) => sg.nodes.length && !this.sessions.has(sg.index)).flatMap((sg) => sg.initializers));
+    for (const [name, t] of this.graph.initializers) {
+      if (coreTensors.has(name) || pending.has(name)) continue;
+      const size = (t.raw_data?.length ?? 0) + 4 * (t.float_data?.length ?? 0);
+      if (size <= SMALL_CONSTANT_BYTES) continue;
+      t.raw_data = new Uint8Array(0);
+      t.float_data = [];
+      this.graph.initializers.delete(name);
+    }
   }
 
   async release(): Promise<void> {

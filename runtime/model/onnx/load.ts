@@ -46,6 +46,7 @@ export function loadModel(path: string, options: LoadOptions = {}): LoadedModel 
   if (size === 0) throw new ModelError('truncated', `${name} is empty (0 bytes); the file is truncated or was not written completely`);
   const bytes = readFileSync(path);
   const proto = decodeModel(bytes, name);
+  ownInitializerData(proto);
   const opsets = proto.opset_import ?? [];
   const main = opsets.find((o) => !o.domain || o.domain === 'ai.onnx');
   const opset = Number(main?.version ?? 0);
@@ -57,6 +58,26 @@ export function loadModel(path: string, options: LoadOptions = {}): LoadedModel 
   const ms = opsets.find((o) => o.domain === 'com.microsoft');
   const hadExternalData = resolveExternalData(proto, dirname(path), name);
   return { path, proto, opset, msOpset: ms ? Number(ms.version) : undefined, hadExternalData };
+}
+
+/**
+ * The decoder's bytes fields (tensor data, string attributes) are views of the file buffer, which
+ * would keep the whole file alive as long as any one of them is; copy them so the file buffer is
+ * freed and the engine can free weights one by one once ONNX Runtime holds them.
+ */
+function ownInitializerData(proto: ModelProto): void {
+  const visit = (value: unknown): void => {
+    if (!value || typeof value !== 'object') return;
+    if (Array.isArray(value)) { value.forEach(visit); return; }
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const field = record[key];
+      if (field instanceof Uint8Array) record[key] = Uint8Array.from(field);
+      else if (Array.isArray(field) && field.length && field[0] instanceof Uint8Array) record[key] = field.map((b: Uint8Array) => Uint8Array.from(b));
+      else visit(field);
+    }
+  };
+  visit(proto);
 }
 
 /** Decodes bytes as ModelProto, telling a truncated ONNX file apart from a file that is not ONNX. */
