@@ -176,3 +176,22 @@ test('the addon itself throws TypeError/RangeError for malformed descriptors', a
   const report = await addon.run(desc);
   assert.ok(report.wallMs >= 0);
 });
+
+test('every native instruction-set path (AVX-512, AVX2, SSE2 as the CPU allows) matches the reference', async () => {
+  const { loadNativeAddon } = await import('../../runtime/kernels/native/backend');
+  const addon = loadNativeAddon();
+  const native = nativeBackend(addon);
+  try {
+    for (const cap of ['avx512', 'avx2', 'sse2']) {
+      const isa = addon.capIsa(cap);
+      for (const variant of ['softmax', 'sink-logit:logit=0.5', 'sigmoid', 'elu1:normalize=1']) {
+        for (const [shape, input] of shapes) {
+          const request = { input, variant: parseVariant(variant), captureHeads: [0] };
+          compare(await referenceBackend.run(request), await native.run({ ...request, threads: 2 }), 1e-5, `native/${isa} ${variant} ${shape}`);
+        }
+      }
+    }
+  } finally {
+    addon.capIsa('auto');
+  }
+});

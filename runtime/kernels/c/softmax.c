@@ -86,12 +86,16 @@ static int64_t softmax_scratch(const attn_args *a) {
 typedef int32_t (*softmax_items_fn)(const attn_args *, attn_thread *, int32_t, int32_t,
                                      const softmax_plan *);
 
+/* 0: the best the CPU has; 1, 2, 3: at most AVX-512, AVX2, SSE2 (tests run every path). */
+static int softmax_isa_cap = 0;
+
 static softmax_items_fn softmax_pick(void) {
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-      __builtin_cpu_supports("avx512dq"))
+  if (softmax_isa_cap <= 1 && __builtin_cpu_supports("avx512f") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
     return softmax_items_avx512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return softmax_items_avx2;
+  if (softmax_isa_cap <= 2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return softmax_items_avx2;
   return softmax_items_sse;
 }
 
@@ -100,6 +104,9 @@ const char *attn_softmax_isa(void) {
   softmax_items_fn f = softmax_pick();
   return f == softmax_items_avx512 ? "avx512" : f == softmax_items_avx2 ? "avx2" : "sse2";
 }
+
+/* Caps the instruction set (see softmax_isa_cap); not thread-safe: set it between calls. */
+void attn_softmax_cap_isa(int cap) { softmax_isa_cap = cap; }
 
 #else /* wasm32 (+simd128) or another architecture: one portable instantiation */
 

@@ -13,6 +13,8 @@ import { VARIANT_IDS } from '../types';
 export interface NativeAddon {
   run(call: KernelCall): Promise<KernelReport>;
   isa(): string;
+  /** Caps the softmax family's instruction set ('auto' | 'avx512' | 'avx2' | 'sse2'); returns the one in use. */
+  capIsa(name: string): string;
   variants(): number[];
   /** Register-only fp32 FMA throughput over `threads` threads (blocks the calling thread). */
   fmaPeak(threads: number, iterations: number): { gflops: number; lanes: number; check: number };

@@ -7,6 +7,7 @@
 //     statistics are added up here. Bad arguments throw TypeError/RangeError synchronously; kernel
 //     status codes reject the promise with the kernel's message.
 //   isa() -> 'avx512' | 'avx2' | 'sse2'     the instruction set the softmax family uses here
+//   capIsa(name) -> isa()                   caps it at 'avx512' | 'avx2' | 'sse2' | 'auto' (tests)
 //   variants() -> number[]                  variant codes this build implements
 //   fmaPeak(threads, iterations) -> { gflops, lanes }   register-only FMA throughput (bench)
 #include <napi.h>
@@ -23,6 +24,7 @@
 #include "pool.h"
 
 extern "C" const char *attn_softmax_isa(void);
+extern "C" void attn_softmax_cap_isa(int cap);
 
 namespace {
 
@@ -256,6 +258,15 @@ Napi::Value Isa(const Napi::CallbackInfo &info) {
   return Napi::String::New(info.Env(), attn_softmax_isa());
 }
 
+Napi::Value CapIsa(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  const std::string name = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  const int cap = name == "auto" ? 0 : name == "avx512" ? 1 : name == "avx2" ? 2 : name == "sse2" ? 3 : -1;
+  if (cap < 0) throw Napi::RangeError::New(env, "capIsa: name must be auto, avx512, avx2 or sse2");
+  attn_softmax_cap_isa(cap);
+  return Napi::String::New(env, attn_softmax_isa());
+}
+
 Napi::Value Variants(const Napi::CallbackInfo &info) {
   Napi::Array out = Napi::Array::New(info.Env());
   uint32_t n = 0;
@@ -284,6 +295,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeakJs));
   exports.Set("run", Napi::Function::New(env, Run));
   exports.Set("isa", Napi::Function::New(env, Isa));
+  exports.Set("capIsa", Napi::Function::New(env, CapIsa));
   exports.Set("variants", Napi::Function::New(env, Variants));
   return exports;
 }
