@@ -2,6 +2,9 @@ import { existsSync } from 'node:fs';
 import type * as ort from 'onnxruntime-node';
 import { SegmentedModel, type RunOptions } from '../engine/runner';
 import type { CoreRun } from '../engine/core-run';
+import type { AttentionBackend, VariantSpec } from '../kernels/types';
+import { referenceAttention } from '../kernels/reference/dispatch';
+import type { AsyncCoreComputer } from '../analysis/drift/liveHeadDrift';
 import { sinkReport, type SinkReport } from '../analysis/sinks/sinkReport';
 import { fmt, percent } from '../analysis/format/table';
 import { coreInputs } from '../model/segment';
@@ -92,4 +95,27 @@ export function inspectSinkLines(f: InspectSinkFields, tokenText: (index: number
     ...(f.massiveActivation.length ? [`massive activation ‖h1‖/mean‖ht‖ entering each layer: ${f.massiveActivation.map((m) => fmt(m.ratio)).join(' ')}`] : []),
     ...f.keyValue.map((kv) => `  layer ${kv.layer} ‖k‖ sinks ${fmt(kv.sinkKeyNorm)} vs ${fmt(kv.otherKeyNorm)}, ‖v‖ sinks ${fmt(kv.sinkValueNorm)} vs ${fmt(kv.otherValueNorm)}`),
   ];
+}
+
+/**
+ * How many bytes of run A's attention maps drift/compare keep between the two runs instead of
+ * recomputing them (GPT-2 small at 512 tokens needs 151 MB; beyond the budget cores are recomputed).
+ */
+export const MAP_BUDGET_BYTES = 256 * 2 ** 20;
+
+/** The layer of each core in the order the engine runs them (its segment plan). */
+export function callLayers(model: SegmentedModel): number[] {
+  return model.plan.coresAfter.flat().map((ci) => model.cores[ci].layer);
+}
+
+/**
+ * Recomputes a core of a recorded run with every head's map: on the given backend, or on the TS
+ * reference when that backend returns fewer maps than asked (maps of all heads are an analysis need,
+ * not a display one).
+ */
+export function recomputeWith(backend: AttentionBackend, variant: VariantSpec): AsyncCoreComputer {
+  return async (input, heads) => {
+    const r = await backend.run({ input, variant, captureHeads: heads });
+    return r.maps.length === heads.length ? r : referenceAttention(input, variant, heads);
+  };
 }

@@ -1,18 +1,17 @@
-import { referenceAttention } from '../kernels/reference/dispatch';
 import { formatVariant, parseVariant } from '../kernels/variants';
-import { BACKEND_IDS } from '../engine/backends';
+import { BACKEND_IDS, getBackend } from '../engine/backends';
 import { nativeVariant, type SegmentedModel } from '../engine/runner';
 import type { BackendId, VariantSpec } from '../kernels/types';
-import { runHeadDrift } from '../analysis/drift/runDrift';
+import { CapturedMaps, LiveHeadDrift } from '../analysis/drift/liveHeadDrift';
 import { outputDrift } from '../analysis/drift/outputDrift';
 import { topK } from '../analysis/compare/topK';
 import { keyImportanceFromStats } from '../analysis/sinks/keyImportance';
 import { sinkRate } from '../analysis/sinks/sinkRate';
 import { fmt, percent, showToken, table } from '../analysis/format/table';
-import type { CoreComputer, PromptTrace } from '../analysis/trace';
+import type { PromptTrace } from '../analysis/trace';
 import { parseArgs, parseDivergence } from './analysisArgs';
 import { loadCodec, resolvePrompt, type TextCodec } from './analysisPrompt';
-import { openModel, tracePrompt } from './analysisRun';
+import { callLayers, MAP_BUDGET_BYTES, openModel, recomputeWith, tracePrompt } from './analysisRun';
 import { headsJson, headsTable, outputJson, outputLines, tokenDriftRows, tokenDriftTable } from './analysisOutput';
 
 export const COMPARE_USAGE = `attnscope compare --model PATH [--model PATH2] [--variant A] [--variant B] [--backend X] [--backend Y]
@@ -35,10 +34,9 @@ function pick<T>(list: T[], i: number): T {
   return list[Math.min(i, list.length - 1)];
 }
 
-/** The reference computer for a run: its variant, or the model's own normalizer. */
-function computerOf(run: RunSpec): CoreComputer {
-  const variant = run.variant ?? nativeVariant(run.model.cores[0]);
-  return (input, heads) => referenceAttention(input, variant, heads);
+/** The variant a run computes: the given one, or the model's own normalizer. */
+function variantOf(run: RunSpec): VariantSpec {
+  return run.variant ?? nativeVariant(run.model.cores[0]);
 }
 
 function firstTokenRate(trace: PromptTrace, epsilon: number): number {
@@ -87,11 +85,13 @@ export async function compareCommand(argv: string[]): Promise<string> {
     });
     if (runs[0].label === runs[1].label) runs[1].label += ' (B)';
     const t0 = performance.now();
-    const traces: PromptTrace[] = [];
-    for (const r of runs) traces.push(await tracePrompt(r.model, prompt, r.label, { backend: r.backend, variant: r.variant, threads }));
-    const [a, b] = traces;
+    const backendA = await getBackend(runs[0].backend);
+    const captured = new CapturedMaps(MAP_BUDGET_BYTES, recomputeWith(backendA, variantOf(runs[0])));
+    const a = await tracePrompt(runs[0].model, prompt, runs[0].label, { kernel: captured.wrap(backendA), variant: runs[0].variant, threads });
+    const live = new LiveHeadDrift(a, callLayers(runs[1].model), captured.get, divergence);
+    const b = await tracePrompt(runs[1].model, prompt, runs[1].label, { kernel: live.wrap(await getBackend(runs[1].backend)), variant: runs[1].variant, threads });
     if (a.logits.vocab !== b.logits.vocab) throw new Error(`attnscope compare: the models have different vocabularies (${a.logits.vocab} vs ${b.logits.vocab}); compare models that share a tokenizer`);
-    const { heads, tokens } = runHeadDrift(a, b, computerOf(runs[0]), computerOf(runs[1]), divergence);
+    const { heads, tokens } = live.result();
     const output = outputDrift(a.logits, b.logits, prompt.ids);
     const topA = topK(a.logits, k);
     const topB = topK(b.logits, k);

@@ -1,7 +1,9 @@
-import { runHeadDrift } from '../analysis/drift/runDrift';
+import { CapturedMaps, LiveHeadDrift } from '../analysis/drift/liveHeadDrift';
+import { BACKEND_IDS, getBackend } from '../engine/backends';
+import type { BackendId } from '../kernels/types';
 import { outputDrift } from '../analysis/drift/outputDrift';
 import { computerBackend } from '../analysis/backends';
-import { fp32Core, parseQuantMode, quantCore } from '../analysis/quant/quantCore';
+import { parseQuantMode, quantCore } from '../analysis/quant/quantCore';
 import type { IvitOptions } from '../analysis/quant/ivitAttention';
 import { keyImportanceFromStats } from '../analysis/sinks/keyImportance';
 import { sinkRate } from '../analysis/sinks/sinkRate';
@@ -9,9 +11,8 @@ import { fmt, percent } from '../analysis/format/table';
 import type { PromptTrace } from '../analysis/trace';
 import { parseArgs, parseDivergence, type ParsedArgs } from './analysisArgs';
 import { loadCodec, resolvePrompt } from './analysisPrompt';
-import { openModel, tracePrompt } from './analysisRun';
+import { callLayers, MAP_BUDGET_BYTES, openModel, recomputeWith, tracePrompt } from './analysisRun';
 import { headsJson, headsTable, outputJson, outputLines, tokenDriftRows, tokenDriftTable } from './analysisOutput';
-import type { BackendId } from '../kernels/types';
 
 export const DRIFT_USAGE = `attnscope drift --model PATH (--prompt TEXT | --prompt-file PATH | --ids LIST) --quant ivit|int8
   [--granularity tensor|head] [--n 15] [--out-bits 8|16] [--logit-bits 8] [--convention qat|tvm]
@@ -52,13 +53,19 @@ export async function driftCommand(argv: string[]): Promise<string> {
   const epsilon = args.number('epsilon', 0.3, { min: 0, max: 1 });
   const top = args.number('top', 10, { integer: true, min: 1 });
   const modelPath = args.require('model', 'an ONNX causal LM');
+  const backendId = args.get('backend') ?? 'js';
+  if (!(BACKEND_IDS as readonly string[]).includes(backendId)) throw new Error(`attnscope drift: unknown backend "${backendId}"; choose one of ${BACKEND_IDS.join(', ')}`);
   const model = openModel(modelPath, args.has('threads') ? args.number('threads', 1, { integer: true, min: 1 }) : undefined);
   try {
     const prompt = resolvePrompt(args, loadCodec(args, modelPath), 'drift');
     const t0 = performance.now();
-    const base = await tracePrompt(model, prompt, 'fp32', { backend: (args.get('backend') ?? 'js') as BackendId, variant: { id: 'softmax', params: {} } });
-    const quant = await tracePrompt(model, prompt, mode, { kernel: computerBackend(quantCore(mode, options)), variant: { id: 'softmax', params: {} } });
-    const { heads, tokens } = runHeadDrift(base, quant, fp32Core, quantCore(mode, options), parseDivergence(args, 'kl'));
+    const softmax = { id: 'softmax' as const, params: {} };
+    const backendA = await getBackend(backendId as BackendId);
+    const captured = new CapturedMaps(MAP_BUDGET_BYTES, recomputeWith(backendA, softmax));
+    const base = await tracePrompt(model, prompt, 'fp32', { kernel: captured.wrap(backendA), variant: softmax });
+    const live = new LiveHeadDrift(base, callLayers(model), captured.get, parseDivergence(args, 'kl'));
+    const quant = await tracePrompt(model, prompt, mode, { kernel: live.wrap(computerBackend(quantCore(mode, options))), variant: softmax });
+    const { heads, tokens } = live.result();
     const output = outputDrift(base.logits, quant.logits, prompt.ids);
     const sink = { fp32: firstTokenRate(base, epsilon), quant: firstTokenRate(quant, epsilon) };
     const ms = performance.now() - t0;

@@ -10,6 +10,10 @@ import { softmaxReference } from '../../runtime/kernels/reference/softmax';
 import { visible } from '../../runtime/kernels/reference/visibility';
 import type { AttentionInput } from '../../runtime/kernels/types';
 import type { PromptTrace } from '../../runtime/analysis/trace';
+import { CapturedMaps, LiveHeadDrift } from '../../runtime/analysis/drift/liveHeadDrift';
+import { computerBackend } from '../../runtime/analysis/backends';
+import { referenceBackend } from '../../runtime/kernels/variants';
+import { referenceAttention } from '../../runtime/kernels/reference/dispatch';
 
 function mulberry(seed: number): () => number {
   let a = seed;
@@ -65,6 +69,29 @@ test('run drift: fp32 against itself is 0; I-ViT drifts more than int8 fake-quan
   assert.ok(ivit.heads[0].meanRowDivergence >= ivit.heads[3].meanRowDivergence, 'ranked');
   assert.equal(ivit.tokens.length, 24);
   assert.throws(() => parseQuantMode('fp8'), /unknown quantisation mode "fp8"/);
+});
+
+test('live drift during run B equals the drift recomputed afterwards, with maps kept or recomputed', async () => {
+  const inputs = [sinkyInput(3, 2, 24, 8), sinkyInput(4, 2, 24, 8)];
+  const softmax = { id: 'softmax' as const, params: {} };
+  const want = runHeadDrift(traceOf('fp32', inputs), traceOf('fp32', inputs), fp32Core, quantCore('ivit'), 'kl');
+  for (const budget of [0, 2 ** 20]) {
+    let recomputed = 0;
+    const captured = new CapturedMaps(budget, async (input, heads) => { recomputed++; return referenceAttention(input, softmax, heads); });
+    const a = captured.wrap(referenceBackend);
+    const trace = traceOf('fp32', inputs);
+    for (const c of trace.cores) c.stats = (await a.run({ input: c.input, variant: softmax })).stats;
+    const live = new LiveHeadDrift(trace, [0, 1], captured.get, 'kl');
+    const b = live.wrap(computerBackend(quantCore('ivit')));
+    for (const input of inputs) assert.equal((await b.run({ input, variant: softmax, captureHeads: [1] })).maps.length, 1);
+    const got = live.result();
+    assert.equal(recomputed, budget ? 0 : 2);
+    assert.equal(got.heads.length, want.heads.length);
+    got.heads.forEach((h, i) => {
+      assert.deepEqual([h.layer, h.head], [want.heads[i].layer, want.heads[i].head]);
+      assert.ok(Math.abs(h.meanRowDivergence - want.heads[i].meanRowDivergence) < 1e-6);
+    });
+  }
 });
 
 test('StartRecent cache: kept positions, re-assigned positions, and the kernel mask agree', () => {

@@ -28,8 +28,7 @@ export function tokenLoss(run: LogitRows, ids: ArrayLike<number>): Float64Array 
   if (ids.length !== run.t) throw new Error(`token loss: ${ids.length} token ids for ${run.t} logit rows; pass the prompt's ids`);
   const out = new Float64Array(Math.max(run.t - 1, 0));
   for (let t = 0; t + 1 < run.t; t++) {
-    const target = ids[t + 1];
-    if (!(target >= 0 && target < run.vocab)) throw new Error(`token loss: token id ${target} at position ${t + 1} is outside the vocabulary (0..${run.vocab - 1})`);
+    const target = checkTarget(ids[t + 1], t + 1, run.vocab);
     const p = softmaxRow(run.logits, t * run.vocab, run.vocab);
     out[t] = -Math.log(Math.max(p[target], Number.MIN_VALUE));
   }
@@ -39,10 +38,13 @@ export function tokenLoss(run: LogitRows, ids: ArrayLike<number>): Float64Array 
 export function outputDrift(a: LogitRows, b: LogitRows, ids: ArrayLike<number>): OutputDrift {
   if (a.t !== b.t || a.vocab !== b.vocab) throw new Error(`output drift: logits differ in shape (${a.t}×${a.vocab} vs ${b.t}×${b.vocab}); compare runs of the same prompt and vocabulary`);
   const { t, vocab } = a;
+  if (ids.length !== t) throw new Error(`output drift: ${ids.length} token ids for ${t} logit rows; pass the prompt's ids`);
   let maxAbs = 0;
   let sumAbs = 0;
   let kl = 0;
   let agree = 0;
+  const la = new Float64Array(Math.max(t - 1, 0));
+  const lb = new Float64Array(Math.max(t - 1, 0));
   for (let r = 0; r < t; r++) {
     let argA = 0;
     let argB = 0;
@@ -55,10 +57,15 @@ export function outputDrift(a: LogitRows, b: LogitRows, ids: ArrayLike<number>):
       if (b.logits[x] > b.logits[r * vocab + argB]) argB = c;
     }
     if (argA === argB) agree++;
-    kl += rowDivergence(softmaxRow(a.logits, r * vocab, vocab), softmaxRow(b.logits, r * vocab, vocab), 'kl');
+    const pa = softmaxRow(a.logits, r * vocab, vocab);
+    const pb = softmaxRow(b.logits, r * vocab, vocab);
+    kl += rowDivergence(pa, pb, 'kl');
+    if (r + 1 < t) {
+      const target = checkTarget(ids[r + 1], r + 1, vocab);
+      la[r] = -Math.log(Math.max(pa[target], Number.MIN_VALUE));
+      lb[r] = -Math.log(Math.max(pb[target], Number.MIN_VALUE));
+    }
   }
-  const la = tokenLoss(a, ids);
-  const lb = tokenLoss(b, ids);
   const deltaTokenLoss = lb.map((x, i) => x - la[i]);
   const lossA = mean(la);
   const lossB = mean(lb);
@@ -67,6 +74,11 @@ export function outputDrift(a: LogitRows, b: LogitRows, ids: ArrayLike<number>):
     meanNextTokenKl: kl / t, top1Agreement: agree / t,
     lossA, lossB, deltaLoss: lossB - lossA, deltaTokenLoss,
   };
+}
+
+function checkTarget(target: number, position: number, vocab: number): number {
+  if (!(target >= 0 && target < vocab)) throw new Error(`token loss: token id ${target} at position ${position} is outside the vocabulary (0..${vocab - 1})`);
+  return target;
 }
 
 export function mean(x: ArrayLike<number>): number {
