@@ -9,33 +9,47 @@ import { referenceBackend } from './variants';
 import { wasmBackend } from './wasm/backend';
 import { loadWasmKernels } from './wasm/node';
 
-const cache = new Map<BackendId, Promise<AttentionBackend>>();
+export const BACKEND_IDS: readonly BackendId[] = ['js', 'native', 'wasm'];
 
-const BACKEND_IDS: readonly BackendId[] = ['js', 'native', 'wasm'];
+/** How each compiled backend is made (replaceable in tests). */
+export interface BackendLoaders {
+  native(): AttentionBackend;
+  wasm(): Promise<AttentionBackend>;
+}
+
+const defaultLoaders: BackendLoaders = {
+  native: () => nativeBackend(),
+  wasm: async () => wasmBackend(await loadWasmKernels()),
+};
+
+const cache = new Map<BackendId, Promise<AttentionBackend>>();
 
 export async function getBackend(id: BackendId, onNotice: (line: string) => void = (l) => console.warn(l)): Promise<AttentionBackend> {
   if (!BACKEND_IDS.includes(id)) throw new Error(`unknown backend "${id}"; backends: ${BACKEND_IDS.join(', ')}`);
   let made = cache.get(id);
   if (!made) {
-    made = create(id, onNotice);
+    made = createBackend(id, onNotice);
     cache.set(id, made);
     made.catch(() => cache.delete(id));
   }
   return made;
 }
 
-async function create(id: BackendId, onNotice: (line: string) => void): Promise<AttentionBackend> {
+/** Makes a backend without the cache: `native` that cannot load becomes `wasm` plus one notice. */
+export async function createBackend(id: BackendId, onNotice: (line: string) => void, loaders: BackendLoaders = defaultLoaders): Promise<AttentionBackend> {
   switch (id) {
     case 'js':
       return referenceBackend;
     case 'wasm':
-      return wasmBackend(await loadWasmKernels());
+      return loaders.wasm();
     case 'native':
       try {
-        return nativeBackend();
+        return loaders.native();
       } catch (e) {
         onNotice(`attnscope: native kernels unavailable (${(e as Error).message}); using the wasm kernels`);
-        return getBackend('wasm', onNotice);
+        return loaders.wasm();
       }
+    default:
+      throw new Error(`unknown backend "${String(id)}"; backends: ${BACKEND_IDS.join(', ')}`);
   }
 }
