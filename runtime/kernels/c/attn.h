@@ -29,10 +29,14 @@
  * INSTRUMENTATION is computed inside the kernel while it computes the core (never a second pass
  * over Q/K). Families that need a row's final normalizer before they know its weights (softmax and
  * friends) process a row block in two phases inside the same work item: phase 1 computes the
- * block's logits and row statistics (max, sum), phase 2 turns them into weights and accumulates the
- * output and the key statistics together. Statistics are taken on the weights as the variant
- * produces them, except for variants whose rows do not sum to a fixed total (sigmoid, elu1): those
- * use the proxy map of spec section 1.1, w / sum(w) over the row (|w| / sum|w| if w can be negative).
+ * block's logits into the thread's scratch (row_block x tk floats, sized by the binding to stay in
+ * cache) and each row's max; phase 2 turns them into weights (exp, row sum) and then accumulates the
+ * output (P V, scaled by 1/sum) and the key statistics on the exact final weights. Q K^T is computed
+ * once; the statistics add one pass over the cached block. (Online softmax, which rescales a running
+ * output per key tile, is not used: it cannot give exact per-key weights without a second Q K^T.)
+ * Statistics are taken on the weights as the variant produces them, except for variants whose rows
+ * do not sum to a fixed total (sigmoid, unnormalized elu1, ...): those use the proxy map of spec
+ * section 1.1, w / sum(w) over the row (|w| / sum|w| if w can be negative).
  * Entropy is -sum(p log p) over the same (normalized or proxy) weights, in nats.
  *
  * FREESTANDING. Family sources include only this header and math.h (no libc); the same source is
