@@ -14,6 +14,7 @@ import { runInspect } from './cli/inspect';
 import { runGraph } from './cli/graph';
 import { formatCheck, formatGraph, formatInspect } from './cli/format';
 import { resolvePrompt } from './cli/prompt';
+import { checkIds } from './cli/model-facts';
 import { sinksCommand } from './cli/sinks';
 import { driftCommand } from './cli/drift';
 import { compareCommand } from './cli/compare';
@@ -82,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
   const model = SegmentedModel.open(path, { threads });
   if (args.command === 'check') {
     const prompt = resolvePrompt(args, path);
+    if (prompt) checkIds(model, prompt.ids);
     const report = await runCheck(model, path, prompt ? prompt.ids : null, backend);
     print(report, formatCheck(report));
     return report.pass ? 0 : 1;
@@ -89,6 +91,7 @@ async function main(argv: string[]): Promise<number> {
   const variant = variantOf(args);
   const prompt = resolvePrompt(args, path);
   if (!prompt) throw new UsageError('inspect needs a prompt: --prompt TEXT, --prompt-file PATH or --ids 1,2,3');
+  checkIds(model, prompt.ids);
   const report = await runInspect(model, path, prompt, variant, backend);
   print(report, formatInspect(report));
   return 0;

@@ -1,6 +1,7 @@
 import type * as ort from 'onnxruntime-node';
 import type { SegmentedModel } from '../engine/runner';
 import { tensorDims } from '../model/onnx/tensor';
+import { ModelError } from '../model/errors';
 
 /** Vocabulary size: rows of the table that input_ids index (the token embedding), else null. */
 export function vocabSize(model: SegmentedModel): number | null {
@@ -41,4 +42,11 @@ export function logitsOf(model: SegmentedModel, outputs: Record<string, ort.Tens
   const t = outputs[name];
   if (!t || t.type !== 'float32' || t.dims.length !== 3 || Number(t.dims[1]) !== tokens) return null;
   return t;
+}
+
+/** Rejects token ids outside the model's vocabulary with a one-line error. */
+export function checkIds(model: SegmentedModel, ids: number[]): void {
+  const vocab = vocabSize(model);
+  const bad = vocab === null ? undefined : ids.find((id) => id >= vocab);
+  if (bad !== undefined) throw new ModelError('bad-input', `token id ${bad} is outside the vocabulary of ${model.name} (${vocab} tokens); give ids below ${vocab}`);
 }

@@ -147,7 +147,8 @@ export class SegmentedModel {
 
   private sessionOptions(): ort.InferenceSession.SessionOptions {
     // One arena per session would keep each segment's peak activations alive: 13 sessions, 13 arenas.
-    return { graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false, ...(this.threads ? { intraOpNumThreads: this.threads } : {}) };
+    // Errors only: ORT warns when its optimizer drops an initializer a segment no longer needs.
+    return { graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false, logSeverityLevel: 3, ...(this.threads ? { intraOpNumThreads: this.threads } : {}) };
   }
 
   private async segmentSession(index: number, read: (name: string) => ort.Tensor): Promise<ort.InferenceSession> {
