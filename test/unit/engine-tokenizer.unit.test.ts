@@ -75,3 +75,27 @@ test('a file that is not a tokenizer.json gives a one-line error', () => {
   writeFileSync(bad, '{ not json');
   assert.throws(() => loadTokenizer(bad), (err: unknown) => err instanceof ModelError && err.code === 'tokenizer' && !err.message.includes('\n'));
 });
+
+test('a lower-casing WordPiece tokenizer maps tokens back to the original-case characters', () => {
+  const words = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', 'hello', 'world', 'sink', '##s', 'at', '##ten', '##tion', ',', '!', 'the'];
+  const wp = {
+    version: '1.0', truncation: null, padding: null,
+    added_tokens: [0, 1, 2, 3].map((id) => ({ id, content: words[id], single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+    pre_tokenizer: { type: 'BertPreTokenizer' },
+    post_processor: {
+      type: 'TemplateProcessing', pair: [],
+      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
+      special_tokens: { '[CLS]': { id: '[CLS]', ids: [2], tokens: ['[CLS]'] }, '[SEP]': { id: '[SEP]', ids: [3], tokens: ['[SEP]'] } },
+    },
+    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
+    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: Object.fromEntries(words.map((w, i) => [w, i])) },
+  };
+  const wpPath = join(mkdtempSync(join(tmpdir(), 'attnscope-wp-')), 'tokenizer.json');
+  writeFileSync(wpPath, JSON.stringify(wp));
+  const prompt = 'Hello World, the Sinks attention!';
+  const tokens = loadTokenizer(wpPath).encode(prompt);
+  assert.deepEqual(tokens.map((t) => t.id), [2, 4, 5, 11, 13, 6, 7, 8, 9, 10, 12, 3]);
+  assert.deepEqual(tokens.map((t) => prompt.slice(t.start, t.end).trim()), ['', 'Hello', 'World', ',', 'the', 'Sink', 's', 'at', 'ten', 'tion', '!', '']);
+  for (let i = 1; i < tokens.length; i++) assert.ok(tokens[i].start >= tokens[i - 1].end, 'in order, not overlapping');
+});
