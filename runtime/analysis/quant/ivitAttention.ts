@@ -76,6 +76,9 @@ export function ivitAttention(input: AttentionInput, options: IvitOptions = {}):
   const seen = new Uint8Array(qHeads * tq * tk);
   const maxReal = new Float64Array(qHeads);
   const { bias, biasHeads } = input.mask;
+  const qi = q.ints;
+  const ki = k.ints;
+  const vi = v.ints;
   for (let h = 0; h < qHeads; h++) {
     const kvh = Math.floor(h / group);
     accScale[h] = q.scales[h] * k.scales[kvh] * input.scale;
@@ -93,7 +96,7 @@ export function ivitAttention(input: AttentionInput, options: IvitOptions = {}):
         }
         const ko = (kvh * tk + j) * headDim;
         let dot = 0;
-        for (let c = 0; c < headDim; c++) dot += q.ints[qo + c] * k.ints[ko + c];
+        for (let c = 0; c < headDim; c++) dot += qi[qo + c] * ki[ko + c];
         const x = (h * tq + i) * tk + j;
         acc[x] = Math.max(-INT31, Math.min(INT31, dot + b));
         seen[x] = 1;
@@ -145,7 +148,7 @@ export function ivitAttention(input: AttentionInput, options: IvitOptions = {}):
         const p = out[j];
         if (p > 0) {
           const vo = (kvh * tk + j) * headDimV;
-          for (let c = 0; c < headDimV; c++) output[o + c] += p * v.ints[vo + c];
+          for (let c = 0; c < headDimV; c++) output[o + c] += p * vi[vo + c];
           const w = p / rowSum;
           ent -= w * Math.log(w);
         }
