@@ -112,8 +112,12 @@ void attn_softmax_cap_isa(int cap) { softmax_isa_cap = cap; }
 
 #define SFX(name) name##_portable
 #define VW 4
-#define RT 4
-#define NV 2
+#ifndef ATTN_PORTABLE_RT /* register tile of the portable build; -D overrides for experiments */
+#define ATTN_PORTABLE_RT 4
+#define ATTN_PORTABLE_NV 2
+#endif
+#define RT ATTN_PORTABLE_RT
+#define NV ATTN_PORTABLE_NV
 #include "softmax_tile.h"
 #undef SFX
 #undef VW

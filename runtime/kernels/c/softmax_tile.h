@@ -18,6 +18,9 @@
  * the items of the call by attn_thread.scratch_tag), so the Q K^T tiles read it with vector loads.
  */
 
+_Static_assert(64 % (NV * VW) == 0 && RT <= 8 && NV * VW <= 64,
+               "register tile: its columns must divide the 64-key tile, at most 8 rows");
+
 typedef float SFX(vf) __attribute__((vector_size(VW * 4)));
 typedef float SFX(vfu) __attribute__((vector_size(VW * 4), aligned(4)));
 typedef int32_t SFX(vi) __attribute__((vector_size(VW * 4)));
