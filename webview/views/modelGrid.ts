@@ -19,6 +19,7 @@ export function modelGrid(o: ModelGridOptions): HTMLElement {
   grid.setAttribute('role', 'grid');
   grid.setAttribute('aria-label', 'layers × heads coloured by α₁; arrows move, Enter opens the head');
   grid.style.gridTemplateColumns = `auto repeat(${o.heads}, minmax(14px, 1fr))`;
+  grid.style.maxWidth = `${Math.min(720, 40 + o.heads * 40)}px`;
   const cells: HTMLElement[] = [];
   grid.append(header(''));
   for (let h = 0; h < o.heads; h++) grid.append(header(`h${h}`));
