@@ -137,7 +137,7 @@ typedef struct gauss_ctx {
 } gauss_ctx;
 
 static int gauss_row(const attn_args *a, void *vctx, int32_t h, int32_t i, float *s, float *w,
-                     float *stat_scale) {
+                     int32_t *end, float *stat_scale) {
   gauss_ctx *c = (gauss_ctx *)vctx;
   const int32_t tk = a->tk, d = a->head_dim, m = c->np.m, slot = c->slot++;
   const int32_t kvh = attn_kv_head(a, h);
@@ -149,6 +149,7 @@ static int gauss_row(const attn_args *a, void *vctx, int32_t h, int32_t i, float
   if (c->nystrom) c->exact_ok[slot] = 0.0f;
   int32_t sink_end, lo, hi;
   attn_row_keys(a, i, &sink_end, &lo, &hi);
+  *end = hi;
   int bad = 0;
   int32_t n = 0;
   if (c->nystrom) {
@@ -159,35 +160,40 @@ static int gauss_row(const attn_args *a, void *vctx, int32_t h, int32_t i, float
     }
   }
   float *gw = c->nystrom ? c->gw : w;
-  for (int32_t j = 0; j < tk; j++) {
+  for (int32_t j = 0; j < hi; j++) { /* exponents first (-inf where hidden), e^x 8 at a time below */
     float bj = brow ? brow[j] : 0.0f;
     w[j] = 0.0f;
-    gw[j] = 0.0f;
+    gw[j] = -ATTN_INF;
     s[j] = -ATTN_INF;
-    if (!(j < sink_end || (j >= lo && j < hi)) || bj == -ATTN_INF) continue;
+    if (!(j < sink_end || j >= lo) || bj == -ATTN_INF) continue;
     if (gauss_nonfinite(bj)) bad = 1;
     s[j] = 0.0f;
     n++;
     if (exact) {
       float ge = gauss_exponent(qi, kh + (int64_t)j * d, d, c->inv);
       if (!c->nystrom && gauss_nonfinite(ge)) bad = 1;
-      gw[j] = attn_expf(ge + bj);
+      gw[j] = ge + bj;
     }
     if (c->nystrom) {
       float acc = 0.0f;
       for (int32_t l = 0; l < m; l++) acc += c->left[l] * c->bm[(int64_t)l * tk + j];
-      w[j] = acc * attn_expf(bj);
+      w[j] = brow ? acc * attn_expf(bj) : acc;
       if (gauss_nonfinite(w[j])) bad = 1;
     }
   }
   if (n == 0) return 0;
   if (bad) return -1;
+  if (exact) {
+    int32_t j = 0;
+    for (; j + 8 <= hi; j += 8) *(rowdot_v8u *)(gw + j) = rowdot_vexp(ROWDOT_LOAD(gw + j));
+    for (; j < hi; j++) gw[j] = attn_expf(gw[j]);
+  }
   float z = 0.0f;
-  for (int32_t j = 0; j < tk; j++) z += w[j] < 0.0f ? -w[j] : w[j];
+  for (int32_t j = 0; j < hi; j++) z += w[j] < 0.0f ? -w[j] : w[j];
   *stat_scale = z > 0.0f ? 1.0f / z : 0.0f;
   if (c->nystrom && a->instrument) {
     const int32_t dv = a->head_dim_v;
-    rowdot_weighted_values(gw, a->v + (int64_t)kvh * tk * dv, tk, dv, 0, c->o_exact + (int64_t)slot * dv);
+    rowdot_weighted_values(gw, a->v + (int64_t)kvh * tk * dv, hi, dv, 0, c->o_exact + (int64_t)slot * dv);
     c->exact_ok[slot] = 1.0f;
   }
   return 1;

@@ -74,12 +74,12 @@ typedef struct integer_ctx {
 } integer_ctx;
 
 static int integer_row(const attn_args *a, void *vctx, int32_t h, int32_t i, float *s, float *w,
-                       float *stat_scale) {
+                       int32_t *end, float *stat_scale) {
   integer_ctx *x = (integer_ctx *)vctx;
-  const int32_t tk = a->tk;
+  int32_t n, tk;
   int64_t *e = x->e;
-  int32_t n;
-  if (rowdot_logits(a, h, i, s, &n)) return -1;
+  if (rowdot_logits(a, h, i, s, &n, &tk)) return -1; /* tk: this row's key end */
+  *end = tk;
   if (n == 0) return 0;
   double scale = x->fixed_scale;
   if (scale == 0.0) {

@@ -14,6 +14,10 @@
 #include "attn.h"
 #include "math.h"
 
+/* Vector helpers take vectors by pointer and are always inlined: no 32-byte vector is passed by
+   value (GCC notes an ABI change for that without AVX). The macros below wrap them as values. */
+#define ROWDOT_INLINE static inline __attribute__((always_inline))
+
 typedef float rowdot_v8 __attribute__((vector_size(32)));
 typedef int32_t rowdot_v8i __attribute__((vector_size(32)));
 typedef float rowdot_v8u __attribute__((vector_size(32), aligned(4)));
@@ -84,12 +88,14 @@ static inline void rowdot_span(const float *x, const float *kh, int32_t d, int32
 }
 
 /*
- * The masked logit row, as attn_row_logits of logits.h (-inf where hidden, *n_visible = keys whose
- * logit is not -inf), vectorized. Returns 1 when the row is invalid: a visible logit is NaN or +inf,
- * or a scaled Q.K is not finite (so Inf inputs never pass for a key hidden by -inf), as the TS
+ * The masked logit row, as logits.h's attn_row_logits was: s[0..*end) with -inf where hidden (the
+ * row sees no key at or past *end, which is attn_row_keys' hi), *n_visible = keys whose logit is
+ * not -inf, vectorized. Returns 1 when the row is invalid: a visible logit is NaN or +inf, or a
+ * scaled Q.K is not finite (so Inf inputs never pass for a key hidden by -inf), as the TS
  * reference (reference/visibility.ts) defines it.
  */
-static inline int rowdot_logits(const attn_args *a, int32_t h, int32_t i, float *s, int32_t *n_visible) {
+static inline int rowdot_logits(const attn_args *a, int32_t h, int32_t i, float *s, int32_t *n_visible,
+                                int32_t *end) {
   const int32_t d = a->head_dim, tk = a->tk;
   const float *qi = a->q + ((int64_t)h * a->tq + i) * d;
   const float *kh = a->k + (int64_t)attn_kv_head(a, h) * tk * d;
@@ -97,15 +103,14 @@ static inline int rowdot_logits(const attn_args *a, int32_t h, int32_t i, float 
       ? a->bias + ((int64_t)(a->bias_heads == 1 ? 0 : h) * a->tq + i) * tk : 0;
   int32_t sink_end, lo, hi;
   attn_row_keys(a, i, &sink_end, &lo, &hi);
-  for (int32_t j = sink_end; j < lo && j < tk; j++) s[j] = -ATTN_INF;
-  for (int32_t j = hi > sink_end ? hi : sink_end; j < tk; j++) s[j] = -ATTN_INF;
+  *end = hi;
+  for (int32_t j = sink_end; j < lo && j < hi; j++) s[j] = -ATTN_INF;
   rowdot_span(qi, kh, d, 0, sink_end, a->scale, s);
-  int32_t from = lo > sink_end ? lo : sink_end;
-  rowdot_span(qi, kh, d, from, hi, a->scale, s);
+  rowdot_span(qi, kh, d, lo, hi, a->scale, s);
   int bad = 0;
   int32_t n = 0;
-  for (int32_t j = 0; j < tk; j++) {
-    if (!(j < sink_end || (j >= from && j < hi))) continue;
+  for (int32_t j = 0; j < hi; j++) {
+    if (!(j < sink_end || j >= lo)) continue;
     float x = s[j];
     if (x - x != 0.0f) bad = 1; /* Inf/NaN in Q.K: invalid, never a hidden key (-inf) */
     if (a->softcap > 0.0f) x = a->softcap * attn_tanhf(x / a->softcap);
@@ -154,13 +159,32 @@ static inline void rowdot_weighted_values(const float *w, const float *vh, int32
 /* Lanes of a where mask m is all ones, else of b. */
 #define rowdot_select(m, a, b) ((rowdot_v8)(((rowdot_v8i)(a) & (m)) | ((rowdot_v8i)(b) & ~(m))))
 
-/*
- * -p ln p summed over the 8 lanes, 0 for p <= 0 or subnormal p (whose terms are below 1e-36): the
- * steps of attn_logf (math.h) on a vector, branch-free so the statistics loop vectorizes.
- */
-static inline float rowdot_neg_plogp(rowdot_v8 p) {
-  const rowdot_v8i bits = (rowdot_v8i)p;
-  const rowdot_v8i normal = (p >= 1.1754944e-38f) & (p < 3.4028235e38f);
+/* e^x per lane, in place: the steps of attn_expf (math.h), so the same accuracy (0 below -87.3). */
+ROWDOT_INLINE void rowdot_vexp_in(rowdot_v8 *xp) {
+  rowdot_v8 x = *xp;
+  const rowdot_v8i keep = x >= -87.3f;
+  x = rowdot_select(x < -87.3f, ((rowdot_v8){0} - 87.3f), x);
+  x = rowdot_select(x > 88.7f, ((rowdot_v8){0} + 88.7f), x);
+  const rowdot_v8 fn = (x * 1.4426950408889634f + 12582912.0f) - 12582912.0f;
+  rowdot_v8 r = x - fn * 0.693145751953125f;
+  r = r - fn * 1.428606765330187e-06f;
+  rowdot_v8 p = r * (1.0f / 720.0f) + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const rowdot_v8i n = __builtin_convertvector(fn, rowdot_v8i);
+  const rowdot_v8i n1 = n >> 1, n2 = n - (n >> 1);
+  const rowdot_v8 s1 = (rowdot_v8)((n1 + 127) << 23), s2 = (rowdot_v8)((n2 + 127) << 23);
+  *xp = (rowdot_v8)((rowdot_v8i)(p * s1 * s2) & keep);
+}
+#define rowdot_vexp(v) __extension__({ rowdot_v8 rowdot_e_ = (v); rowdot_vexp_in(&rowdot_e_); rowdot_e_; })
+
+/* ln x per lane for normal positive x, in place: the steps of attn_logf (math.h); other lanes:
+   garbage. */
+ROWDOT_INLINE void rowdot_vlog_in(rowdot_v8 *xp) {
+  const rowdot_v8i bits = (rowdot_v8i)*xp;
   rowdot_v8i e = ((bits >> 23) & 0xff) - 127;
   rowdot_v8 m = (rowdot_v8)((bits & 0x007fffff) | 0x3f800000);
   const rowdot_v8i big = m > 1.41421356f;
@@ -172,30 +196,39 @@ static inline float rowdot_neg_plogp(rowdot_v8 p) {
   q = q * z2 + 1.0f / 5.0f;
   q = q * z2 + 1.0f / 3.0f;
   q = q * z2 + 1.0f;
-  const rowdot_v8 ln = 2.0f * z * q + __builtin_convertvector(e, rowdot_v8) * ATTN_LN2;
-  const rowdot_v8 term = rowdot_select(normal, p * ln, (rowdot_v8){0});
+  *xp = 2.0f * z * q + __builtin_convertvector(e, rowdot_v8) * ATTN_LN2;
+}
+#define rowdot_vlog(v) __extension__({ rowdot_v8 rowdot_l_ = (v); rowdot_vlog_in(&rowdot_l_); rowdot_l_; })
+
+/* Lanes where x is a normal positive float (rowdot_vlog is valid there). */
+#define rowdot_normal(x) (((x) >= 1.1754944e-38f) & ((x) < 3.4028235e38f))
+
+/* -p ln p summed over the 8 lanes, 0 for p <= 0 or subnormal p (whose terms are below 1e-36). */
+ROWDOT_INLINE float rowdot_neg_plogp(const rowdot_v8 *pp) {
+  const rowdot_v8 p = *pp;
+  const rowdot_v8 term = rowdot_select(rowdot_normal(p), p * rowdot_vlog(p), (rowdot_v8){0});
   return -rowdot_hsum(term);
 }
 
 /*
  * The statistics of one valid row: key_sum[j] += |w_j| * scale and key_count[j] += 1 over the
- * keys the row sees (s[j] != -inf; hidden keys have w_j = 0), and the row entropy of that map.
+ * keys below `end` the row sees (s[j] != -inf; hidden keys have w_j = 0), and the row entropy.
  */
-static inline void rowdot_row_stats(attn_thread *t, int32_t h, int32_t tk, const float *s, const float *w,
-                                    float scale) {
+static inline void rowdot_row_stats(attn_thread *t, int32_t h, int32_t end, int32_t tk, const float *s,
+                                    const float *w, float scale) {
   float *ks = t->key_sum + (int64_t)h * tk;
   float *kc = t->key_count + (int64_t)h * tk;
   float ent = 0.0f;
   int32_t j = 0;
-  for (; j + 8 <= tk; j += 8) {
+  for (; j + 8 <= end; j += 8) {
     const rowdot_v8 wv = ROWDOT_LOAD(w + j);
     const rowdot_v8 p = rowdot_select(wv < 0.0f, -wv, wv) * scale;
     const rowdot_v8i seen = ROWDOT_LOAD(s + j) != -ATTN_INF;
     *(rowdot_v8u *)(ks + j) = ROWDOT_LOAD(ks + j) + p;
     *(rowdot_v8u *)(kc + j) = ROWDOT_LOAD(kc + j) + rowdot_select(seen, ((rowdot_v8){0} + 1.0f), ((rowdot_v8){0}));
-    ent += rowdot_neg_plogp(p);
+    ent += rowdot_neg_plogp(&p);
   }
-  for (; j < tk; j++) {
+  for (; j < end; j++) {
     if (s[j] == -ATTN_INF) continue;
     float p = (w[j] < 0.0f ? -w[j] : w[j]) * scale;
     ks[j] += p;
@@ -241,13 +274,14 @@ static inline void rowdot_weighted_values4(const float *W, int32_t tk, int32_t n
 }
 
 /*
- * One row of a family: fills s[0..tk) (-inf where the row does not see the key, anything else
- * where it does) and w[0..tk) (its weights, 0 where hidden), and *stat_scale (the factor from w to
- * the statistics' map: 1, or 1 / sum|w| for the proxy map). Returns 1 for a valid row, 0 for a
- * fully hidden one, -1 for an invalid one (w need not be set for those two).
+ * One row of a family: fills s[0..end) (-inf where the row does not see the key, anything else
+ * where it does) and w[0..end) (its weights, 0 where hidden), *end (the row sees no key at or past
+ * it: attn_row_keys' hi) and *stat_scale (the factor from w to the statistics' map: 1, or
+ * 1 / sum|w| for the proxy map). Returns 1 for a valid row, 0 for a fully hidden one, -1 for an
+ * invalid one (w, s and end need not be set for those two).
  */
 typedef int (*rowdot_row_fn)(const attn_args *a, void *ctx, int32_t h, int32_t i, float *s, float *w,
-                             float *stat_scale);
+                             int32_t *end, float *stat_scale);
 
 /*
  * Computes rows [g, g + nr) of head h (nr <= ROWDOT_GROUP) with `row`, then their outputs together,
@@ -260,18 +294,20 @@ static inline void rowdot_group(const attn_args *a, attn_thread *t, int32_t h, i
   const int32_t tk = a->tk, dv = a->head_dim_v;
   float scale[ROWDOT_GROUP];
   int valid[ROWDOT_GROUP];
+  int32_t end[ROWDOT_GROUP];
   int32_t j1 = 0;
   for (int32_t r = 0; r < ROWDOT_GROUP; r++) {
     float *w = W + (int64_t)r * tk, *s = S + (int64_t)r * tk;
-    valid[r] = r < nr ? row(a, ctx, h, g + r, s, w, &scale[r]) : 0;
+    end[r] = 0;
+    valid[r] = r < nr ? row(a, ctx, h, g + r, s, w, &end[r], &scale[r]) : 0;
     if (r < nr) a->invalid_rows[(int64_t)h * a->tq + g + r] = (uint8_t)(valid[r] < 0);
-    if (valid[r] <= 0) {
-      for (int32_t j = 0; j < tk; j++) w[j] = 0.0f;
-      continue;
-    }
-    int32_t last = tk;
-    while (last > j1 && w[last - 1] == 0.0f) last--;
-    j1 = last > j1 ? last : j1;
+    if (valid[r] <= 0) end[r] = 0;
+    j1 = end[r] > j1 ? end[r] : j1;
+  }
+  /* rows see keys below their end only: zero each row's weights up to the group's end */
+  for (int32_t r = 0; r < ROWDOT_GROUP; r++) {
+    float *w = W + (int64_t)r * tk;
+    for (int32_t j = end[r]; j < j1; j++) w[j] = 0.0f;
   }
   const float *vh = a->v + (int64_t)attn_kv_head(a, h) * tk * dv;
   rowdot_weighted_values4(W, tk, nr, vh, j1, dv, a->out + ((int64_t)h * a->tq + g) * dv);
@@ -279,9 +315,9 @@ static inline void rowdot_group(const attn_args *a, attn_thread *t, int32_t h, i
     const float *w = W + (int64_t)r * tk, *s = S + (int64_t)r * tk;
     if (a->capture_index && a->capture_index[h] >= 0) {
       float *m = a->capture + ((int64_t)a->capture_index[h] * a->tq + g + r) * tk;
-      for (int32_t j = 0; j < tk; j++) m[j] = w[j];
+      for (int32_t j = 0; j < tk; j++) m[j] = j < end[r] ? w[j] : 0.0f;
     }
-    if (a->instrument && valid[r] > 0) rowdot_row_stats(t, h, tk, s, w, scale[r]);
+    if (a->instrument && valid[r] > 0) rowdot_row_stats(t, h, end[r], tk, s, w, scale[r]);
   }
 }
 

@@ -42,7 +42,7 @@ static inline int rownorm_nonfinite(float x) {
  * gets N.
  */
 static int rownorm_cosines(const attn_args *a, int32_t h, int32_t i, const float *kk, float *c,
-                           float *b, int32_t *n_visible) {
+                           float *b, int32_t *n_visible, int32_t *end) {
   const int32_t d = a->head_dim, tk = a->tk;
   const float *qi = a->q + ((int64_t)h * a->tq + i) * d;
   const float *kh = a->k + (int64_t)attn_kv_head(a, h) * tk * d;
@@ -50,18 +50,18 @@ static int rownorm_cosines(const attn_args *a, int32_t h, int32_t i, const float
       ? a->bias + ((int64_t)(a->bias_heads == 1 ? 0 : h) * a->tq + i) * tk : 0;
   int32_t sink_end, lo, hi;
   attn_row_keys(a, i, &sink_end, &lo, &hi);
+  *end = hi;
   const float qq = rowdot_dot(qi, qi, d);
   const float qn = __builtin_sqrtf(qq);
   for (int32_t j = sink_end; j < lo; j++) c[j] = -ATTN_INF;
-  for (int32_t j = hi; j < tk; j++) c[j] = -ATTN_INF;
   rowdot_span(qi, kh, d, 0, sink_end, 1.0f, c);
   rowdot_span(qi, kh, d, lo, hi, 1.0f, c);
   int bad = rownorm_nonfinite(qq);
   int32_t n = 0;
-  for (int32_t j = 0; j < tk; j++) {
+  for (int32_t j = 0; j < hi; j++) {
     float bj = brow ? brow[j] : 0.0f;
     b[j] = bj;
-    if (!(j < sink_end || (j >= lo && j < hi))) continue;
+    if (!(j < sink_end || j >= lo)) continue;
     if (bj == -ATTN_INF) { c[j] = -ATTN_INF; continue; }
     const float dot = c[j];
     if (rownorm_nonfinite(dot) || rownorm_nonfinite(kk[j]) || rownorm_nonfinite(bj)) bad = 1;
@@ -87,8 +87,19 @@ static void rownorm_reweight(float *w, int32_t tk, float n, float offset, float 
     max = w[j] > max ? w[j] : max;
   }
   float total = 0.0f;
-  for (int32_t j = 0; j < tk; j++) {
-    w[j] = w[j] > 0.0f ? attn_expf(power * attn_logf(w[j] / max)) : 0.0f;
+  int32_t j = 0;
+  rowdot_v8 acc = {0};
+  const float inv_max = max > 0.0f ? 1.0f / max : 0.0f;
+  for (; j + 8 <= tk; j += 8) { /* u^p = e^{p ln u} for u > 0 (u below 1.2e-38 taken as 1.2e-38) */
+    const rowdot_v8 u = ROWDOT_LOAD(w + j) * inv_max;
+    const rowdot_v8 un = rowdot_select(u < 1.1754944e-38f, ((rowdot_v8){0} + 1.1754944e-38f), u);
+    const rowdot_v8 r = rowdot_select(u > 0.0f, rowdot_vexp(power * rowdot_vlog(un)), ((rowdot_v8){0}));
+    *(rowdot_v8u *)(w + j) = r;
+    acc += r;
+  }
+  total = rowdot_hsum(acc);
+  for (; j < tk; j++) {
+    w[j] = w[j] > 0.0f ? attn_expf(power * attn_logf(w[j] * inv_max)) : 0.0f;
     total += w[j];
   }
   const float inv = total > 0.0f ? 1.0f / total : 0.0f;
@@ -104,28 +115,49 @@ typedef struct rownorm_ctx {
 } rownorm_ctx;
 
 static int rownorm_row(const attn_args *a, void *vctx, int32_t h, int32_t i, float *s, float *w,
-                       float *stat_scale) {
+                       int32_t *end, float *stat_scale) {
   rownorm_ctx *c = (rownorm_ctx *)vctx;
-  const int32_t tk = a->tk;
-  int32_t n;
+  const int32_t tk_all = a->tk;
+  int32_t n, tk; /* tk: this row's key end (it sees no key past it) */
   int bad;
   if (c->lssa) {
     const int32_t kvh = attn_kv_head(a, h);
     if (kvh != c->kk_head) {
       const int32_t d = a->head_dim;
-      const float *kh = a->k + (int64_t)kvh * tk * d;
-      for (int32_t j = 0; j < tk; j++) c->kk[j] = rowdot_dot(kh + (int64_t)j * d, kh + (int64_t)j * d, d);
+      const float *kh = a->k + (int64_t)kvh * tk_all * d;
+      for (int32_t j = 0; j < tk_all; j++) c->kk[j] = rowdot_dot(kh + (int64_t)j * d, kh + (int64_t)j * d, d);
       c->kk_head = kvh;
     }
-    bad = rownorm_cosines(a, h, i, c->kk, s, c->bias_row, &n);
+    bad = rownorm_cosines(a, h, i, c->kk, s, c->bias_row, &n, &tk);
   } else {
-    bad = rowdot_logits(a, h, i, s, &n);
+    bad = rowdot_logits(a, h, i, s, &n, &tk);
   }
+  *end = tk;
   if (bad) return -1;
   if (n == 0) return 0;
   const float lambda = c->ln_d * attn_logf((float)n);
   float sum = 0.0f;
-  for (int32_t j = 0; j < tk; j++) {
+  int32_t j = 0;
+  rowdot_v8 acc = {0};
+  for (; j + 8 <= tk; j += 8) { /* 8 keys at a time: the vector exp/log of rowdot.h */
+    const rowdot_v8 x = ROWDOT_LOAD(s + j);
+    const rowdot_v8i seen = x != -ATTN_INF;
+    rowdot_v8 wv;
+    if (c->lssa) {
+      const rowdot_v8 arg = lambda * x + ROWDOT_LOAD(c->bias_row + j);
+      const rowdot_v8 t = rowdot_vexp(-rowdot_select(arg < 0.0f, -arg, arg)); /* e^-|arg| in (0, 1] */
+      const rowdot_v8 series = t * (1.0f - t * (0.5f - t * (1.0f / 3.0f)));
+      const rowdot_v8 l1p = rowdot_select(t < 1e-3f, series, rowdot_vlog(1.0f + t));
+      wv = rowdot_select(arg > 0.0f, arg, ((rowdot_v8){0})) + l1p;
+    } else {
+      wv = 1.0f / (1.0f + rowdot_vexp(-x));
+    }
+    wv = rowdot_select(seen, wv, ((rowdot_v8){0}));
+    *(rowdot_v8u *)(w + j) = wv;
+    acc += wv;
+  }
+  sum = rowdot_hsum(acc);
+  for (; j < tk; j++) {
     float x = s[j], wj = 0.0f;
     if (x != -ATTN_INF) wj = c->lssa ? rownorm_softplus(lambda * x + c->bias_row[j]) : attn_sigmoidf(x);
     w[j] = wj;
@@ -134,7 +166,7 @@ static int rownorm_row(const attn_args *a, void *vctx, int32_t h, int32_t i, flo
   if (rownorm_nonfinite(sum)) return -1;
   const float inv = 1.0f / (sum + ROWNORM_EPS);
   for (int32_t j = 0; j < tk; j++) w[j] *= inv;
-  if (c->lssar) rownorm_reweight(w, tk, (float)n, i + (tk - a->tq) < c->warm ? 0.0f : 1.0f, c->power);
+  if (c->lssar) rownorm_reweight(w, tk, (float)n, i + (tk_all - a->tq) < c->warm ? 0.0f : 1.0f, c->power);
   *stat_scale = 1.0f;
   return 1;
 }
