@@ -3,6 +3,7 @@
  * 1 check failed, 2 error (one line on stderr, no stack trace).
  */
 import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { SegmentedModel } from './engine/runner';
 import { BACKEND_IDS } from './engine/backends';
 import { ModelError } from './model/errors';
@@ -31,9 +32,12 @@ const COMMANDS = {
   graph: { valued: ['model'], switches: ['json'] },
 };
 
+/** The bundled demo model (softmax), used without --model; its tokenizer.json lies beside it. */
+const DEMO_MODEL = join(__dirname, '..', 'media', 'models', 'attnscope-demo-softmax.onnx');
+
 function modelPath(args: ParsedArgs): string {
-  const path = flagString(args, 'model');
-  if (!path) throw new UsageError('--model PATH is required (there is no bundled demo model yet)');
+  const path = flagString(args, 'model') ?? (existsSync(DEMO_MODEL) ? DEMO_MODEL : undefined);
+  if (!path) throw new UsageError(`--model PATH is required (the bundled demo model ${relative(process.cwd(), DEMO_MODEL)} is not there)`);
   if (!existsSync(path)) throw new ModelError('not-found', `model file not found: ${path}`);
   return path;
 }

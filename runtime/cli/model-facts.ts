@@ -1,6 +1,8 @@
 import type * as ort from 'onnxruntime-node';
 import type { SegmentedModel } from '../engine/runner';
 import { tensorDims } from '../model/onnx/tensor';
+import { attrInt } from '../model/graph';
+import type { NodeProto } from '../model/onnx/proto';
 import { ModelError } from '../model/errors';
 
 /** Vocabulary size: rows of the table that input_ids index (the token embedding), else null. */
@@ -15,7 +17,7 @@ export function vocabSize(model: SegmentedModel): number | null {
     for (const id of g.consumersOf(t)) {
       const n = g.node(id);
       const table = n.op_type === 'Gather' && n.input?.[1] === t ? g.initializers.get(n.input?.[0] ?? '') : undefined;
-      if (table && tensorDims(table).length === 2) return tensorDims(table)[0];
+      if (table && tensorDims(table).length === 2) return tensorDims(table)[gatherAxis(n)];
       if (n.op_type === 'Cast' || n.op_type === 'Reshape' || n.op_type === 'Unsqueeze') {
         const r = walk(n.output?.[0] ?? '', depth + 1);
         if (r !== null) return r;
@@ -49,4 +51,10 @@ export function checkIds(model: SegmentedModel, ids: number[]): void {
   const vocab = vocabSize(model);
   const bad = vocab === null ? undefined : ids.find((id) => id >= vocab);
   if (bad !== undefined) throw new ModelError('bad-input', `token id ${bad} is outside the vocabulary of ${model.name} (${vocab} tokens); give ids below ${vocab}`);
+}
+
+/** The table axis a Gather indexes (its `axis` attribute; a negative axis counts from the end of a 2-D table). */
+function gatherAxis(node: NodeProto): number {
+  const axis = attrInt(node, 'axis', 0);
+  return axis < 0 ? axis + 2 : axis;
 }

@@ -1,4 +1,4 @@
-import type { GraphIndex } from './graph';
+import { attrInt, type GraphIndex } from './graph';
 import { DataType, type TensorProto } from './onnx/proto';
 import { tensorDims, tensorValues } from './onnx/tensor';
 
@@ -22,7 +22,9 @@ export function maxPositions(g: GraphIndex): number | null {
     const roots = ancestry(g, node.input?.[1] ?? '');
     if (roots.has('input_ids') || roots.has('token_type_ids')) return;
     if (!roots.has('position_ids') && !roots.has('Range') && !roots.has('cache_position')) return;
-    best = best === null ? dims[0] : Math.min(best, dims[0]);
+    const axis = attrInt(node, 'axis', 0);
+    const rows = dims[axis < 0 ? axis + 2 : axis];
+    best = best === null ? rows : Math.min(best, rows);
   });
   return best;
 }
