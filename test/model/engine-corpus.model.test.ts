@@ -27,6 +27,10 @@ async function checkFixture(f: Fixture): Promise<void> {
     for (const i of c.inputs) assert.equal(feeds[i.name].type, i.dtype, `${i.name} dtype`);
     // Rotary models (positions computed on the fly) have no position table to read a limit from.
     if (model.maxPositions !== null || !/llama/i.test(c.hfArchitecture ?? '')) assert.equal(model.maxPositions, c.expected.maxPositions, 'max positions');
+    if (model.maxPositions !== null) {
+      const tooLong = Array.from({ length: model.maxPositions + 1 }, (_, i) => c.inputIds[i % c.inputIds.length]);
+      assert.throws(() => model.feeds(tooLong), /has \d+ positions; shorten the prompt/);
+    }
 
     if (c.expected.normalizer === 'softplus-sum') {
       await assert.rejects(model.run(c.inputIds), /Softplus sum-normalized attention, which has no kernel variant yet/);
