@@ -4,12 +4,13 @@
 #   one GPU → export both to ONNX and check them against PyTorch → one train-log.json.
 #
 # Usage (repository root, corpus from scripts/demo/build-corpus.mjs in .cache/corpus):
-#   OUT=dir bash scripts/demo/device.sh [STEPS]      (STEPS per model; default 1600, 30 = smoke run)
-# Reuses media/models/tokenizer.json when it exists (delete it to retrain the tokenizer).
-# Writes to $OUT: attnscope-demo-softmax.onnx, attnscope-demo-sigmoid.onnx, tokenizer.json,
-# heldout.jsonl, train-log.json.
+#   OUT=dir bash scripts/demo/device.sh [STEPS]      (STEPS per model; default 3600, 30 = smoke run)
+# RUNS lists the models, TAG=NORMALIZER,HEADS each (default: the two shipped models); all train at
+# once on the one GPU. Reuses media/models/tokenizer.json when it exists (delete it to retrain).
+# Writes to $OUT: attnscope-demo-TAG.onnx per run, tokenizer.json, heldout.jsonl, train-log.json.
 set -euo pipefail
-STEPS=${1:-1600}
+STEPS=${1:-3600}
+RUNS=${RUNS:-softmax=softmax,8 sigmoid=sigmoid,8}
 : "${OUT:?set OUT to the folder that receives the artifacts}"
 ROOT=$(pwd)
 WORK=${WORK:-/tmp/attnscope-demo-work}
@@ -20,30 +21,36 @@ cd scripts/demo
 python3 prepare.py --corpus "$ROOT/.cache/corpus" --work "$WORK" --tokenizer "$WORK/tokenizer.json" \
   --heldout "$WORK/heldout.jsonl"
 T1=$(date +%s)
-for n in softmax sigmoid; do
-  python3 train.py --normalizer "$n" --work "$WORK" --heldout "$WORK/heldout.jsonl" --steps "$STEPS" &
+pids=()
+for run in $RUNS; do
+  tag=${run%%=*}; spec=${run#*=}
+  python3 train.py --tag "$tag" --normalizer "${spec%%,*}" --heads "${spec#*,}" --work "$WORK" \
+    --heldout "$WORK/heldout.jsonl" --steps "$STEPS" &
+  pids+=($!)
 done
-wait -n && wait -n   # both must succeed (set -e stops on the first failure)
+for pid in "${pids[@]}"; do wait "$pid"; done   # every run must succeed (set -e)
 T2=$(date +%s)
-for n in softmax sigmoid; do
-  python3 export.py --normalizer "$n" --work "$WORK" --heldout "$WORK/heldout.jsonl" \
-    --out "$OUT/attnscope-demo-$n.onnx"
+for run in $RUNS; do
+  tag=${run%%=*}
+  python3 export.py --tag "$tag" --work "$WORK" --heldout "$WORK/heldout.jsonl" --out "$OUT/attnscope-demo-$tag.onnx"
 done
 T3=$(date +%s)
 cp "$WORK/tokenizer.json" "$WORK/heldout.jsonl" "$OUT/"
-python3 - "$WORK" "$OUT/train-log.json" "$T0" "$T1" "$T2" "$T3" <<'EOF'
+python3 - "$WORK" "$OUT/train-log.json" "$T0" "$T1" "$T2" "$T3" "$RUNS" <<'EOF'
 import json, subprocess, sys
-work, out, t0, t1, t2, t3 = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:])
+work, out = sys.argv[1], sys.argv[2]
+t0, t1, t2, t3 = map(int, sys.argv[3:7])
+tags = [r.split("=")[0] for r in sys.argv[7].split()]
 gpu = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True, text=True).stdout.strip()
 log = {
     "data": json.load(open(f"{work}/prepare.json")),
-    "models": {n: json.load(open(f"{work}/{n}.json")) for n in ("softmax", "sigmoid")},
-    "wall_seconds": {"prepare": t1 - t0, "train_both_in_parallel": t2 - t1, "export_and_check": t3 - t2, "total": t3 - t0},
+    "models": {t: json.load(open(f"{work}/{t}.json")) for t in tags},
+    "wall_seconds": {"prepare": t1 - t0, "train_all_in_parallel": t2 - t1, "export_and_check": t3 - t2, "total": t3 - t0},
     "device": gpu,
 }
 json.dump(log, open(out, "w"), indent=1)
-s, g = log["models"]["softmax"], log["models"]["sigmoid"]
-print(f"summary: softmax val {s['final_val_loss']} sink1 {s['sink_check_pytorch']['sink1_pct']}% | "
-      f"sigmoid val {g['final_val_loss']} sink1 {g['sink_check_pytorch']['sink1_pct']}% | "
-      f"loss ratio {g['final_val_loss'] / s['final_val_loss']:.4f} | wall {log['wall_seconds']}")
+for t, m in log["models"].items():
+    print(f"summary {t}: val {m['final_val_loss']} sink1 {m['sink_check_pytorch']['sink1_pct']}% "
+          f"per layer/head {m['sink_check_pytorch']['per_layer_head_pct']} tokens {m['tokens_seen']} {m['train_seconds']}s")
+print(f"wall {log['wall_seconds']}")
 EOF

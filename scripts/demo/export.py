@@ -1,11 +1,12 @@
 """Exports a trained demo model to ONNX (TorchScript exporter, opset 17) and checks the file.
 
 input_ids [1, T] int64 (T dynamic, 1..ctx) → logits [1, T, vocab] float32. Each attention core is
-MatMul(Q, Kᵀ) → Mul(1/√d_h) → Add(causal mask) → Softmax|Sigmoid → MatMul(·, V).
+MatMul(Q, Kᵀ) → Mul(1/√d_h) → Add(causal mask) → Softmax|Sigmoid → MatMul(·, V); the position
+rows are a Gather by Range(0, T) (positions.py).
 Checks: one normalizer node per layer, file size, ONNX Runtime (CPU) against PyTorch (fp32) on
 held-out sequences of several lengths. Adds the results to WORK/NORMALIZER.json under "export".
 
-Usage: python3 export.py --normalizer softmax|sigmoid --work DIR --heldout heldout.jsonl --out FILE.onnx
+Usage: python3 export.py --tag NAME --work DIR --heldout heldout.jsonl --out FILE.onnx
 """
 import argparse
 import collections
@@ -18,19 +19,20 @@ import onnxruntime as ort
 import torch
 
 from model import Config, DemoLM, ExportWrapper
+from positions import gather_positions
 
 MAX_BYTES = 15 * 1000 * 1000
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--normalizer", choices=["softmax", "sigmoid"], required=True)
+    ap.add_argument("--tag", required=True, help="the run's name in WORK (train.py --tag)")
     ap.add_argument("--work", required=True)
     ap.add_argument("--heldout", required=True)
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
 
-    ckpt = torch.load(os.path.join(args.work, f"{args.normalizer}.pt"), map_location="cpu")
+    ckpt = torch.load(os.path.join(args.work, f"{args.tag}.pt"), map_location="cpu")
     model = DemoLM(Config(**ckpt["config"]))
     model.load_state_dict(ckpt["state"])
     model.eval()
@@ -44,8 +46,8 @@ def main():
         dynamic_axes={"input_ids": {1: "sequence"}, "logits": {1: "sequence"}},
         do_constant_folding=True,
     )
-    proto = onnx.load(args.out)
-    onnx.checker.check_model(proto)
+    proto = gather_positions(onnx.load(args.out))
+    onnx.save(proto, args.out)
     ops = collections.Counter(n.op_type for n in proto.graph.node)
     normalizer_op = "Softmax" if cfg.normalizer == "softmax" else "Sigmoid"
     if ops[normalizer_op] != cfg.layers:
@@ -71,7 +73,7 @@ def main():
     if worst > 1e-3:
         raise SystemExit(f"export: ONNX Runtime differs from PyTorch by {worst} (max abs logit)")
 
-    log_path = os.path.join(args.work, f"{args.normalizer}.json")
+    log_path = os.path.join(args.work, f"{args.tag}.json")
     log = json.load(open(log_path))
     log["export"] = {
         "file": os.path.basename(args.out),
@@ -84,7 +86,7 @@ def main():
         "onnxruntime": ort.__version__,
     }
     json.dump(log, open(log_path, "w"), indent=1)
-    print(f"export {args.normalizer}: {size / 1e6:.2f} MB, ORT vs torch max |Δlogit| {worst:.2e}, ops {dict(ops)}", flush=True)
+    print(f"export {args.tag}: {size / 1e6:.2f} MB, ORT vs torch max |Δlogit| {worst:.2e}, ops {dict(ops)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,12 @@ class Config:
     heads: int = 4
     ffn: int = 640
     normalizer: str = "softmax"  # or "sigmoid"
+    # Initial logit offset: q and k biases start as +a·u_h and −a·u_h (u_h a unit vector per
+    # head, a² = offset·√d_h), so every q·kᵀ/√d_h starts near −offset. Softmax is invariant to
+    # an offset shared by a row; unnormalized sigmoid starts with Σw ≈ 1 over the context
+    # (sigmoid(−ln 256) · 256 ≈ 1) instead of 128, as the b = −ln n of Ramapuram et al. would
+    # give, while its weight function keeps b = 0. The biases are trained (no weight decay).
+    logit_offset: float = 5.5
 
     def as_dict(self):
         return asdict(self)
@@ -93,9 +99,17 @@ class DemoLM(nn.Module):
         hidden = torch.full((cfg.ctx, cfg.ctx), torch.finfo(torch.float32).min).triu(1)
         self.register_buffer("causal_mask", hidden, persistent=False)
         self.apply(self._init)
+        dh = cfg.d_model // cfg.heads
+        a = math.sqrt(cfg.logit_offset * math.sqrt(dh))
         for blk in self.blocks:  # GPT-2 scaled init of the residual projections
             nn.init.normal_(blk.attn.proj.weight, std=0.02 / math.sqrt(2 * cfg.layers))
             nn.init.normal_(blk.down.weight, std=0.02 / math.sqrt(2 * cfg.layers))
+            if cfg.logit_offset:
+                u = torch.randn(cfg.heads, dh)
+                u = (u / u.norm(dim=1, keepdim=True)).reshape(-1)
+                with torch.no_grad():
+                    blk.attn.qkv.bias[: cfg.d_model] = a * u
+                    blk.attn.qkv.bias[cfg.d_model: 2 * cfg.d_model] = -a * u
 
     @staticmethod
     def _init(m):

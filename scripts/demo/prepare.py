@@ -4,8 +4,10 @@
    with <|endoftext|> (id 0) as BOS: the post-processor puts it before every encoded text, so a
    prompt the extension tokenizes starts the way every training sequence starts.
 2. Encodes both splits into uint16 streams, each document preceded by <|endoftext|>.
-3. Writes the held-out evaluation file: 128 sequences (document prefixes cut at a line or word
-   break, >= 64 tokens with BOS) and one passage of >= 1,024 tokens, all from validation documents.
+3. Writes the held-out evaluation file: 128 sequences (~96 tokens of text from a line start past
+   the first third of a document, so not a licence header, cut at a line or word break; >= 64
+   tokens with BOS; prose and code documents alternate) and one passage of >= 1,024 tokens, all
+   from validation documents. Each row: kind, genre, src, text, ids (BOS included).
 
 Usage: python3 prepare.py --corpus .cache/corpus --work DIR --tokenizer media/models/tokenizer.json
        [--vocab 4096] [--heldout OUT.jsonl]
@@ -66,23 +68,37 @@ def cut_prefix(tok, text, target):
     return text[:end]
 
 
+CODE_SUFFIXES = (".js", ".ts", ".mjs", ".cjs", ".tsx", ".jsx", ".mts", ".cts", ".vue", ".svelte")
+
+
+def middle(text):
+    """The text from the first line break after its first third: skips licence headers."""
+    start = text.find("\n", len(text) // 3) + 1
+    return text[start:] if start > 0 else text
+
+
 def heldout(tok, val_docs, n_seq=128, seq_tokens=96, passage_tokens=1200):
-    rows = []
-    for doc in val_docs:
+    """Held-out sequences alternating prose and code documents, then one long prose passage."""
+    code = [d for d in val_docs if d["src"].endswith(CODE_SUFFIXES)]
+    prose = [d for d in val_docs if not d["src"].endswith(CODE_SUFFIXES)]
+    order = [d for pair in zip(prose, code) for d in pair] + prose[len(code):] + code[len(prose):]
+    rows, seen = [], set()
+    for doc in order:
         if len(rows) >= n_seq:
             break
-        text = cut_prefix(tok, doc["text"], seq_tokens)
-        if text is None:
+        text = cut_prefix(tok, middle(doc["text"]), seq_tokens)
+        if text is None or text in seen:
             continue
         ids = tok.encode(text).ids
         if len(ids) >= 65:  # BOS + 64
-            rows.append({"kind": "sequence", "src": doc["src"], "text": text, "ids": ids})
+            seen.add(text)
+            kind = "code" if doc["src"].endswith(CODE_SUFFIXES) else "prose"
+            rows.append({"kind": "sequence", "genre": kind, "src": doc["src"], "text": text, "ids": ids})
     # The streaming-test passage: the longest prose document of the validation split.
-    prose = [d for d in val_docs if not d["src"].endswith((".js", ".ts", ".mjs", ".cjs", ".tsx", ".jsx"))]
     for doc in sorted(prose, key=lambda d: -len(d["text"])):
         text = cut_prefix(tok, doc["text"], passage_tokens)
         if text is not None and len(tok.encode(text).ids) >= 1025:
-            rows.append({"kind": "passage", "src": doc["src"], "text": text, "ids": tok.encode(text).ids})
+            rows.append({"kind": "passage", "genre": "prose", "src": doc["src"], "text": text, "ids": tok.encode(text).ids})
             break
     if sum(r["kind"] == "sequence" for r in rows) < 100 or rows[-1]["kind"] != "passage":
         sys.exit("prepare: the validation split is too small for 100 held-out sequences and a passage")

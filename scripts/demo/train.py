@@ -7,8 +7,12 @@ sequence is <|endoftext|> followed by 255 tokens of the stream, from a random of
 Writes WORK/NORMALIZER.pt (weights + config) and WORK/NORMALIZER.json (the run's log: config,
 tokens seen, wall time, train/val loss curves, Sink₁^0.3 on the held-out sequences).
 
-Usage: python3 train.py --normalizer softmax|sigmoid --work DIR --heldout heldout.jsonl
-       [--steps 1600] [--batch 256] [--lr 1e-3] [--wd 0.5] [--seed 1234]
+Usage: python3 train.py --normalizer softmax|sigmoid --work DIR --heldout heldout.jsonl [--tag NAME]
+       [--heads 8] [--logit-offset 5.5]
+       [--steps 3600] [--batch 256] [--lr 2e-3] [--wd 0.5] [--seed 1234] [--max-seconds 420]
+
+--max-seconds guards the device's per-command time limit: past it, training stops at the next log
+step and the log says so ("stopped_early"); the two models then no longer share one budget.
 """
 import argparse
 import json
@@ -59,13 +63,17 @@ def lr_at(step, steps, lr, warmup):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--normalizer", choices=["softmax", "sigmoid"], required=True)
+    ap.add_argument("--tag", help="name of this run's files in WORK (default: the normalizer)")
+    ap.add_argument("--heads", type=int, default=8)
+    ap.add_argument("--logit-offset", type=float, default=5.5)
     ap.add_argument("--work", required=True)
     ap.add_argument("--heldout", required=True)
-    ap.add_argument("--steps", type=int, default=1600)
+    ap.add_argument("--steps", type=int, default=3600)
     ap.add_argument("--batch", type=int, default=256)
-    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--wd", type=float, default=0.5)
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--max-seconds", type=float, default=420.0)
     ap.add_argument("--log-every", type=int, default=25)
     ap.add_argument("--eval-every", type=int, default=200)
     args = ap.parse_args()
@@ -77,7 +85,8 @@ def main():
     device = "cuda"
     train = torch.from_numpy(np.load(os.path.join(args.work, "train.npy")).astype(np.int64)).to(device)
     val = torch.from_numpy(np.load(os.path.join(args.work, "val.npy")).astype(np.int64)).to(device)
-    cfg = Config(normalizer=args.normalizer)
+    tag = args.tag or args.normalizer
+    cfg = Config(normalizer=args.normalizer, heads=args.heads, logit_offset=args.logit_offset)
     model = DemoLM(cfg).to(device)
     params = sum(p.numel() for p in model.parameters())
     decay = [p for p in model.parameters() if p.dim() >= 2]
@@ -94,6 +103,7 @@ def main():
     running, running_n = 0.0, 0
     torch.cuda.synchronize()
     t0 = time.time()
+    steps_done = args.steps
     for step in range(args.steps):
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args.steps, args.lr, warmup)
@@ -114,23 +124,30 @@ def main():
                 raise SystemExit(f"train {args.normalizer}: loss is {avg} at step {step + 1}; lower --lr")
             train_curve.append({"step": step + 1, "tokens": (step + 1) * tokens_per_step, "loss": round(avg, 4)})
             running, running_n = 0.0, 0
-        if (step + 1) % args.eval_every == 0 or step + 1 == args.steps:
+            if time.time() - t0 > args.max_seconds and step + 1 < args.steps:
+                steps_done = step + 1
+        if (step + 1) % args.eval_every == 0 or step + 1 == args.steps or steps_done == step + 1:
             vl = val_loss(model, val, cfg.ctx)
             val_curve.append({"step": step + 1, "tokens": (step + 1) * tokens_per_step, "loss": round(vl, 4)})
-            print(f"{args.normalizer} step {step + 1}/{args.steps} train {train_curve[-1]['loss']:.4f} val {vl:.4f} "
+            print(f"{tag} step {step + 1}/{args.steps} train {train_curve[-1]['loss']:.4f} val {vl:.4f} "
                   f"{(step + 1) * tokens_per_step / (time.time() - t0) / 1e6:.2f}M tok/s", flush=True)
+        if steps_done == step + 1:
+            break
     torch.cuda.synchronize()
     wall = time.time() - t0
     sink = sink_rate(model, heldout_sequences(args.heldout), device)
     log = {
+        "tag": tag,
         "normalizer": args.normalizer,
         "config": cfg.as_dict(),
         "parameters": params,
         "hyperparameters": {"steps": args.steps, "batch": args.batch, "lr": args.lr, "lr_schedule": f"linear warmup {warmup} steps, cosine to 10%",
                             "weight_decay": args.wd, "betas": [0.9, 0.95], "grad_clip": 1.0, "seed": args.seed, "precision": "bf16 autocast, fp32 weights"},
-        "tokens_seen": args.steps * tokens_per_step,
+        "steps_done": steps_done,
+        "stopped_early": steps_done < args.steps,
+        "tokens_seen": steps_done * tokens_per_step,
         "train_seconds": round(wall, 1),
-        "tokens_per_second": round(args.steps * tokens_per_step / wall),
+        "tokens_per_second": round(steps_done * tokens_per_step / wall),
         "final_val_loss": val_curve[-1]["loss"],
         "sink_check_pytorch": sink,
         "train_curve": train_curve,
@@ -138,10 +155,10 @@ def main():
         "gpu": torch.cuda.get_device_name(0),
         "torch": torch.__version__,
     }
-    torch.save({"config": cfg.as_dict(), "state": model.state_dict()}, os.path.join(args.work, f"{args.normalizer}.pt"))
-    with open(os.path.join(args.work, f"{args.normalizer}.json"), "w") as f:
+    torch.save({"config": cfg.as_dict(), "state": model.state_dict()}, os.path.join(args.work, f"{tag}.pt"))
+    with open(os.path.join(args.work, f"{tag}.json"), "w") as f:
         json.dump(log, f, indent=1)
-    print(f"{args.normalizer}: val {log['final_val_loss']} sink1 {sink['sink1_pct']}% "
+    print(f"{tag}: val {log['final_val_loss']} sink1 {sink['sink1_pct']}% "
           f"({log['tokens_seen'] / 1e6:.0f}M tokens, {wall:.0f}s)", flush=True)
 
 
