@@ -13,8 +13,6 @@ const out = (n: NodeProto, i: number): string | undefined => n.output?.[i] || un
 export function matchOnnxAttention(g: GraphIndex, id: number, node: NodeProto): Match {
   if (out(node, 3)) return { reject: 'the qk_matmul_output output is used; only the attention output can be replaced' };
   if (opt(node, 6)) return { reject: 'nonpad_kv_seqlen input is not supported' };
-  const softmaxPrecision = attrInt(node, 'softmax_precision', 0);
-  void softmaxPrecision;
   const mask = opt(node, 3);
   const qHeads = attrInt(node, 'q_num_heads', 0) || undefined;
   const kvHeads = attrInt(node, 'kv_num_heads', 0) || undefined;
