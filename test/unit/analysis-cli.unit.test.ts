@@ -100,6 +100,22 @@ test('stream: the full-attention run is the plain model; the windows change the 
   await assert.rejects(streamCommand(['--model', LLAMA, '--ids', '1,2,3,4,5', '--window', '8']), /longer prompt/);
 });
 
+test('stream recompute mode: row indexing reproduces full attention; beyond the positions it slides', async () => {
+  const args = ['--model', LLAMA, '--ids', ids, '--sinks', '2', '--window', '6', '--json'];
+  const mask = JSON.parse(await streamCommand([...args, '--mode', 'mask']));
+  const re = JSON.parse(await streamCommand([...args, '--mode', 'recompute', '--stride', '3']));
+  assert.equal(re.mode, 'recompute');
+  assert.equal(re.evaluatedFrom, 8);
+  // The prompt fits the 64 positions, so the recomputed full-attention rows are the plain prefix runs.
+  for (let t = 8; t < IDS.length - 1; t++) assert.ok(Math.abs(re.runs[0].tokenLoss[t] - mask.runs[0].tokenLoss[t]) < 1e-4, `row ${t}`);
+  assert.ok(re.runs.every((r: { loss: number }) => Number.isFinite(r.loss)));
+  const long = Array.from({ length: 100 }, (_, i) => (i * 53 + 7) % 128).join(',');
+  const auto = JSON.parse(await streamCommand(['--model', GPT2, '--ids', long, '--sinks', '4', '--window', '28', '--stride', '14', '--json']));
+  assert.equal(auto.mode, 'recompute');
+  assert.match(auto.runs[0].label, /full context \(64 positions, sliding\)/);
+  await assert.rejects(streamCommand(['--model', GPT2, '--ids', long, '--sinks', '4', '--window', '64']), /larger than the model's 64 positions/);
+});
+
 test('inspect carries the sink fields: per-token scores, secondary sinks, massive activation, K/V norms', async () => {
   const model = SegmentedModel.open(GPT2);
   const r = await runInspect(model, GPT2, { ids: IDS, tokenizer: null, tokens: IDS.map((id) => ({ id, text: `#${id}`, start: null, end: null })) }, null, 'js');

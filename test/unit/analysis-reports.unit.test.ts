@@ -4,7 +4,9 @@ import { sinkReport } from '../../runtime/analysis/sinks/sinkReport';
 import { runHeadDrift } from '../../runtime/analysis/drift/runDrift';
 import { fp32Core, parseQuantMode, quantCore } from '../../runtime/analysis/quant/quantCore';
 import { cachedPositions, cachePositionIds, checkWindow, keptByWindow } from '../../runtime/analysis/stream/streamingCache';
-import { streamReport } from '../../runtime/analysis/stream/streamReport';
+import { firstEvictedRow, streamReport } from '../../runtime/analysis/stream/streamReport';
+import { recomputeChunks } from '../../runtime/analysis/stream/recomputePlan';
+import { tokenLoss } from '../../runtime/analysis/drift/outputDrift';
 import { table, fmt } from '../../runtime/analysis/format/table';
 import { softmaxReference } from '../../runtime/kernels/reference/softmax';
 import { visible } from '../../runtime/kernels/reference/visibility';
@@ -109,15 +111,32 @@ test('stream report: loss after the first eviction, per run', () => {
   const perfect = new Float32Array(8 * 2);
   const blind = new Float32Array(8 * 2);
   for (let t = 0; t < 8; t++) perfect[t * 2 + ids[(t + 1) % 8]] = 20;
-  const r = streamReport(ids, [
-    { label: 'full', logits: { t: 8, vocab: 2, logits: perfect } },
-    { label: '0+3', window: { sinks: 0, window: 3 }, logits: { t: 8, vocab: 2, logits: blind } },
-    { label: '1+2', window: { sinks: 1, window: 2 }, logits: { t: 8, vocab: 2, logits: perfect } },
+  const windows = [{ sinks: 0, window: 3 }, { sinks: 1, window: 2 }];
+  const from = firstEvictedRow(8, windows);
+  assert.equal(from, 3);
+  const r = streamReport(8, from, [
+    { label: 'full', tokenLoss: tokenLoss({ t: 8, vocab: 2, logits: perfect }, ids) },
+    { label: '0+3', window: windows[0], tokenLoss: tokenLoss({ t: 8, vocab: 2, logits: blind }, ids) },
+    { label: '1+2', window: windows[1], tokenLoss: tokenLoss({ t: 8, vocab: 2, logits: perfect }, ids) },
   ]);
   assert.equal(r.evaluatedFrom, 3);
   assert.ok(r.runs[0].loss < 1e-6);
   assert.ok(Math.abs(r.runs[1].loss - Math.log(2)) < 1e-12 && Math.abs(r.runs[1].perplexity - 2) < 1e-9);
-  assert.throws(() => streamReport(ids.slice(0, 3), r.runs.map((x, i) => ({ label: x.label, window: i ? { sinks: 0, window: 3 } : undefined, logits: { t: 3, vocab: 2, logits: new Float32Array(6) } }))), /longer prompt/);
+  assert.throws(() => firstEvictedRow(3, windows), /longer prompt/);
+  assert.throws(() => streamReport(8, 2, [{ label: 'x', tokenLoss: new Float64Array(7).fill(NaN) }]), /no loss/);
+});
+
+test('recompute chunks: the sinks plus a sliding run of recent tokens, every row answered once', () => {
+  const w = { sinks: 2, window: 4 };
+  const chunks = recomputeChunks(12, w, 2, 6);
+  assert.deepEqual(chunks.map((c) => [c.rowStart, c.rowEnd]), [[6, 8], [8, 10], [10, 11]]);
+  // Rows 6 and 7: the cache holds tokens 0, 1 (sinks) and 4..7; row 6 sees 4..6 (3 recent), row 7 sees 4..7 (4).
+  assert.deepEqual(chunks[0].positions, [0, 1, 4, 5, 6, 7]);
+  assert.equal(chunks[0].promptRow, 4);
+  assert.deepEqual(chunks[2].positions, [0, 1, 7, 8, 9, 10]);
+  // Without sinks and a window that reaches the start, the prompt is the plain prefix (full attention).
+  assert.deepEqual(recomputeChunks(6, { sinks: 0, window: 8 }, 4, 2)[0].positions, [0, 1, 2, 3, 4]);
+  assert.throws(() => recomputeChunks(12, w, 5, 6), /--stride/);
 });
 
 test('tables align columns and numbers read well', () => {

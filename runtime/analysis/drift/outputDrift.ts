@@ -27,12 +27,15 @@ export interface OutputDrift {
 export function tokenLoss(run: LogitRows, ids: ArrayLike<number>): Float64Array {
   if (ids.length !== run.t) throw new Error(`token loss: ${ids.length} token ids for ${run.t} logit rows; pass the prompt's ids`);
   const out = new Float64Array(Math.max(run.t - 1, 0));
-  for (let t = 0; t + 1 < run.t; t++) {
-    const target = checkTarget(ids[t + 1], t + 1, run.vocab);
-    const p = softmaxRow(run.logits, t * run.vocab, run.vocab);
-    out[t] = -Math.log(Math.max(p[target], Number.MIN_VALUE));
-  }
+  for (let t = 0; t + 1 < run.t; t++) out[t] = rowLoss(run, t, ids[t + 1]);
   return out;
+}
+
+/** Cross-entropy (nats) of `target` under the next-token distribution of logit row `row`. */
+export function rowLoss(run: LogitRows, row: number, target: number): number {
+  checkTarget(target, row + 1, run.vocab);
+  const p = softmaxRow(run.logits, row * run.vocab, run.vocab);
+  return -Math.log(Math.max(p[target], Number.MIN_VALUE));
 }
 
 export function outputDrift(a: LogitRows, b: LogitRows, ids: ArrayLike<number>): OutputDrift {
