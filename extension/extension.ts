@@ -9,6 +9,9 @@ import { openModel } from './commands/openModel';
 import { setBackend } from './commands/setBackend';
 import { setVariant } from './commands/setVariant';
 import { config } from './config';
+import { MODEL_SUMMARY_VIEW_TYPE } from './modelSummary/contribution';
+import { ModelSummaryEditor } from './modelSummary/modelSummaryEditor';
+import { USE_MODEL_COMMAND } from './modelSummary/summaryHtml';
 import { Overlay } from './overlay/overlay';
 import { PanelHost } from './panel/panelHost';
 import { reportCallError, RuntimeSupervisor } from './runtime/supervisor';
@@ -44,6 +47,11 @@ export function activate(context: vscode.ExtensionContext): void {
     showPanel: async () => panel.show(),
     restartRuntime: () => runtime.restart().then((info) => vscode.window.showInformationMessage(`AttnScope runtime restarted (pid ${info.pid}).`)),
   };
+  // Not in the palette: the model summary's "Use this model" link calls it with the file's path.
+  context.subscriptions.push(
+    vscode.commands.registerCommand(USE_MODEL_COMMAND, (path: unknown) => (typeof path === 'string' ? openModel(session, path) : Promise.reject(new Error('Use this model needs the model path.'))).catch(reportCallError)),
+    vscode.window.registerCustomEditorProvider(MODEL_SUMMARY_VIEW_TYPE, new ModelSummaryEditor(context.extensionUri, runtime)),
+  );
   for (const name of Object.keys(COMMANDS) as CommandName[]) {
     context.subscriptions.push(vscode.commands.registerCommand(COMMANDS[name].id, () => handlers[name]().catch(reportCallError)));
   }

@@ -3,6 +3,7 @@
  * runtime/protocol/runtime.ts on the IPC channel it was forked with (`serialization: 'advanced'`).
  * It holds no UI state; if it dies, the extension host reports it and forks a fresh one.
  */
+import { basename } from 'node:path';
 import { keyImportanceFromStats } from './analysis/sinks/keyImportance';
 import { tokenSinkScores } from './analysis/sinks/sinkRate';
 import { BACKEND_IDS, getBackend } from './engine/backends';
@@ -10,12 +11,15 @@ import type { CoreRun } from './engine/core-run';
 import { nativeVariant, SegmentedModel } from './engine/runner';
 import type { AttentionBackend, BackendId, VariantSpec } from './kernels/types';
 import { formatVariant, resolveVariant } from './kernels/variants';
+import { detectCores } from './model/detect/detect';
 import { ModelError } from './model/errors';
+import { GraphIndex } from './model/graph';
+import { loadModel, type LoadedModel } from './model/onnx/load';
 import { loadTokenizer, type PromptTokenizer, tokenizerBeside } from './tokenizer/tokenizer';
 import { RpcError, type ErrorCode } from './protocol/errors';
 import { type Channel, type Handlers, RpcPeer } from './protocol/rpc';
 import {
-  type ExtensionHostEvents, type ExtensionHostMethods, type InspectParams, type InspectToken, RUNTIME_PROTOCOL_VERSION, type RuntimeEvents, type RuntimeMethods,
+  type ExtensionHostEvents, type ExtensionHostMethods, type InspectParams, type ModelDescription, type InspectToken, RUNTIME_PROTOCOL_VERSION, type RuntimeEvents, type RuntimeMethods,
   runtimeParamValidators,
 } from './protocol/runtime';
 import { tensor } from './protocol/tensor';
@@ -79,6 +83,32 @@ function promptTokens(prompt: InspectParams['prompt']): InspectToken[] {
   return tokens;
 }
 
+/** Reads a model for its summary; a model the engine cannot use is described with the reason. */
+function describe(path: string): ModelDescription {
+  const name = basename(path);
+  const empty = { name, path, opset: null, inputs: [], outputs: [], cores: [], rejected: [] };
+  let loadedModel: LoadedModel;
+  try {
+    loadedModel = loadModel(path);
+  } catch (e) {
+    if (e instanceof ModelError) return { ...empty, problem: e.message };
+    throw e;
+  }
+  const graph = new GraphIndex(loadedModel.proto.graph ?? {}, loadedModel.opset);
+  const io = (v: { name?: string | null }) => ({ name: v.name ?? '', dims: graph.declaredDims(v.name ?? '') });
+  const base = { ...empty, opset: loadedModel.opset, inputs: graph.inputs.map(io), outputs: graph.outputs.map(io) };
+  try {
+    const d = detectCores(graph, name);
+    return {
+      ...base, problem: null, rejected: d.rejected,
+      cores: d.cores.map((c) => ({ layer: c.layer, kind: c.kind, normalizer: c.normalizer, name: c.name, qHeads: c.qHeads ?? null, kvHeads: c.kvHeads ?? null, causal: c.causal ?? null })),
+    };
+  } catch (e) {
+    if (e instanceof ModelError) return { ...base, problem: e.message };
+    throw e;
+  }
+}
+
 const handlers: Handlers<RuntimeMethods> = {
   hello: async () => ({
     protocolVersion: RUNTIME_PROTOCOL_VERSION,
@@ -102,6 +132,7 @@ const handlers: Handlers<RuntimeMethods> = {
       cores: m.cores.map((c) => ({ layer: c.layer, kind: c.kind, normalizer: c.normalizer, name: c.name })),
     };
   }),
+  describeModel: ({ path }) => describe(path),
   inspect: async ({ prompt, variant, backend, epsilon }, ctx) => {
     const m = loaded();
     const tokens = await engine(() => promptTokens(prompt));

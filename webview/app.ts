@@ -15,7 +15,7 @@ type Metric = 'sink' | 'alpha' | 'query';
 const METRIC_LABELS: Record<Metric, string> = { sink: 'sink score', alpha: 'α of the selected head', query: 'attention from the query token' };
 
 type Screen =
-  | { kind: 'empty' }
+  | { kind: 'empty'; message?: string }
   | { kind: 'loading'; message: string }
   | { kind: 'error'; message: string }
   | { kind: 'ready'; inspection: PanelInspection };
@@ -29,6 +29,7 @@ export class PanelApp {
 
   constructor(private readonly root: HTMLElement, private readonly peer: PanelPeer) {
     peer.on('show', ({ inspection }) => this.show(inspection));
+    peer.on('notice', ({ message }) => { this.screen = { kind: 'empty', message }; this.render(); });
     peer.on('loading', ({ message }) => { this.screen = { kind: 'loading', message }; this.render(); });
     peer.on('error', ({ message }) => { this.screen = { kind: 'error', message }; this.render(); });
     this.render();
@@ -85,7 +86,7 @@ export class PanelApp {
     this.root.setAttribute('aria-busy', String(this.screen.kind === 'loading'));
     switch (this.screen.kind) {
       case 'empty':
-        this.root.append(note('empty', 'No inspection yet. Open a model and run “AttnScope: Inspect Selection” on a prompt.'));
+        this.root.append(note('empty', this.screen.message ?? 'No inspection yet. Open a model and run “AttnScope: Inspect Selection” on a prompt.'));
         return;
       case 'loading': {
         const n = note('loading', this.screen.message);

@@ -63,7 +63,11 @@ export class PanelHost implements vscode.Disposable {
     if (!this.peer || !this.ready) return;
     const last = this.session.last;
     if (!last) {
-      if (this.session.model) this.peer.notify('error', { message: `${this.session.model.name} is open; select a prompt and run AttnScope: Inspect Selection.` });
+      this.peer.notify('notice', {
+        message: this.session.model
+          ? `${this.session.model.name} is open. Select a prompt and run “AttnScope: Inspect Selection”.`
+          : 'No model is open. Run “AttnScope: Open Model…”, then “AttnScope: Inspect Selection” on a prompt.',
+      });
       return;
     }
     this.peer.notify('show', {

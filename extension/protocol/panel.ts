@@ -59,6 +59,8 @@ export type PanelHostEvents = {
 /** Events the panel accepts from the extension. */
 export type PanelViewEvents = {
   show: { inspection: PanelInspection };
+  /** Nothing to show yet (no model, or no inspection of the current text): says what to do. */
+  notice: { message: string };
   loading: { message: string };
   error: { message: string };
 };
@@ -103,6 +105,7 @@ const message: Validator = (b) => (typeof obj(b)?.message === 'string' ? null : 
 
 export const panelViewEventValidators: { [K in keyof PanelViewEvents]: Validator } = {
   show: (b) => inspectionProblem(obj(b)?.inspection),
+  notice: message,
   loading: message,
   error: message,
 };

@@ -85,11 +85,27 @@ export interface HeadMapResult {
   weights: WireTensor<Float32Array>;
 }
 
+/** What an .onnx file holds, for the model summary editor: read without replacing the loaded model. */
+export interface ModelDescription {
+  name: string;
+  path: string;
+  /** null when the file could not be read as an ONNX model (see problem). */
+  opset: number | null;
+  inputs: { name: string; dims: (number | string)[] | null }[];
+  outputs: { name: string; dims: (number | string)[] | null }[];
+  cores: { layer: number; kind: string; normalizer: string; name: string; qHeads: number | null; kvHeads: number | null; causal: boolean | null }[];
+  /** Softmax/attention-like nodes that are not attention cores, and why. */
+  rejected: { node: string; op: string; reason: string }[];
+  /** Why the model cannot be used (unreadable, or no attention core found), or null. */
+  problem: string | null;
+}
+
 /** What the runtime serves. */
 export type RuntimeMethods = {
   hello: { params: Record<string, never>; result: RuntimeInfo };
   runCore: { params: RunCoreParams; result: AttentionResult };
   loadModel: { params: { path: string; tokenizer?: string }; result: ModelSummary };
+  describeModel: { params: { path: string }; result: ModelDescription };
   inspect: { params: InspectParams; result: InspectResult };
   headMap: { params: { layer: number; head: number }; result: HeadMapResult };
 };
@@ -178,6 +194,7 @@ export const runtimeParamValidators: { [K in keyof RuntimeMethods]: Validator } 
     if (!r || typeof r.path !== 'string' || !r.path) return 'path must be a non-empty string';
     return r.tokenizer === undefined || (typeof r.tokenizer === 'string' && r.tokenizer) ? null : 'tokenizer must be a path when given';
   },
+  describeModel: (p) => (typeof (p as { path?: unknown } | null)?.path === 'string' && (p as { path: string }).path ? null : 'path must be a non-empty string'),
   inspect: (p) => {
     const r = p as Partial<InspectParams> | null;
     const prompt = r?.prompt as { text?: unknown; ids?: unknown } | undefined;

@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { type CodeServer, startCodeServer } from '../../scripts/e2e/codeServer';
@@ -27,6 +27,7 @@ before(async () => {
   mkdirSync(join(dir, 'ws'), { recursive: true });
   mkdirSync(shots, { recursive: true });
   writeFileSync(join(dir, 'ws/prompt.txt'), `${ids.join(' ')}\n`);
+  copyFileSync(join(root, 'test/fixtures/models/mha-encoder-contrib/model.onnx'), join(dir, 'ws/encoder.onnx'));
   server = await startCodeServer(dir, join(dir, 'ws'));
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -131,4 +132,14 @@ test('killing the runtime gives a one-line error and a working runtime again', a
   await palette('AttnScope: Inspect Selection');
   const frame = await panelFrame('.model-grid .cell');
   assert.equal(await frame.$$eval('.model-grid .cell', (e) => e.length), 8);
+});
+
+test('opening an .onnx file shows its model summary; its link makes it the model in use', async () => {
+  await page.click('.explorer-folders-view >> text=encoder.onnx');
+  const frame = await panelFrame('a.use');
+  assert.equal(await frame.textContent('h1'), 'encoder.onnx');
+  assert.deepEqual(await frame.$$eval('table:first-of-type tbody tr td:nth-child(2)', (e) => e.map((x) => x.textContent)), ['mha', 'mha']);
+  await page.screenshot({ path: join(shots, 'model-summary.png') });
+  await frame.click('a.use');
+  await notification(/encoder\.onnx has 2 attention cores \(mha\)/);
 });

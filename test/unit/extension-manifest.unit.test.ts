@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { COMMAND_CATEGORY, COMMANDS, contributedCommands } from '../../extension/commands';
 import { configurationProperties, SETTINGS } from '../../extension/settings';
 import { overlayColors } from '../../extension/colors';
+import { customEditorContributions } from '../../extension/modelSummary/contribution';
 import { OVERLAY_LEVELS } from '../../extension/overlay/tokenSpans';
 import { VARIANT_IDS } from '../../runtime/kernels/types';
 import { variantPicks } from '../../extension/variantPicks';
 
 const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as {
-  contributes: { commands: unknown[]; configuration: { title: string; properties: Record<string, unknown> }; colors: unknown[] };
+  contributes: { commands: unknown[]; configuration: { title: string; properties: Record<string, unknown> }; colors: unknown[]; customEditors: unknown[] };
   capabilities?: { untrustedWorkspaces?: { supported: unknown } };
 };
 
@@ -58,4 +59,8 @@ test('contributes.colors holds one overlay colour per level, for every theme kin
 test('commands that run model code need a trusted workspace', () => {
   assert.equal(COMMANDS.openModel.enablement, 'isWorkspaceTrusted');
   assert.equal(COMMANDS.inspectSelection.enablement, 'isWorkspaceTrusted');
+});
+
+test('contributes.customEditors opens .onnx files in the model summary', () => {
+  assert.deepEqual(pkg.contributes.customEditors, customEditorContributions());
 });

@@ -2,7 +2,8 @@
 // by torch/onnx is loaded, inspected and a head recomputed, all over the typed IPC protocol.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RuntimeClient } from '../../extension/runtime/client';
 import { keyImportanceFromStats } from '../../runtime/analysis/sinks/keyImportance';
@@ -71,4 +72,21 @@ test('a variant swap re-runs every core with it and changes the numbers', async 
   assert.deepEqual(sig.variants, ['sigmoid:b=0', 'sigmoid:b=0']);
   assert.notDeepEqual([...sig.alpha.data], [...soft.alpha.data]);
   await assert.rejects(c.request('inspect', { prompt: { ids: [] }, variant: null, backend: 'js', epsilon: 0.3 }), (e: RpcError) => e.code === 'bad-request' && /prompt\.ids must be a non-empty list/.test(e.message));
+});
+
+test('describeModel summarizes an .onnx file without replacing the loaded model, or says why it cannot be used', async () => {
+  const d = await c.request('describeModel', { path: join(root, 'test/fixtures/models/mha-encoder-contrib/model.onnx') });
+  assert.equal(d.problem, null);
+  assert.ok(d.opset !== null && d.opset >= 17);
+  assert.deepEqual(d.cores.map((k) => [k.layer, k.kind]), [[0, 'mha'], [1, 'mha']]);
+  assert.ok(d.inputs.length > 0 && d.outputs.length > 0);
+  const dir = mkdtempSync(join(tmpdir(), 'attnscope-'));
+  const bad = join(dir, 'truncated.onnx');
+  writeFileSync(bad, readFileSync(join(fixture, 'model.onnx')).subarray(0, 200));
+  const t = await c.request('describeModel', { path: bad });
+  assert.ok(t.problem && !t.problem.includes('\n'), `one-line problem: ${t.problem}`);
+  assert.deepEqual(t.cores, []);
+  // The inspected model is still the one in use.
+  const h = await c.request('headMap', { layer: 0, head: 0 });
+  assert.deepEqual(h.weights.shape, [ids.length, ids.length]);
 });

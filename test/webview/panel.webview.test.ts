@@ -168,6 +168,8 @@ for (const theme of ['dark', 'light'] as ThemeName[]) {
       assert.equal(await page.$$eval('.model-grid .cell', (e) => e.length), layers * heads, 'the valid view stays');
       assert.ok(warnings.some((w) => w.includes(`alpha shape [${layers}, ${heads}, ${n + 1}] needs`) || w.includes(`alpha is [${layers}, ${heads}, ${n + 1}]`)), warnings.join('\n'));
       assert.ok(warnings.some((w) => w.includes('unknown event explode')));
+      await send(page, { kind: 'event', event: 'notice', body: { message: 'model.onnx is open. Select a prompt.' } });
+      assert.equal(await page.textContent('.state-empty p'), 'model.onnx is open. Select a prompt.');
       await send(page, { kind: 'event', event: 'loading', body: { message: 'Running sigmoid…' } });
       assert.equal(await page.textContent('.state-loading p'), 'Running sigmoid…');
       await send(page, { kind: 'event', event: 'error', body: { message: 'The AttnScope runtime crashed (signal SIGKILL).' } });
