@@ -42,6 +42,13 @@ test('unfused with an additive bias (ALiBi-like) records an add term', () => {
   assert.deepEqual(cores[0].terms.map((t) => t.op), ['div', 'add']);
 });
 
+test('a Gemma-style softcap cap·tanh(s / cap) becomes the kernel softcap, the mask stays a term', () => {
+  const c = detect({ style: 'unfused', softcap: 30 }).cores[0];
+  assert.equal(c.softcap, 30);
+  assert.deepEqual(c.terms.map((t) => t.op), ['div', 'where']);
+  assert.equal(c.nodes.length, 8, 'MatMul, Div, Div, Tanh, Mul, Where, Softmax, MatMul');
+});
+
 test('sigmoid and softplus-sum normalizers are found in the softmax slot', () => {
   assert.equal(detect({ style: 'unfused', normalizer: 'sigmoid' }).cores[0].normalizer, 'sigmoid');
   const sp = detect({ style: 'unfused', normalizer: 'softplus-sum' });

@@ -79,6 +79,8 @@ export interface LmOptions {
   maxPositions?: number;
   /** Unfused only: bidirectional (no causal mask) and a per-head additive bias (ALiBi-like). */
   bidirectional?: boolean;
+  /** Unfused only: Gemma-2 style logit softcap cap·tanh(s / cap) before the mask. */
+  softcap?: number;
 }
 
 /** A tiny causal LM (token + position embeddings, attention blocks, logits) in the chosen style. */
@@ -119,6 +121,7 @@ export function buildLm(o: LmOptions): { bytes: Uint8Array; opset: number } {
         }
         const kT = g.node('Transpose', [k], [{ name: 'perm', ints: [0, 1, 3, 2] }]);
         let s = g.node('Div', [g.node('MatMul', [q, kT]), g.init(`sqrt_d_${l}`, [], [Math.sqrt(d)])]);
+        if (o.softcap) s = g.node('Mul', [g.node('Tanh', [g.node('Div', [s, g.init(`cap_${l}`, [], [o.softcap])])]), g.init(`cap2_${l}`, [], [o.softcap])]);
         if (o.bidirectional) s = g.node('Add', [s, g.init(`alibi_${l}`, [1, H, 1, 1], weights(H, 7 + l, 1))]);
         else s = g.node('Where', [causalMask, s, g.init(`min_${l}`, [], [-3.4028234663852886e38])]);
         let w: string;

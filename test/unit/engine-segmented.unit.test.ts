@@ -26,6 +26,7 @@ const CASES: { o: LmOptions; causal: boolean; kvHeads: number }[] = [
   { o: { style: 'unfused', kvHeads: 1, layers: 3 }, causal: true, kvHeads: 1 },
   { o: { style: 'unfused', bidirectional: true }, causal: false, kvHeads: 4 },
   { o: { style: 'unfused', normalizer: 'sigmoid' }, causal: true, kvHeads: 4 },
+  { o: { style: 'unfused', softcap: 0.5, kvHeads: 2 }, causal: true, kvHeads: 2 },
   { o: { style: 'attention-op-4d', kvHeads: 2 }, causal: true, kvHeads: 2 },
   { o: { style: 'attention-op-3d', kvHeads: 2 }, causal: true, kvHeads: 2 },
 ];

@@ -1,4 +1,5 @@
 import { attrInt, type GraphIndex } from '../graph';
+import type { NodeProto } from '../onnx/proto';
 import type { AttentionCore, LogitTerm, Normalizer } from './core';
 
 /** A core found from its normalizer node, before layer numbering; or why the node is not one. */
@@ -47,9 +48,10 @@ export function matchUnfused(g: GraphIndex, normId: number): Match {
   nodes.push(pvId);
 
   // Backward: normalizer input -> chain of scale/mask/cast ops -> MatMul(Q, Kᵀ).
-  const chain: { id: number; side: 'a' | 'b' | 'single' }[] = [];
+  const chain: { id: number; side: 'a' | 'b' | 'single'; softcap?: boolean }[] = [];
   let t = norm.input?.[0] ?? '';
   let qkId = -1;
+  let softcap: number | undefined;
   for (let steps = 0; steps < 16; steps++) {
     const pid = g.producer.get(t);
     if (pid === undefined) return { reject: `${op} input ${t} does not come from a MatMul (it is a graph input or initializer)` };
@@ -57,6 +59,15 @@ export function matchUnfused(g: GraphIndex, normId: number): Match {
     const inside = new Set([...nodes, ...chain.map((c) => c.id)]);
     if (!g.consumersOf(t).every((id) => inside.has(id))) return { reject: `the logits tensor ${t} is also used outside the attention (e.g. returned as attention weights)` };
     if (p.op_type === 'MatMul') { qkId = pid; break; }
+    if (p.op_type === 'Tanh') {
+      const cap = matchSoftcap(g, chain, p);
+      if (cap === null || softcap !== undefined) return { reject: `the logits pass through Tanh (${p.name}) that is not a softcap cap·tanh(s / cap)` };
+      softcap = cap.value;
+      chain[chain.length - 1].softcap = true;
+      chain.push({ id: pid, side: 'single', softcap: true }, { id: cap.divId, side: 'a', softcap: true });
+      t = cap.input;
+      continue;
+    }
     if (!CHAIN_OPS.has(p.op_type ?? '')) return { reject: `the logits pass through ${p.op_type} (${p.name}), which is not a scale, mask or cast` };
     const ins = p.input ?? [];
     if (p.op_type === 'Cast' || p.op_type === 'Identity') { chain.push({ id: pid, side: 'single' }); t = ins[0]; continue; }
@@ -78,10 +89,18 @@ export function matchUnfused(g: GraphIndex, normId: number): Match {
   }
 
   const terms: LogitTerm[] = [];
-  for (const { id, side } of [...chain].reverse()) {
+  let afterSoftcap = false;
+  for (const { id, side, softcap: capStep } of [...chain].reverse()) {
     const n = g.node(id);
     const ins = n.input ?? [];
     nodes.push(id);
+    if (capStep) { afterSoftcap = true; continue; }
+    // The kernel soft-caps the scaled logits and adds the bias after: a mask before the cap or a scale
+    // after it does not fit.
+    const scaleStep = n.op_type === 'Mul' || n.op_type === 'Div';
+    if (softcap !== undefined && (afterSoftcap ? scaleStep : !scaleStep && n.op_type !== 'Cast' && n.op_type !== 'Identity')) {
+      return { reject: `${n.op_type} (${n.name}) ${afterSoftcap ? 'scales the logits after' : 'masks the logits before'} the softcap` };
+    }
     switch (n.op_type) {
       case 'Mul': terms.push({ op: 'mul', tensor: side === 'a' ? ins[1] : ins[0] }); break;
       case 'Div': terms.push({ op: 'div', tensor: ins[1] }); break;
@@ -107,7 +126,7 @@ export function matchUnfused(g: GraphIndex, normId: number): Match {
       k: { name: kOperand, layout: 'bhdt' },
       v: { name: pv.input?.[1] ?? '', layout: 'bhtd' },
       output: { name: pv.output?.[0] ?? '', layout: 'bhtd' },
-      scale, scaleFromTerms: true, terms,
+      scale, scaleFromTerms: true, terms, softcap,
       kvSource: findKvSource(g, kOperand),
     },
   };
@@ -141,6 +160,23 @@ function follow(g: GraphIndex, tensor: string, nodes: number[]): string {
 }
 
 /**
+ * The softcap cap·tanh(s / cap) (Gemma 2): the Mul by cap is the last chain step taken, the Tanh reads
+ * Div(s, cap) or Mul(s, 1/cap). Returns the cap, the Div/Mul node and its logits input.
+ */
+function matchSoftcap(g: GraphIndex, chain: { id: number; side: 'a' | 'b' | 'single' }[], tanh: NodeProto): { value: number; divId: number; input: string } | null {
+  const last = chain[chain.length - 1];
+  const mul = last ? g.node(last.id) : undefined;
+  if (!mul || mul.op_type !== 'Mul' || last.side === 'single') return null;
+  const cap = g.scalar((last.side === 'a' ? mul.input?.[1] : mul.input?.[0]) ?? '');
+  const divId = g.producer.get(tanh.input?.[0] ?? '');
+  const div = divId === undefined ? undefined : g.node(divId);
+  if (cap === null || cap <= 0 || !div || g.consumersOf(tanh.input?.[0] ?? '').length !== 1) return null;
+  const c = g.scalar(div.input?.[1] ?? '');
+  const ok = c !== null && ((div.op_type === 'Div' && Math.abs(c - cap) <= 1e-6 * cap) || (div.op_type === 'Mul' && Math.abs(c * cap - 1) <= 1e-6));
+  return ok ? { value: cap, divId: divId!, input: div.input?.[0] ?? '' } : null;
+}
+
+/**
  * torch's softplus as the dynamo exporter writes it: Where(x·β > threshold, x, Softplus(x)) (linear
  * above the threshold, where softplus(x) = x in float32). Absorbs the Where and its condition.
  */
@@ -169,7 +205,7 @@ function reachesMatMul(g: GraphIndex, tensor: string, depth: number): boolean {
   const p = g.producerOf(tensor);
   if (!p) return false;
   if (p.op_type === 'MatMul') return true;
-  if (!CHAIN_OPS.has(p.op_type ?? '')) return false;
+  if (!CHAIN_OPS.has(p.op_type ?? '') && p.op_type !== 'Tanh') return false;
   return (p.input ?? []).some((i) => reachesMatMul(g, i, depth - 1));
 }
 
