@@ -115,18 +115,21 @@ for (const [variant, tol, why] of tolerance) {
   });
 }
 
-test('shiftmax is bit-exact when the logits are exact in float32 (integers × 2^-k)', async () => {
+test('shiftmax is bit-exact when the logits are exact in float32 (integers × 2^-k), short and long rows', async () => {
   const grid = (n: number, seed: number) => Float32Array.from(randomArray(n, seed), (x) => Math.round(x * 8) / 4);
-  const input: AttentionInput = {
-    q: grid(3 * 11 * 4, 1), k: grid(3 * 29 * 4, 2), v: randomArray(3 * 29 * 4, 3),
-    qHeads: 3, kvHeads: 3, tq: 11, tk: 29, headDim: 4, headDimV: 4, scale: 0.5, mask: { causal: true },
-  };
-  for (const backend of await backends()) {
-    for (const variant of ['shiftmax', 'shiftmax:S=0.0625', 'shiftmax:bits=16,n=16,x0=tvm,exp=tvm']) {
-      const request = { input, variant: parseVariant(variant), captureHeads: [0, 1, 2] };
-      const want = await referenceBackend.run(request);
-      const got = await backend.run(request);
-      for (let m = 0; m < 3; m++) assert.deepEqual(got.maps[m].weights, want.maps[m].weights, `${backend.id} ${variant} head ${m}`);
+  // tk = 300: rows past 256 visible keys take the kernels' ShiftExp table path.
+  for (const [tq, tk] of [[11, 29], [6, 300]]) {
+    const input: AttentionInput = {
+      q: grid(3 * tq * 4, 1), k: grid(3 * tk * 4, 2), v: randomArray(3 * tk * 4, 3),
+      qHeads: 3, kvHeads: 3, tq, tk, headDim: 4, headDimV: 4, scale: 0.5, mask: { causal: true },
+    };
+    for (const backend of await backends()) {
+      for (const variant of ['shiftmax', 'shiftmax:S=0.0625', 'shiftmax:bits=16,n=16,x0=tvm,exp=tvm']) {
+        const request = { input, variant: parseVariant(variant), captureHeads: [0, 1, 2] };
+        const want = await referenceBackend.run(request);
+        const got = await backend.run(request);
+        for (let m = 0; m < 3; m++) assert.deepEqual(got.maps[m].weights, want.maps[m].weights, `${backend.id} ${variant} tk ${tk} head ${m}`);
+      }
     }
   }
 });

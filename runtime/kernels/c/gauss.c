@@ -136,7 +136,7 @@ typedef struct gauss_ctx {
   int32_t slot; /* row of the current group */
 } gauss_ctx;
 
-static int gauss_row(const attn_args *a, void *vctx, int32_t h, int32_t i, float *s, float *w,
+ROWDOT_CLONES static int gauss_row(const attn_args *a, void *vctx, int32_t h, int32_t i, float *s, float *w,
                      int32_t *end, float *stat_scale) {
   gauss_ctx *c = (gauss_ctx *)vctx;
   const int32_t tk = a->tk, d = a->head_dim, m = c->np.m, slot = c->slot++;
@@ -216,7 +216,7 @@ static void gauss_after(const attn_args *a, void *vctx, attn_thread *t, int32_t 
   }
 }
 
-static int32_t gauss_run(const attn_args *a, attn_thread *t, int32_t begin, int32_t end) {
+ROWDOT_CLONES static int32_t gauss_run(const attn_args *a, attn_thread *t, int32_t begin, int32_t end) {
   const int64_t tk = a->tk, d = a->head_dim;
   const int32_t blocks = (a->tq + a->row_block - 1) / a->row_block;
   gauss_ctx c;

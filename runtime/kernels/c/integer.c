@@ -31,15 +31,6 @@ static inline int64_t integer_floor(double x) {
   return (double)i > x ? i - 1 : i;
 }
 
-/* round half to even (torch.round), for |x| < 2^62. */
-static inline int64_t integer_round_half_even(double x) {
-  int64_t f = integer_floor(x);
-  double frac = x - (double)f;
-  if (frac < 0.5) return f;
-  if (frac > 0.5) return f + 1;
-  return (f % 2 == 0) ? f : f + 1;
-}
-
 typedef struct shiftmax_cfg {
   int32_t n, bits, x0_tvm, exp_tvm, div;
 } shiftmax_cfg;
@@ -60,8 +51,9 @@ static inline int64_t integer_shift_exp(int64_t d, int64_t x0, const shiftmax_cf
 }
 
 static int64_t integer_scratch(const attn_args *a) {
-  /* logits and weights of a row group, then tk int64 (2 floats each) */
-  return (2 * ROWDOT_GROUP + 2) * (int64_t)a->tk;
+  /* logits and weights of a row group, then E (tk int64, 2 floats each), the ShiftExp table (256
+     int64), I (tk int32) */
+  return (2 * ROWDOT_GROUP + 3) * (int64_t)a->tk + 512;
 }
 
 typedef struct integer_ctx {
@@ -70,10 +62,11 @@ typedef struct integer_ctx {
   int64_t top;
   int shift; /* O = (E f) >> shift */
   float unit;
-  int64_t *e;
+  int64_t *e, *lut;
+  int32_t *iq;
 } integer_ctx;
 
-static int integer_row(const attn_args *a, void *vctx, int32_t h, int32_t i, float *s, float *w,
+ROWDOT_CLONES static int integer_row(const attn_args *a, void *vctx, int32_t h, int32_t i, float *s, float *w,
                        int32_t *end, float *stat_scale) {
   integer_ctx *x = (integer_ctx *)vctx;
   int32_t n, tk;
@@ -92,22 +85,37 @@ static int integer_row(const attn_args *a, void *vctx, int32_t h, int32_t i, flo
     if (scale < INTEGER_MIN_SCALE) scale = INTEGER_MIN_SCALE;
   }
   const int64_t x0 = x->c.x0_tvm ? (int64_t)(-1.0 / scale - 1.0) : integer_floor(-1.0 / scale);
-  int64_t m = -129;
+  /* I_j = clamp(round_half_even(s_j / S), -128, 127): adding and subtracting 1.5 * 2^52 rounds a
+     double of magnitude < 2^51 to the nearest integer, ties to even (IEEE default rounding), with
+     no branch, so this loop vectorizes. Hidden keys get -128 and are masked below. */
+  int32_t m = -128;
+  int32_t *iq = x->iq;
   for (int32_t j = 0; j < tk; j++) {
-    if (s[j] == -ATTN_INF) continue;
     double r = (double)s[j] / scale;
-    r = r < -129.0 ? -129.0 : (r > 128.0 ? 128.0 : r);
-    int64_t v = integer_round_half_even(r);
-    v = v < -128 ? -128 : (v > 127 ? 127 : v);
-    e[j] = v;
-    if (v > m) m = v;
+    r = r < -129.0 ? -129.0 : r;
+    r = r > 128.0 ? 128.0 : r;
+    int32_t v = (int32_t)((r + 6755399441055744.0) - 6755399441055744.0);
+    v = v < -128 ? -128 : v;
+    v = v > 127 ? 127 : v;
+    iq[j] = v;
+    m = s[j] != -ATTN_INF && v > m ? v : m;
   }
+  /* ShiftExp depends only on d = I - max I in [-255, 0]: on long rows, a table of those 256 */
   int64_t sum = 0;
-  for (int32_t j = 0; j < tk; j++) {
-    if (s[j] == -ATTN_INF) { e[j] = 0; continue; }
-    e[j] = integer_shift_exp(e[j] - m, x0, &x->c);
-    sum += e[j];
-    if (sum > x->top) sum = x->top; /* clamp as we go: no int64 overflow on long rows */
+  if (n > 256) {
+    int64_t *lut = x->lut;
+    for (int32_t d = 0; d <= 255; d++) lut[d] = integer_shift_exp(-d, x0, &x->c);
+    for (int32_t j = 0; j < tk; j++) {
+      e[j] = s[j] == -ATTN_INF ? 0 : lut[m - iq[j]];
+      sum += e[j];
+      if (sum > x->top) sum = x->top; /* clamp as we go: no int64 overflow on long rows */
+    }
+  } else {
+    for (int32_t j = 0; j < tk; j++) {
+      e[j] = s[j] == -ATTN_INF ? 0 : integer_shift_exp(iq[j] - m, x0, &x->c);
+      sum += e[j];
+      if (sum > x->top) sum = x->top;
+    }
   }
   const int64_t f = x->top / sum;
   for (int32_t j = 0; j < tk; j++) w[j] = (float)((e[j] * f) >> x->shift) * x->unit;
@@ -115,7 +123,7 @@ static int integer_row(const attn_args *a, void *vctx, int32_t h, int32_t i, flo
   return 1;
 }
 
-static int32_t integer_run(const attn_args *a, attn_thread *t, int32_t begin, int32_t end) {
+ROWDOT_CLONES static int32_t integer_run(const attn_args *a, attn_thread *t, int32_t begin, int32_t end) {
   const int64_t tk = a->tk;
   if (a->variant != ATTN_SHIFTMAX) return ATTN_E_VARIANT;
   if (t->scratch_len < integer_scratch(a)) return ATTN_E_SCRATCH;
@@ -132,6 +140,8 @@ static int32_t integer_run(const attn_args *a, attn_thread *t, int32_t begin, in
   x.shift = x.c.div - (x.c.bits - 1);
   x.unit = 1.0f / (float)(1 << (x.c.bits - 1));
   x.e = (int64_t *)(void *)(t->scratch + 2 * ROWDOT_GROUP * tk); /* 64-byte aligned scratch */
+  x.lut = x.e + tk;
+  x.iq = (int32_t *)(void *)(x.lut + 256);
   rowdot_items(a, t, begin, end, t->scratch, t->scratch + ROWDOT_GROUP * tk, integer_row, 0, &x);
   return ATTN_OK;
 }

@@ -18,6 +18,17 @@
    value (GCC notes an ABI change for that without AVX). The macros below wrap them as values. */
 #define ROWDOT_INLINE static inline __attribute__((always_inline))
 
+/*
+ * Run-time ISA dispatch for a family's hot functions: on x86-64 Linux with GCC, an AVX2+FMA clone
+ * (x86-64-v3) and the baseline, picked once at load by the ifunc resolver; elsewhere (WASM, other
+ * platforms) the one baseline build.
+ */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#define ROWDOT_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define ROWDOT_CLONES
+#endif
+
 typedef float rowdot_v8 __attribute__((vector_size(32)));
 typedef int32_t rowdot_v8i __attribute__((vector_size(32)));
 typedef float rowdot_v8u __attribute__((vector_size(32), aligned(4)));
@@ -27,7 +38,7 @@ typedef float rowdot_v8u __attribute__((vector_size(32), aligned(4)));
 #define rowdot_hsum(x) ((((x)[0] + (x)[4]) + ((x)[1] + (x)[5])) + (((x)[2] + (x)[6]) + ((x)[3] + (x)[7])))
 
 /* out[u] = x . k[u * ld ...] for u < 4 (four keys ld floats apart), d floats each. */
-static inline void rowdot_dot4(const float *x, const float *k, int64_t ld, int32_t d, float *out) {
+ROWDOT_INLINE void rowdot_dot4(const float *x, const float *k, int64_t ld, int32_t d, float *out) {
   rowdot_v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
   int32_t c = 0;
   for (; c + 8 <= d; c += 8) {
@@ -48,7 +59,7 @@ static inline void rowdot_dot4(const float *x, const float *k, int64_t ld, int32
 }
 
 /* x . y over d floats. */
-static inline float rowdot_dot(const float *x, const float *y, int32_t d) {
+ROWDOT_INLINE float rowdot_dot(const float *x, const float *y, int32_t d) {
   rowdot_v8 a = {0};
   int32_t c = 0;
   for (; c + 8 <= d; c += 8) a += ROWDOT_LOAD(x + c) * ROWDOT_LOAD(y + c);
@@ -58,7 +69,7 @@ static inline float rowdot_dot(const float *x, const float *y, int32_t d) {
 }
 
 /* |x - y|^2 over d floats (the exact difference, not |x|^2 + |y|^2 - 2 x.y). */
-static inline float rowdot_dist2(const float *x, const float *y, int32_t d) {
+ROWDOT_INLINE float rowdot_dist2(const float *x, const float *y, int32_t d) {
   rowdot_v8 a = {0};
   int32_t c = 0;
   for (; c + 8 <= d; c += 8) {
@@ -76,7 +87,7 @@ static inline float rowdot_dist2(const float *x, const float *y, int32_t d) {
 /*
  * x . k_j for the keys j in [j0, j1) of kh (ld = d), into s[j] (scaled by `scale`); four at a time.
  */
-static inline void rowdot_span(const float *x, const float *kh, int32_t d, int32_t j0, int32_t j1,
+ROWDOT_INLINE void rowdot_span(const float *x, const float *kh, int32_t d, int32_t j0, int32_t j1,
                                float scale, float *s) {
   int32_t j = j0;
   for (; j + 4 <= j1; j += 4) {
@@ -94,7 +105,7 @@ static inline void rowdot_span(const float *x, const float *kh, int32_t d, int32
  * scaled Q.K is not finite (so Inf inputs never pass for a key hidden by -inf), as the TS
  * reference (reference/visibility.ts) defines it.
  */
-static inline int rowdot_logits(const attn_args *a, int32_t h, int32_t i, float *s, int32_t *n_visible,
+ROWDOT_INLINE int rowdot_logits(const attn_args *a, int32_t h, int32_t i, float *s, int32_t *n_visible,
                                 int32_t *end) {
   const int32_t d = a->head_dim, tk = a->tk;
   const float *qi = a->q + ((int64_t)h * a->tq + i) * d;
@@ -128,7 +139,7 @@ static inline int rowdot_logits(const attn_args *a, int32_t h, int32_t i, float 
  * the head's values, dv apart). The output stays in registers across keys (32 columns at a time).
  * Each column sums in key order, as a plain loop does.
  */
-static inline void rowdot_weighted_values(const float *w, const float *vh, int32_t j1, int32_t dv,
+ROWDOT_INLINE void rowdot_weighted_values(const float *w, const float *vh, int32_t j1, int32_t dv,
                                           int32_t c0, float *o) {
   int32_t c = c0;
   for (; c + 32 <= dv; c += 32) {
@@ -214,7 +225,7 @@ ROWDOT_INLINE float rowdot_neg_plogp(const rowdot_v8 *pp) {
  * The statistics of one valid row: key_sum[j] += |w_j| * scale and key_count[j] += 1 over the
  * keys below `end` the row sees (s[j] != -inf; hidden keys have w_j = 0), and the row entropy.
  */
-static inline void rowdot_row_stats(attn_thread *t, int32_t h, int32_t end, int32_t tk, const float *s,
+ROWDOT_INLINE void rowdot_row_stats(attn_thread *t, int32_t h, int32_t end, int32_t tk, const float *s,
                                     const float *w, float scale) {
   float *ks = t->key_sum + (int64_t)h * tk;
   float *kc = t->key_count + (int64_t)h * tk;
@@ -247,7 +258,7 @@ static inline void rowdot_row_stats(attn_thread *t, int32_t h, int32_t end, int3
  * ROWDOT_GROUP rows tk apart (rows >= nr must be zero). 8 columns x 4 rows stay in registers (no
  * spills even with 128-bit vectors). Each column sums in key order, as a plain loop does.
  */
-static inline void rowdot_weighted_values4(const float *W, int32_t tk, int32_t nr, const float *vh,
+ROWDOT_INLINE void rowdot_weighted_values4(const float *W, int32_t tk, int32_t nr, const float *vh,
                                            int32_t j1, int32_t dv, float *out) {
   const float *w0 = W, *w1 = W + tk, *w2 = W + 2 * (int64_t)tk, *w3 = W + 3 * (int64_t)tk;
   int32_t c = 0;
@@ -289,7 +300,7 @@ typedef int (*rowdot_row_fn)(const attn_args *a, void *ctx, int32_t h, int32_t i
  * keys each valid row sees. Hidden and invalid rows output 0 and are left out of the statistics.
  * S and W are ROWDOT_GROUP rows of tk floats each.
  */
-static inline void rowdot_group(const attn_args *a, attn_thread *t, int32_t h, int32_t g, int32_t nr,
+ROWDOT_INLINE void rowdot_group(const attn_args *a, attn_thread *t, int32_t h, int32_t g, int32_t nr,
                                 float *S, float *W, rowdot_row_fn row, void *ctx) {
   const int32_t tk = a->tk, dv = a->head_dim_v;
   float scale[ROWDOT_GROUP];
@@ -326,7 +337,7 @@ typedef void (*rowdot_after_fn)(const attn_args *a, void *ctx, attn_thread *t, i
                                 int32_t nr);
 
 /* Runs `row` over every row of work items [begin, end), ROWDOT_GROUP rows at a time. */
-static inline void rowdot_items(const attn_args *a, attn_thread *t, int32_t begin, int32_t end, float *S,
+ROWDOT_INLINE void rowdot_items(const attn_args *a, attn_thread *t, int32_t begin, int32_t end, float *S,
                                 float *W, rowdot_row_fn row, rowdot_after_fn after, void *ctx) {
   const int32_t blocks = (a->tq + a->row_block - 1) / a->row_block;
   for (int32_t item = begin; item < end; item++) {

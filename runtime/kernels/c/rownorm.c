@@ -41,7 +41,7 @@ static inline int rownorm_nonfinite(float x) {
  * hidden), given kk[j] = |k_j|^2 of the head's keys. Returns 1 when the row is invalid; *n_visible
  * gets N.
  */
-static int rownorm_cosines(const attn_args *a, int32_t h, int32_t i, const float *kk, float *c,
+ROWDOT_INLINE int rownorm_cosines(const attn_args *a, int32_t h, int32_t i, const float *kk, float *c,
                            float *b, int32_t *n_visible, int32_t *end) {
   const int32_t d = a->head_dim, tk = a->tk;
   const float *qi = a->q + ((int64_t)h * a->tq + i) * d;
@@ -79,7 +79,7 @@ static int64_t rownorm_scratch(const attn_args *a) {
 }
 
 /* LSSAR's second stage in place on w[0..tk), overflow-safe (divide by the largest term first). */
-static void rownorm_reweight(float *w, int32_t tk, float n, float offset, float power) {
+ROWDOT_INLINE void rownorm_reweight(float *w, int32_t tk, float n, float offset, float power) {
   float max = 0.0f;
   for (int32_t j = 0; j < tk; j++) {
     float r = w[j] * n - offset;
@@ -114,7 +114,7 @@ typedef struct rownorm_ctx {
   int32_t kk_head; /* the kv head whose |k_j|^2 kk holds, -1 none */
 } rownorm_ctx;
 
-static int rownorm_row(const attn_args *a, void *vctx, int32_t h, int32_t i, float *s, float *w,
+ROWDOT_CLONES static int rownorm_row(const attn_args *a, void *vctx, int32_t h, int32_t i, float *s, float *w,
                        int32_t *end, float *stat_scale) {
   rownorm_ctx *c = (rownorm_ctx *)vctx;
   const int32_t tk_all = a->tk;
@@ -171,7 +171,7 @@ static int rownorm_row(const attn_args *a, void *vctx, int32_t h, int32_t i, flo
   return 1;
 }
 
-static int32_t rownorm_run(const attn_args *a, attn_thread *t, int32_t begin, int32_t end) {
+ROWDOT_CLONES static int32_t rownorm_run(const attn_args *a, attn_thread *t, int32_t begin, int32_t end) {
   const int64_t tk = a->tk;
   if (t->scratch_len < rownorm_scratch(a)) return ATTN_E_SCRATCH;
   rownorm_ctx c = {a->variant == ATTN_LSSA || a->variant == ATTN_LSSAR, a->variant == ATTN_LSSAR,
