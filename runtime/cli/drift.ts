@@ -57,6 +57,8 @@ export async function driftCommand(argv: string[]): Promise<string> {
   if (!(BACKEND_IDS as readonly string[]).includes(backendId)) throw new Error(`attnscope drift: unknown backend "${backendId}"; choose one of ${BACKEND_IDS.join(', ')}`);
   const model = openModel(modelPath, args.has('threads') ? args.number('threads', 1, { integer: true, min: 1 }) : undefined);
   try {
+    const other = model.cores.find((c) => c.normalizer !== 'softmax');
+    if (other) throw new Error(`attnscope drift: the quantised paths replace softmax attention, but layer ${other.layer} of ${model.name} uses ${other.normalizer}; run drift on a softmax model`);
     const prompt = resolvePrompt(args, loadCodec(args, modelPath), 'drift');
     const t0 = performance.now();
     const softmax = { id: 'softmax' as const, params: {} };

@@ -130,6 +130,7 @@ test('inspect carries the sink fields: per-token scores, secondary sinks, massiv
 test('analysis commands give one-line errors for bad options', async () => {
   await assert.rejects(driftCommand(['--model', LLAMA, '--ids', ids]), /--quant is required/);
   await assert.rejects(driftCommand(['--model', LLAMA, '--ids', ids, '--quant', 'fp8']), /unknown quantisation mode "fp8"/);
+  await assert.rejects(driftCommand(['--model', GPT2_SIGMOID, '--ids', ids, '--quant', 'ivit']), /uses sigmoid; run drift on a softmax model/);
   await assert.rejects(streamCommand(['--model', LLAMA, '--ids', ids, '--sinks', '-1']), /--sinks must be an integer ≥ 0/);
   await assert.rejects(sinksCommand(['--model', LLAMA, '--ids', ids, '--bogus', '1']), /unknown option --bogus/);
   await assert.rejects(sinksCommand(['--model', 'nope.onnx', '--ids', ids]), /nope.onnx does not exist/);
