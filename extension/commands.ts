@@ -21,6 +21,7 @@ export const COMMANDS = {
   setBackend: { id: 'attnscope.setBackend', title: 'Set Backend…' },
   toggleOverlay: { id: 'attnscope.toggleOverlay', title: 'Toggle Overlay' },
   showPanel: { id: 'attnscope.showPanel', title: 'Show Panel' },
+  exportInspection: { id: 'attnscope.export', title: 'Export…' },
   restartRuntime: { id: 'attnscope.restartRuntime', title: 'Restart Runtime' },
 } as const satisfies Record<string, CommandSpec>;
 

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { type CommandName, COMMANDS } from './commands';
+import { exportInspection } from './commands/exportInspection';
 import { inspectSelection } from './commands/inspectSelection';
 import { openModel } from './commands/openModel';
 import { setBackend } from './commands/setBackend';
@@ -45,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): void {
     setBackend: () => setBackend(runtime, session),
     toggleOverlay: async () => vscode.window.setStatusBarMessage(`AttnScope overlay ${overlay.toggle() ? 'on' : 'off'}`, 2000),
     showPanel: async () => panel.show(),
+    exportInspection: () => exportInspection(session),
     restartRuntime: () => runtime.restart().then((info) => vscode.window.showInformationMessage(`AttnScope runtime restarted (pid ${info.pid}).`)),
   };
   // Not in the palette: the model summary's "Use this model" link calls it with the file's path.
