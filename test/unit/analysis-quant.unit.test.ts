@@ -5,6 +5,7 @@ import { quantizeHeads, symmetricScale } from '../../runtime/analysis/quant/symm
 import { roundHalf } from '../../runtime/analysis/quant/rounding';
 import { ivitAttention } from '../../runtime/analysis/quant/ivitAttention';
 import { int8FakeQuantAttention } from '../../runtime/analysis/quant/int8FakeQuant';
+import { iLayerNorm, isqrtNewton } from '../../runtime/analysis/quant/iLayerNorm';
 import { softmaxReference } from '../../runtime/kernels/reference/softmax';
 import type { AttentionInput } from '../../runtime/kernels/types';
 
@@ -24,6 +25,25 @@ test('dyadic requantisation reproduces spec §2.8, half-even and half-up', () =>
   assert.equal(requantize(3 * 2 ** 40 + 2, { m: 2 ** 30 + 1, k: 32 }, 'half-even'), Number((BigInt(3 * 2 ** 40 + 2) * BigInt(2 ** 30 + 1) + (1n << 31n)) >> 32n));
   assert.deepEqual(frexp(0.75), { mant: 0.75, exp: 0 });
   assert.throws(() => dyadicFromRatio(0), /positive/);
+});
+
+test('I-LayerNorm and its integer square root reproduce spec §2.5/§2.8 exactly', () => {
+  const isqrt: [number, number][] = [[1, 64], [100, 64], [12345, 118], [89999, 300], [999999, 1000], [1e6, 1000], [98000000, 9899], [2 ** 31 - 1, 46340], [2 ** 40, 1048576]];
+  for (const [v, want] of isqrt) assert.equal(isqrtNewton(v), want, `isqrt(${v})`);
+  const r = iLayerNorm([10000, -3000, 7000, 2000], [1, 1, 1, 1], [0, 0, 0, 0]);
+  assert.equal(r.mean, 4000);
+  assert.equal(r.variance, 98000000);
+  assert.equal(r.std, 9899);
+  assert.deepEqual(r.out, [650817000, -759286500, 325408500, -216939000]);
+  const real = r.out.map((x, i) => x * r.scale[i]);
+  [1.212241, -1.414281, 0.606121, -0.404080].forEach((w, i) => assert.ok(Math.abs(real[i] - w) < 5e-7, `${real[i]} vs ${w}`));
+  const g = iLayerNorm([10000, -3000, 7000, 2000], [2, 0.5, 1, 1], [0.1, 0, -0.2, 0]);
+  const realG = g.out.map((x, i) => x * g.scale[i]);
+  [2.524482, -0.707141, 0.406121, -0.404080].forEach((w, i) => assert.ok(Math.abs(realG[i] - w) < 5e-7, `${realG[i]} vs ${w}`));
+  // A constant row: variance 0, the code's square root stops at 64, the output is the bias alone.
+  const flat = iLayerNorm([5, 5], [1, 1], [0, 0]);
+  assert.deepEqual([flat.std, ...flat.out], [64, 0, 0]);
+  assert.throws(() => iLayerNorm([1, 2], [1], [0, 0]), /one of each per channel/);
 });
 
 test('symmetric int8 quantisation: scale max|R|/127, half-even, per head', () => {
