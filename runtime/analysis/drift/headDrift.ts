@@ -1,3 +1,4 @@
+import type { AttentionResult } from '../../kernels/types';
 import { rowDivergence, type Divergence } from './rowDivergence';
 
 /** The full attention map of one head of one core, [tq, tk], hidden entries 0. */
@@ -98,4 +99,11 @@ export function tokenDrift(drifts: HeadDrift[]): Float64Array {
   const out = new Float64Array(tk);
   for (const d of drifts) for (let j = 0; j < tk; j++) out[j] += d.deltaAlpha[j] / drifts.length;
   return out;
+}
+
+/** The captured map of head h in a kernel result (maps come in any order). */
+export function mapOf(result: AttentionResult, h: number): Float32Array {
+  const m = result.maps.find((x) => x.head === h);
+  if (!m) throw new Error(`drift: the kernel returned no map for head ${h}; the analyses need every head's map`);
+  return m.weights;
 }

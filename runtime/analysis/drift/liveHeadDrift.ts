@@ -1,6 +1,8 @@
 import type { AttentionBackend, AttentionInput, AttentionResult } from '../../kernels/types';
+import { referenceAttention } from '../../kernels/reference/dispatch';
+import { resolveVariant } from '../../kernels/variants';
 import { allHeads, type PromptTrace } from '../trace';
-import { headDrift, tokenDrift, type HeadDrift } from './headDrift';
+import { headDrift, mapOf, tokenDrift, type HeadDrift } from './headDrift';
 import type { Divergence } from './rowDivergence';
 
 /** Recomputes one core of run A with every head's map captured (e.g. the engine's backend, softmax). */
@@ -38,12 +40,14 @@ export class LiveHeadDrift {
         }
         const heads = allHeads(input);
         const rb = await inner.run({ ...request, captureHeads: heads });
+        // A backend may return only the maps it shows (display contract); the reference supplies the rest.
+        const mapsB = rb.maps.length === heads.length ? rb : referenceAttention(input, resolveVariant(request.variant), heads);
         const ra = await this.recomputeA(ia, heads);
         const { tq, tk } = input;
         for (let h = 0; h < input.qHeads; h++) {
           this.heads.push(headDrift(
-            { layer, head: h, tq, tk, weights: ra.maps[h].weights, queryCount: ra.stats.keyQueryCount.subarray(h * tk, (h + 1) * tk), proxy: ra.stats.proxy },
-            { layer, head: h, tq, tk, weights: rb.maps[h].weights, proxy: rb.stats.proxy },
+            { layer, head: h, tq, tk, weights: mapOf(ra, h), queryCount: ra.stats.keyQueryCount.subarray(h * tk, (h + 1) * tk), proxy: ra.stats.proxy },
+            { layer, head: h, tq, tk, weights: mapOf(mapsB, h), proxy: rb.stats.proxy },
             this.divergence,
           ));
         }

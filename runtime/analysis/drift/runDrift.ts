@@ -1,5 +1,5 @@
 import { allHeads, type CoreComputer, type PromptTrace } from '../trace';
-import { headDrift, tokenDrift, type HeadDrift } from './headDrift';
+import { headDrift, mapOf, tokenDrift, type HeadDrift } from './headDrift';
 import type { Divergence } from './rowDivergence';
 
 /**
@@ -20,8 +20,8 @@ export function runHeadDrift(a: PromptTrace, b: PromptTrace, computeA: CoreCompu
     const { tq, tk } = ca.input;
     for (let h = 0; h < ca.input.qHeads; h++) {
       heads.push(headDrift(
-        { layer: ca.layer, head: h, tq, tk, weights: ra.maps[h].weights, queryCount: ra.stats.keyQueryCount.subarray(h * tk, (h + 1) * tk), proxy: ra.stats.proxy },
-        { layer: cb.layer, head: h, tq, tk, weights: rb.maps[h].weights, proxy: rb.stats.proxy },
+        { layer: ca.layer, head: h, tq, tk, weights: mapOf(ra, h), queryCount: ra.stats.keyQueryCount.subarray(h * tk, (h + 1) * tk), proxy: ra.stats.proxy },
+        { layer: cb.layer, head: h, tq, tk, weights: mapOf(rb, h), proxy: rb.stats.proxy },
         divergence,
       ));
     }
