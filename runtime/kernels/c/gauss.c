@@ -35,7 +35,7 @@ static inline int32_t gauss_landmarks(const attn_args *a) {
 
 static int64_t gauss_scratch(const attn_args *a) {
   const int64_t tk = a->tk, m = gauss_landmarks(a), d = a->head_dim, dv = a->head_dim_v;
-  const int64_t rows = 2 * ROWDOT_GROUP * tk; /* visibility marks and weights of a row group */
+  const int64_t rows = (2 * ROWDOT_GROUP + 1) * tk; /* visibility, weights, active keys of a group */
   if (a->variant != ATTN_SOFT_NYSTROM) return rows;
   /* doubles first (K2, P, X, T1, T2: 5 m^2, 2 floats each), then landmarks m d, B m tk, left m,
      exact gauss weights tk, exact gauss outputs of a group, their validity */
@@ -241,7 +241,8 @@ ROWDOT_CLONES static int32_t gauss_run(const attn_args *a, attn_thread *t, int32
   c.wk = (double *)(void *)t->scratch;
   float *rows = c.nystrom ? t->scratch + 10 * m * m : t->scratch;
   float *S = rows, *W = rows + ROWDOT_GROUP * tk;
-  c.lm = W + ROWDOT_GROUP * tk;
+  int32_t *active = (int32_t *)(void *)(W + ROWDOT_GROUP * tk);
+  c.lm = W + (ROWDOT_GROUP + 1) * tk;
   c.bm = c.lm + m * d;
   c.left = c.bm + m * tk;
   c.gw = c.left + m;
@@ -259,7 +260,7 @@ ROWDOT_CLONES static int32_t gauss_run(const attn_args *a, attn_thread *t, int32
       double r = nystrom_factors(a, kvh, &c.np, c.wk, c.lm, c.bm, c.left);
       if (r > t->nr_residual) t->nr_residual = r; /* NaN (Inf keys: rows invalid) is left out */
     }
-    rowdot_items(a, t, item, stop, S, W, gauss_row, gauss_after, &c);
+    rowdot_items(a, t, item, stop, S, W, active, gauss_row, gauss_after, &c);
     item = stop;
   }
   return ATTN_OK;

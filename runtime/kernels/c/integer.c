@@ -52,8 +52,8 @@ static inline int64_t integer_shift_exp(int64_t d, int64_t x0, const shiftmax_cf
 
 static int64_t integer_scratch(const attn_args *a) {
   /* logits and weights of a row group, then E (tk int64, 2 floats each), the ShiftExp table (256
-     int64), I (tk int32) */
-  return (2 * ROWDOT_GROUP + 3) * (int64_t)a->tk + 512;
+     int64), I (tk int32), the group's active keys (tk int32) */
+  return (2 * ROWDOT_GROUP + 4) * (int64_t)a->tk + 512;
 }
 
 typedef struct integer_ctx {
@@ -142,7 +142,7 @@ ROWDOT_CLONES static int32_t integer_run(const attn_args *a, attn_thread *t, int
   x.e = (int64_t *)(void *)(t->scratch + 2 * ROWDOT_GROUP * tk); /* 64-byte aligned scratch */
   x.lut = x.e + tk;
   x.iq = (int32_t *)(void *)(x.lut + 256);
-  rowdot_items(a, t, begin, end, t->scratch, t->scratch + ROWDOT_GROUP * tk, integer_row, 0, &x);
+  rowdot_items(a, t, begin, end, t->scratch, t->scratch + ROWDOT_GROUP * tk, x.iq + tk, integer_row, 0, &x);
   return ATTN_OK;
 }
 

@@ -5,8 +5,8 @@
  * the masked logit row of logits.h built on them. Freestanding, static inline.
  *
  * Summation order: lane c % 8 accumulates its products in order of c, then the lanes are added
- * pairwise ((0+4)+(1+5))+((2+6)+(3+7)), then the d % 8 tail in order. This is not the order of a
- * plain loop, so results differ from it in the last bits (the references sum in float64 anyway).
+ * pairwise, then the d % 8 tail in order. This is not the order of a plain loop, so results differ
+ * from it in the last bits (the references sum in float64 anyway).
  */
 #ifndef ATTN_ROWDOT_H
 #define ATTN_ROWDOT_H
@@ -37,6 +37,30 @@ typedef float rowdot_v8u __attribute__((vector_size(32), aligned(4)));
 /* The pairwise lane sum ((0+4)+(1+5))+((2+6)+(3+7)) (a macro: vectors are not passed by value). */
 #define rowdot_hsum(x) ((((x)[0] + (x)[4]) + ((x)[1] + (x)[5])) + (((x)[2] + (x)[6]) + ((x)[3] + (x)[7])))
 
+/* Lane shuffle of two vectors (indices 0-7: a, 8-15: b): Clang (WASM) and GCC (native) spell it
+   differently. */
+#if defined(__clang__)
+#define ROWDOT_SHUFFLE(a, b, i0, i1, i2, i3, i4, i5, i6, i7) \
+  __builtin_shufflevector((a), (b), i0, i1, i2, i3, i4, i5, i6, i7)
+#else
+#define ROWDOT_SHUFFLE(a, b, i0, i1, i2, i3, i4, i5, i6, i7) \
+  __builtin_shuffle((a), (b), (rowdot_v8i){i0, i1, i2, i3, i4, i5, i6, i7})
+#endif
+
+/* out[0..4) = the lane sums of a0..a3, by vector adds of shuffled halves (not 4 scalar chains). */
+ROWDOT_INLINE void rowdot_hsum4(const rowdot_v8 *a0, const rowdot_v8 *a1, const rowdot_v8 *a2,
+                                const rowdot_v8 *a3, float *out) {
+  const rowdot_v8 u0 = ROWDOT_SHUFFLE(*a0, *a1, 0, 1, 2, 3, 8, 9, 10, 11) + ROWDOT_SHUFFLE(*a0, *a1, 4, 5, 6, 7, 12, 13, 14, 15);
+  const rowdot_v8 u1 = ROWDOT_SHUFFLE(*a2, *a3, 0, 1, 2, 3, 8, 9, 10, 11) + ROWDOT_SHUFFLE(*a2, *a3, 4, 5, 6, 7, 12, 13, 14, 15);
+  /* u0 = [a0 half sums (4) | a1 half sums (4)], u1 likewise for a2, a3 */
+  const rowdot_v8 v = ROWDOT_SHUFFLE(u0, u1, 0, 1, 8, 9, 4, 5, 12, 13) + ROWDOT_SHUFFLE(u0, u1, 2, 3, 10, 11, 6, 7, 14, 15);
+  /* v = [a0 (2), a2 (2), a1 (2), a3 (2)] */
+  out[0] = v[0] + v[1];
+  out[1] = v[4] + v[5];
+  out[2] = v[2] + v[3];
+  out[3] = v[6] + v[7];
+}
+
 /* out[u] = x . k[u * ld ...] for u < 4 (four keys ld floats apart), d floats each. */
 ROWDOT_INLINE void rowdot_dot4(const float *x, const float *k, int64_t ld, int32_t d, float *out) {
   rowdot_v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
@@ -48,7 +72,9 @@ ROWDOT_INLINE void rowdot_dot4(const float *x, const float *k, int64_t ld, int32
     a2 += xv * ROWDOT_LOAD(k + 2 * ld + c);
     a3 += xv * ROWDOT_LOAD(k + 3 * ld + c);
   }
-  float s0 = rowdot_hsum(a0), s1 = rowdot_hsum(a1), s2 = rowdot_hsum(a2), s3 = rowdot_hsum(a3);
+  float h[4];
+  rowdot_hsum4(&a0, &a1, &a2, &a3, h);
+  float s0 = h[0], s1 = h[1], s2 = h[2], s3 = h[3];
   for (; c < d; c++) {
     s0 += x[c] * k[c];
     s1 += x[c] * k[ld + c];
@@ -259,15 +285,20 @@ ROWDOT_INLINE void rowdot_row_stats(attn_thread *t, int32_t h, int32_t end, int3
  * spills even with 128-bit vectors). Each column sums in key order, as a plain loop does.
  */
 ROWDOT_INLINE void rowdot_weighted_values4(const float *W, int32_t tk, int32_t nr, const float *vh,
-                                           int32_t j1, int32_t dv, float *out) {
+                                           int32_t j1, int32_t dv, float *out, int32_t *active) {
   const float *w0 = W, *w1 = W + tk, *w2 = W + 2 * (int64_t)tk, *w3 = W + 3 * (int64_t)tk;
+  /* the keys some row of the group weighs: the others are skipped, not multiplied by 0, since a
+     hidden key's value may hold Inf/NaN (a key one row sees still meets 0 * v in the others) */
+  int32_t na = 0;
+  for (int32_t j = 0; j < j1; j++) {
+    active[na] = j;
+    na += (w0[j] != 0.0f) | (w1[j] != 0.0f) | (w2[j] != 0.0f) | (w3[j] != 0.0f);
+  }
   int32_t c = 0;
   for (; c + 8 <= dv; c += 8) {
     rowdot_v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-    for (int32_t j = 0; j < j1; j++) {
-      /* skipped, not multiplied by 0, where no row of the group sees the key: its value may hold
-         Inf/NaN (a key seen by another row of the group still meets 0 * v: a known limit) */
-      if (w0[j] == 0.0f && w1[j] == 0.0f && w2[j] == 0.0f && w3[j] == 0.0f) continue;
+    for (int32_t x = 0; x < na; x++) {
+      const int32_t j = active[x];
       const rowdot_v8 v = ROWDOT_LOAD(vh + (int64_t)j * dv + c);
       a0 += w0[j] * v;
       a1 += w1[j] * v;
@@ -298,10 +329,10 @@ typedef int (*rowdot_row_fn)(const attn_args *a, void *ctx, int32_t h, int32_t i
  * Computes rows [g, g + nr) of head h (nr <= ROWDOT_GROUP) with `row`, then their outputs together,
  * their captured map rows and, when instrumenting, the statistics on |w_j| * stat_scale over the
  * keys each valid row sees. Hidden and invalid rows output 0 and are left out of the statistics.
- * S and W are ROWDOT_GROUP rows of tk floats each.
+ * S and W are ROWDOT_GROUP rows of tk floats each, active tk int32 of scratch.
  */
 ROWDOT_INLINE void rowdot_group(const attn_args *a, attn_thread *t, int32_t h, int32_t g, int32_t nr,
-                                float *S, float *W, rowdot_row_fn row, void *ctx) {
+                                float *S, float *W, int32_t *active, rowdot_row_fn row, void *ctx) {
   const int32_t tk = a->tk, dv = a->head_dim_v;
   float scale[ROWDOT_GROUP];
   int valid[ROWDOT_GROUP];
@@ -321,7 +352,7 @@ ROWDOT_INLINE void rowdot_group(const attn_args *a, attn_thread *t, int32_t h, i
     for (int32_t j = end[r]; j < j1; j++) w[j] = 0.0f;
   }
   const float *vh = a->v + (int64_t)attn_kv_head(a, h) * tk * dv;
-  rowdot_weighted_values4(W, tk, nr, vh, j1, dv, a->out + ((int64_t)h * a->tq + g) * dv);
+  rowdot_weighted_values4(W, tk, nr, vh, j1, dv, a->out + ((int64_t)h * a->tq + g) * dv, active);
   for (int32_t r = 0; r < nr; r++) {
     const float *w = W + (int64_t)r * tk, *s = S + (int64_t)r * tk;
     if (a->capture_index && a->capture_index[h] >= 0) {
@@ -338,14 +369,15 @@ typedef void (*rowdot_after_fn)(const attn_args *a, void *ctx, attn_thread *t, i
 
 /* Runs `row` over every row of work items [begin, end), ROWDOT_GROUP rows at a time. */
 ROWDOT_INLINE void rowdot_items(const attn_args *a, attn_thread *t, int32_t begin, int32_t end, float *S,
-                                float *W, rowdot_row_fn row, rowdot_after_fn after, void *ctx) {
+                                float *W, int32_t *active, rowdot_row_fn row, rowdot_after_fn after,
+                                void *ctx) {
   const int32_t blocks = (a->tq + a->row_block - 1) / a->row_block;
   for (int32_t item = begin; item < end; item++) {
     int32_t h = item / blocks, b0 = (item % blocks) * a->row_block;
     int32_t b1 = b0 + a->row_block < a->tq ? b0 + a->row_block : a->tq;
     for (int32_t g = b0; g < b1; g += ROWDOT_GROUP) {
       const int32_t nr = b1 - g < ROWDOT_GROUP ? b1 - g : ROWDOT_GROUP;
-      rowdot_group(a, t, h, g, nr, S, W, row, ctx);
+      rowdot_group(a, t, h, g, nr, S, W, active, row, ctx);
       if (after) after(a, ctx, t, h, g, nr);
     }
   }

@@ -74,8 +74,9 @@ ROWDOT_INLINE int rownorm_cosines(const attn_args *a, int32_t h, int32_t i, cons
 }
 
 static int64_t rownorm_scratch(const attn_args *a) {
-  /* logits/cosines and weights of a row group, the bias row, |k_j|^2 of one kv head */
-  return (2 * ROWDOT_GROUP + 2) * (int64_t)a->tk;
+  /* logits/cosines and weights of a row group, the bias row, |k_j|^2 of one kv head, the group's
+     active keys */
+  return (2 * ROWDOT_GROUP + 3) * (int64_t)a->tk;
 }
 
 /* LSSAR's second stage in place on w[0..tk), overflow-safe (divide by the largest term first). */
@@ -190,7 +191,8 @@ ROWDOT_CLONES static int32_t rownorm_run(const attn_args *a, attn_thread *t, int
     c.warm = (int32_t)a->params[2];
   }
   c.ln_d = attn_logf(dim);
-  rowdot_items(a, t, begin, end, t->scratch, t->scratch + ROWDOT_GROUP * tk, rownorm_row, 0, &c);
+  rowdot_items(a, t, begin, end, t->scratch, t->scratch + ROWDOT_GROUP * tk,
+               (int32_t *)(void *)(t->scratch + (2 * ROWDOT_GROUP + 2) * tk), rownorm_row, 0, &c);
   return ATTN_OK;
 }
 
