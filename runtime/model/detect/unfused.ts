@@ -5,8 +5,10 @@ import type { AttentionCore, LogitTerm, Normalizer } from './core';
 /** A core found from its normalizer node, before layer numbering; or why the node is not one. */
 export type Match = { core: Omit<AttentionCore, 'layer'>; order: number } | { reject: string };
 
-const PASS_AFTER = new Set(['Cast', 'Dropout', 'Identity']);
-const CHAIN_OPS = new Set(['Cast', 'Identity', 'Mul', 'Div', 'Add', 'Where']);
+// Reshape only regroups the leading (batch·heads) axes here (Bloom's [B·H, T, T] <-> [B, H, T, T]); the
+// engine flattens leading axes into heads, and a reshape that touched [T, T] would fail the run loudly.
+const PASS_AFTER = new Set(['Cast', 'Dropout', 'Identity', 'Reshape']);
+const CHAIN_OPS = new Set(['Cast', 'Identity', 'Reshape', 'Mul', 'Div', 'Add', 'Where']);
 const KV_WALK = new Set(['Transpose', 'Reshape', 'Cast', 'Unsqueeze', 'Expand', 'Tile', 'Mul', 'Identity']);
 
 /**
@@ -70,7 +72,7 @@ export function matchUnfused(g: GraphIndex, normId: number): Match {
     }
     if (!CHAIN_OPS.has(p.op_type ?? '')) return { reject: `the logits pass through ${p.op_type} (${p.name}), which is not a scale, mask or cast` };
     const ins = p.input ?? [];
-    if (p.op_type === 'Cast' || p.op_type === 'Identity') { chain.push({ id: pid, side: 'single' }); t = ins[0]; continue; }
+    if (p.op_type === 'Cast' || p.op_type === 'Identity' || p.op_type === 'Reshape') { chain.push({ id: pid, side: 'single' }); t = ins[0]; continue; }
     if (p.op_type === 'Where') {
       const onA = reachesMatMul(g, ins[1], 12);
       chain.push({ id: pid, side: onA ? 'a' : 'b' });
@@ -98,7 +100,7 @@ export function matchUnfused(g: GraphIndex, normId: number): Match {
     // The kernel soft-caps the scaled logits and adds the bias after: a mask before the cap or a scale
     // after it does not fit.
     const scaleStep = n.op_type === 'Mul' || n.op_type === 'Div';
-    if (softcap !== undefined && (afterSoftcap ? scaleStep : !scaleStep && n.op_type !== 'Cast' && n.op_type !== 'Identity')) {
+    if (softcap !== undefined && (afterSoftcap ? scaleStep : !scaleStep && !['Cast', 'Identity', 'Reshape'].includes(n.op_type ?? ''))) {
       return { reject: `${n.op_type} (${n.name}) ${afterSoftcap ? 'scales the logits after' : 'masks the logits before'} the softcap` };
     }
     switch (n.op_type) {
