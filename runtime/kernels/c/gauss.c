@@ -174,10 +174,19 @@ ROWDOT_CLONES static int gauss_row(const attn_args *a, void *vctx, int32_t h, in
       if (!c->nystrom && gauss_nonfinite(ge)) bad = 1;
       gw[j] = ge + bj;
     }
-    if (c->nystrom) {
-      float acc = 0.0f;
-      for (int32_t l = 0; l < m; l++) acc += c->left[l] * c->bm[(int64_t)l * tk + j];
-      w[j] = brow ? acc * attn_expf(bj) : acc;
+  }
+  if (c->nystrom && n > 0 && !bad) {
+    /* w = left^T B over the row's keys, landmark by landmark (contiguous, vectorized), then the
+       mask and the bias factor e^bias */
+    for (int32_t j = 0; j < hi; j++) w[j] = 0.0f;
+    for (int32_t l = 0; l < m; l++) {
+      const float f = c->left[l];
+      const float *bl = c->bm + (int64_t)l * tk;
+      for (int32_t j = 0; j < hi; j++) w[j] += f * bl[j];
+    }
+    for (int32_t j = 0; j < hi; j++) {
+      if (s[j] == -ATTN_INF) { w[j] = 0.0f; continue; }
+      if (brow) w[j] *= attn_expf(brow[j]);
       if (gauss_nonfinite(w[j])) bad = 1;
     }
   }
