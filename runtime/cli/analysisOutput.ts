@@ -5,12 +5,15 @@ import type { Prompt } from './analysisPrompt';
 
 /** JSON of ranked heads (per-token Δα left out: it is reported per token, averaged over heads). */
 export function headsJson(heads: HeadDrift[]): object[] {
-  return heads.map((h) => ({ layer: h.layer, head: h.head, divergence: h.divergence, meanRowDivergence: h.meanRowDivergence, maxAbsDelta: h.maxAbsDelta, deltaSinkAlpha: h.deltaSinkAlpha }));
+  return heads.map((h) => ({ layer: h.layer, head: h.head, divergence: h.divergence, meanRowDivergence: h.meanRowDivergence, meanRowKl: h.meanRowKl, meanRowJs: h.meanRowJs, maxAbsDelta: h.maxAbsDelta, deltaSinkAlpha: h.deltaSinkAlpha }));
 }
 
 export function headsTable(heads: HeadDrift[], top: number): string {
-  const name = heads[0]?.divergence === 'js' ? 'mean row JS' : 'mean row KL';
-  return table(['layer', 'head', name, 'max |ΔA|', 'Δα₁'], heads.slice(0, top).map((h) => [h.layer, h.head, h.meanRowDivergence, h.maxAbsDelta, h.deltaSinkAlpha]));
+  const js = heads[0]?.divergence === 'js';
+  const header = js ? ['mean row JS', 'mean row KL'] : ['mean row KL', 'mean row JS'];
+  return table(['layer', 'head', ...header, 'max |ΔA|', 'Δα₁'], heads.slice(0, top).map((h) => [
+    h.layer, h.head, ...(js ? [h.meanRowJs, h.meanRowKl] : [h.meanRowKl, h.meanRowJs]), h.maxAbsDelta, h.deltaSinkAlpha,
+  ]));
 }
 
 /** Tokens whose received attention moved most (|Δα| averaged over heads), largest first. */

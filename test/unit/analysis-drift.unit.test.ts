@@ -34,7 +34,7 @@ test('head drift: identical maps are 0; H1 vs H2 gives max |ΔA|, Δα₁ and pe
   assert.ok(Math.abs(d.deltaSinkAlpha - (0.275 - 0.7)) < 1e-12);
   const want = [0.275 - 0.7, 0.36666666666666664 - 0.2, 0.5 - 0.15, 0.8 - 0.3];
   want.forEach((x, j) => assert.ok(Math.abs(d.deltaAlpha[j] - x) < 1e-12, `Δα${j}`));
-  assert.ok(d.meanRowDivergence > 0);
+  assert.ok(d.meanRowDivergence > 0 && d.meanRowDivergence === d.meanRowJs && d.meanRowKl > d.meanRowJs);
   assert.throws(() => headDrift(map(0, 0, H1), { ...map(0, 0, H1), tq: 2, tk: 8 }), /differ in shape/);
 });
 

@@ -35,6 +35,9 @@ export interface HeadDrift {
   head: number;
   /** Mean over rows of the row divergence (KL(A‖B) or JS). */
   meanRowDivergence: number;
+  /** Both measures, whichever ranks: KL(A‖B) is sensitive to weights B rounds to 0, JS is bounded by ln 2. */
+  meanRowKl: number;
+  meanRowJs: number;
   divergence: Divergence;
   /** max |A − B| over the map. */
   maxAbsDelta: number;
@@ -50,7 +53,8 @@ export function headDrift(mapA: HeadMap, mapB: HeadMap, divergence: Divergence =
   const { tq, tk } = mapA;
   const a = { ...mapA, weights: comparable(mapA) };
   const b = { ...mapB, weights: comparable(mapB) };
-  let sum = 0;
+  let sumKl = 0;
+  let sumJs = 0;
   let rows = 0;
   let maxAbsDelta = 0;
   const colA = new Float64Array(tk);
@@ -66,7 +70,11 @@ export function headDrift(mapA: HeadMap, mapB: HeadMap, divergence: Divergence =
       colB[j] += b.weights[x];
       if (a.weights[x] !== 0 || b.weights[x] !== 0) seen[j] += 1;
     }
-    if (rowMass > 0) { sum += rowDivergence(a.weights, b.weights, divergence, i * tk, tk); rows++; }
+    if (rowMass > 0) {
+      sumKl += rowDivergence(a.weights, b.weights, 'kl', i * tk, tk);
+      sumJs += rowDivergence(a.weights, b.weights, 'js', i * tk, tk);
+      rows++;
+    }
   }
   // α_k's denominator: the queries that see key k (spec §1.1).
   const count = a.queryCount ?? seen;
@@ -74,7 +82,9 @@ export function headDrift(mapA: HeadMap, mapB: HeadMap, divergence: Divergence =
   for (let j = 0; j < tk; j++) deltaAlpha[j] = count[j] ? (colB[j] - colA[j]) / count[j] : 0;
   return {
     layer: a.layer, head: a.head, divergence,
-    meanRowDivergence: rows ? sum / rows : 0,
+    meanRowDivergence: rows ? (divergence === 'kl' ? sumKl : sumJs) / rows : 0,
+    meanRowKl: rows ? sumKl / rows : 0,
+    meanRowJs: rows ? sumJs / rows : 0,
     maxAbsDelta, deltaSinkAlpha: deltaAlpha[0], deltaAlpha,
   };
 }
