@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { type CommandName, COMMANDS } from './commands';
+import { compareVariants, showDrift, simulateStreaming } from './commands/analyses';
 import { exportInspection } from './commands/exportInspection';
 import { inspectSelection } from './commands/inspectSelection';
 import { openModel } from './commands/openModel';
@@ -44,6 +45,9 @@ export function activate(context: vscode.ExtensionContext): void {
     inspectSelection: () => inspectSelection(session, panel, status),
     setVariant: () => setVariant(),
     setBackend: () => setBackend(runtime, session),
+    compareVariants: () => compareVariants(runtime, session),
+    showDrift: () => showDrift(runtime, session),
+    simulateStreaming: () => simulateStreaming(runtime, session),
     toggleOverlay: async () => vscode.window.setStatusBarMessage(`AttnScope overlay ${overlay.toggle() ? 'on' : 'off'}`, 2000),
     showPanel: async () => panel.show(),
     exportInspection: () => exportInspection(session),

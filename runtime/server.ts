@@ -6,6 +6,9 @@
 import { basename } from 'node:path';
 import { keyImportanceFromStats } from './analysis/sinks/keyImportance';
 import { tokenSinkScores } from './analysis/sinks/sinkRate';
+import { compareCommand } from './cli/compare';
+import { driftCommand } from './cli/drift';
+import { streamCommand } from './cli/stream';
 import { BACKEND_IDS, getBackend } from './engine/backends';
 import type { CoreRun } from './engine/core-run';
 import { nativeVariant, SegmentedModel } from './engine/runner';
@@ -19,7 +22,7 @@ import { loadTokenizer, type PromptTokenizer, tokenizerBeside } from './tokenize
 import { RpcError, type ErrorCode } from './protocol/errors';
 import { type Channel, type Handlers, RpcPeer } from './protocol/rpc';
 import {
-  type ExtensionHostEvents, type ExtensionHostMethods, type InspectParams, type ModelDescription, type InspectToken, RUNTIME_PROTOCOL_VERSION, type RuntimeEvents, type RuntimeMethods,
+  type ExtensionHostEvents, type CompareReport, type DriftReport, type ExtensionHostMethods, type InspectParams, type ModelDescription, type StreamReport, type InspectToken, RUNTIME_PROTOCOL_VERSION, type RuntimeEvents, type RuntimeMethods,
   runtimeParamValidators,
 } from './protocol/runtime';
 import { tensor } from './protocol/tensor';
@@ -67,7 +70,7 @@ async function backendFor(id: BackendId, variant: VariantSpec): Promise<Attentio
 /** The loaded model and the last inspection (kept so any head can be recomputed without a re-run). */
 let model: SegmentedModel | undefined;
 let tokenizer: PromptTokenizer | null = null;
-let last: { cores: CoreRun[]; variants: VariantSpec[]; backend: AttentionBackend } | undefined;
+let last: { ids: number[]; cores: CoreRun[]; variants: VariantSpec[]; backend: AttentionBackend } | undefined;
 
 function loaded(): SegmentedModel {
   if (!model) throw new RpcError('not-ready', 'no model is loaded; open one first (AttnScope: Open Model…)');
@@ -81,6 +84,24 @@ function promptTokens(prompt: InspectParams['prompt']): InspectToken[] {
   const tokens = tokenizer.encode(prompt.text);
   if (!tokens.length) throw new RpcError('bad-request', 'the prompt has no tokens; select some text');
   return tokens;
+}
+
+/**
+ * Runs one of the analyses' commands (runtime/cli) on the loaded model and the last inspected
+ * prompt, with --json, and returns its parsed report. Their one-line errors keep their text.
+ */
+async function analysis(command: (argv: string[]) => Promise<string>, args: string[]): Promise<Record<string, unknown>> {
+  const m = loaded();
+  if (!last) throw new RpcError('not-ready', 'nothing inspected yet; run AttnScope: Inspect Selection first');
+  const argv = ['--model', m.model.path, '--ids', last.ids.join(','), ...args, '--json'];
+  let text: string;
+  try {
+    text = await command(argv);
+  } catch (e) {
+    if (e instanceof ModelError) throw new RpcError(MODEL_ERROR_CODES[e.code] ?? 'model-error', e.message);
+    throw new RpcError('bad-request', e instanceof Error ? e.message.split('\n')[0] : String(e));
+  }
+  return JSON.parse(text) as Record<string, unknown>;
 }
 
 /** Reads a model for its summary; a model the engine cannot use is described with the reason. */
@@ -133,6 +154,19 @@ const handlers: Handlers<RuntimeMethods> = {
     };
   }),
   describeModel: ({ path }) => describe(path),
+  compare: async ({ variantA, variantB, backend, epsilon }) => {
+    const j = await analysis(compareCommand, ['--variant', variantA, '--variant', variantB, '--backend', backend, '--epsilon', String(epsilon)]) as unknown as Omit<CompareReport, 'labels' | 'totalMs'> & { runs: { label: string }[]; timings: { totalMs: number } };
+    return { labels: [j.runs[0].label, j.runs[1].label], divergence: j.divergence, heads: j.heads, tokenDrift: j.tokenDrift, output: j.output, topK: j.topK, sink: j.sink, totalMs: j.timings.totalMs };
+  },
+  drift: async ({ quant, backend, epsilon }) => {
+    const j = await analysis(driftCommand, ['--quant', quant, '--backend', backend, '--epsilon', String(epsilon)]) as unknown as Omit<DriftReport, 'quant' | 'totalMs'> & { quant: { mode: string }; timings: { totalMs: number } };
+    return { quant: j.quant.mode, heads: j.heads, tokenDrift: j.tokenDrift, output: j.output, sink: j.sink, totalMs: j.timings.totalMs };
+  },
+  stream: async ({ sinks, window, backend }) => {
+    if (last && sinks + window >= last.ids.length) throw new RpcError('bad-request', `sinks + window (${sinks + window}) must be shorter than the prompt (${last.ids.length} tokens), or nothing is evicted`);
+    const j = await analysis(streamCommand, ['--sinks', String(sinks), '--window', String(window), '--backend', backend]) as unknown as Omit<StreamReport, 'totalMs'> & { timings: { totalMs: number } };
+    return { sinks: j.sinks, window: j.window, evaluatedFrom: j.evaluatedFrom, runs: j.runs.map((r) => ({ label: r.label, loss: r.loss, perplexity: r.perplexity })), note: j.note, totalMs: j.timings.totalMs };
+  },
   inspect: async ({ prompt, variant, backend, epsilon }, ctx) => {
     const m = loaded();
     const tokens = await engine(() => promptTokens(prompt));
@@ -144,7 +178,7 @@ const handlers: Handlers<RuntimeMethods> = {
     ctx.progress({ message: `running ${ids.length} tokens through ${m.cores.length} attention cores` });
     const run = await engine(() => m.run(ids, { kernel, variant: chosen }));
     if (ctx.signal.aborted) throw new RpcError('cancelled', 'inspect was cancelled');
-    last = { cores: run.cores, variants: run.cores.map((c) => variants[m.cores.findIndex((k) => k.layer === c.layer)]), backend: kernel };
+    last = { ids, cores: run.cores, variants: run.cores.map((c) => variants[m.cores.findIndex((k) => k.layer === c.layer)]), backend: kernel };
     const tk = ids.length;
     const heads = Math.max(...run.cores.map((c) => c.input.qHeads));
     const alpha = new Float32Array(run.cores.length * heads * tk);

@@ -100,6 +100,56 @@ export interface ModelDescription {
   problem: string | null;
 }
 
+/** A head ranked by how far its attention moved between two runs. */
+export interface HeadShift {
+  layer: number;
+  head: number;
+  meanRowDivergence: number;
+  maxAbsDelta: number;
+  deltaSinkAlpha: number;
+}
+
+export interface OutputShift {
+  maxAbsDeltaLogit: number;
+  meanNextTokenKl: number;
+  top1Agreement: number;
+  lossA: number;
+  lossB: number;
+  deltaLoss: number;
+}
+
+/** Two variants on the last inspected prompt (the analyses' compare). */
+export interface CompareReport {
+  labels: [string, string];
+  divergence: string;
+  heads: HeadShift[];
+  tokenDrift: { index: number; text?: string; deltaAttention: number }[];
+  output: OutputShift;
+  topK: [{ id: number; prob: number; text?: string }[], { id: number; prob: number; text?: string }[]];
+  sink: { a: number; b: number; delta: number };
+  totalMs: number;
+}
+
+/** Integer-only (I-ViT) or int8 attention against fp32 on the last inspected prompt. */
+export interface DriftReport {
+  quant: string;
+  heads: HeadShift[];
+  tokenDrift: { index: number; text?: string; deltaAttention: number }[];
+  output: OutputShift;
+  sink: { fp32: number; quant: number; delta: number };
+  totalMs: number;
+}
+
+/** A StartRecent cache (sinks + window) against the window alone and full attention. */
+export interface StreamReport {
+  sinks: number;
+  window: number;
+  evaluatedFrom: number;
+  runs: { label: string; loss: number; perplexity: number }[];
+  note: string;
+  totalMs: number;
+}
+
 /** What the runtime serves. */
 export type RuntimeMethods = {
   hello: { params: Record<string, never>; result: RuntimeInfo };
@@ -108,6 +158,10 @@ export type RuntimeMethods = {
   describeModel: { params: { path: string }; result: ModelDescription };
   inspect: { params: InspectParams; result: InspectResult };
   headMap: { params: { layer: number; head: number }; result: HeadMapResult };
+  /** The analyses run on the loaded model and the last inspected prompt. */
+  compare: { params: { variantA: string; variantB: string; backend: BackendId; epsilon: number }; result: CompareReport };
+  drift: { params: { quant: 'ivit' | 'int8'; backend: BackendId; epsilon: number }; result: DriftReport };
+  stream: { params: { sinks: number; window: number; backend: BackendId }; result: StreamReport };
 };
 
 /** Events the runtime sends on its own. */
@@ -210,6 +264,23 @@ export const runtimeParamValidators: { [K in keyof RuntimeMethods]: Validator } 
   headMap: (p) => {
     const r = p as { layer?: unknown; head?: unknown } | null;
     return r && natural(r.layer) && natural(r.head) ? null : 'layer and head must be non-negative integers';
+  },
+  compare: (p) => {
+    const r = p as { variantA?: unknown; variantB?: unknown; backend?: unknown; epsilon?: unknown } | null;
+    if (!r || typeof r.variantA !== 'string' || typeof r.variantB !== 'string') return 'variantA and variantB must be variant strings (e.g. softmax, sigmoid:b=0)';
+    if (!BACKENDS.includes(r.backend as BackendId)) return `backend must be one of ${BACKENDS.join(', ')}`;
+    return typeof r.epsilon === 'number' && r.epsilon > 0 && r.epsilon < 1 ? null : 'epsilon must be a number in (0, 1)';
+  },
+  drift: (p) => {
+    const r = p as { quant?: unknown; backend?: unknown; epsilon?: unknown } | null;
+    if (!r || (r.quant !== 'ivit' && r.quant !== 'int8')) return 'quant must be ivit or int8';
+    if (!BACKENDS.includes(r.backend as BackendId)) return `backend must be one of ${BACKENDS.join(', ')}`;
+    return typeof r.epsilon === 'number' && r.epsilon > 0 && r.epsilon < 1 ? null : 'epsilon must be a number in (0, 1)';
+  },
+  stream: (p) => {
+    const r = p as { sinks?: unknown; window?: unknown; backend?: unknown } | null;
+    if (!r || !natural(r.sinks) || !natural(r.window) || (r.window as number) < 1) return 'sinks must be an integer >= 0 and window an integer >= 1';
+    return BACKENDS.includes(r.backend as BackendId) ? null : `backend must be one of ${BACKENDS.join(', ')}`;
   },
 };
 

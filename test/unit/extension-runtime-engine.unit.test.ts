@@ -90,3 +90,25 @@ test('describeModel summarizes an .onnx file without replacing the loaded model,
   const h = await c.request('headMap', { layer: 0, head: 0 });
   assert.deepEqual(h.weights.shape, [ids.length, ids.length]);
 });
+
+test('the analyses run on the last inspected prompt: compare, quantization drift, streaming window', async () => {
+  await c.request('loadModel', { path: join(fixture, 'model.onnx') });
+  await assert.rejects(c.request('compare', { variantA: 'softmax', variantB: 'sigmoid', backend: 'js', epsilon: 0.3 }), (e: RpcError) => e.code === 'not-ready');
+  await c.request('inspect', { prompt: { ids }, variant: null, backend: 'js', epsilon: 0.3 });
+  const cmp = await c.request('compare', { variantA: 'softmax', variantB: 'sigmoid:b=0', backend: 'js', epsilon: 0.3 });
+  assert.deepEqual(cmp.labels, ['softmax', 'sigmoid:b=0']);
+  assert.equal(cmp.heads.length, 2 * 4);
+  assert.ok(cmp.heads[0].meanRowDivergence >= cmp.heads[cmp.heads.length - 1].meanRowDivergence, 'ranked, largest first');
+  assert.ok(cmp.topK[0].length > 0 && Number.isFinite(cmp.output.deltaLoss));
+  const same = await c.request('compare', { variantA: 'softmax', variantB: 'softmax', backend: 'js', epsilon: 0.3 });
+  assert.ok(same.heads.every((h) => h.maxAbsDelta === 0), 'a variant against itself moves nothing');
+  const drift = await c.request('drift', { quant: 'ivit', backend: 'js', epsilon: 0.3 });
+  assert.equal(drift.quant, 'ivit');
+  assert.equal(drift.heads.length, 8);
+  assert.ok(drift.heads.some((h) => h.maxAbsDelta > 0), 'integer attention differs from fp32 somewhere');
+  const stream = await c.request('stream', { sinks: 1, window: 4, backend: 'js' });
+  assert.equal(stream.runs.length, 3);
+  assert.ok(stream.runs.every((r) => Number.isFinite(r.loss)));
+  await assert.rejects(c.request('stream', { sinks: 4, window: 20, backend: 'js' }), (e: RpcError) => e.code === 'bad-request' && /must be shorter than the prompt \(14 tokens\)/.test(e.message));
+  await assert.rejects(c.request('compare', { variantA: 'softmax', variantB: 'nope', backend: 'js', epsilon: 0.3 }), (e: RpcError) => e.code === 'bad-request' && /unknown variant "nope"/.test(e.message));
+});
