@@ -1,7 +1,9 @@
 import { formatVariant, parseVariant } from '../kernels/variants';
 import { BACKEND_IDS, getBackend } from '../engine/backends';
 import { nativeVariant, type SegmentedModel } from '../engine/runner';
-import type { BackendId, VariantSpec } from '../kernels/types';
+import type { AttentionBackend, BackendId, VariantSpec } from '../kernels/types';
+import { computerBackend } from '../analysis/backends';
+import { parseQuantMode, quantCore, type QuantMode } from '../analysis/quant/quantCore';
 import { CapturedMaps, LiveHeadDrift } from '../analysis/drift/liveHeadDrift';
 import { outputDrift } from '../analysis/drift/outputDrift';
 import { topK } from '../analysis/compare/topK';
@@ -14,11 +16,11 @@ import { loadCodec, resolvePrompt, type TextCodec } from './analysisPrompt';
 import { callLayers, MAP_BUDGET_BYTES, openModel, recomputeWith, tracePrompt } from './analysisRun';
 import { headsJson, headsTable, outputJson, outputLines, tokenDriftRows, tokenDriftTable } from './analysisOutput';
 
-export const COMPARE_USAGE = `attnscope compare --model PATH [--model PATH2] [--variant A] [--variant B] [--backend X] [--backend Y]
+export const COMPARE_USAGE = `attnscope compare --model PATH [--model PATH2] [--variant A] [--variant B] [--backend X] [--backend Y] [--quant fp32|ivit|int8 …]
   (--prompt TEXT | --prompt-file PATH | --ids LIST) [--divergence js|kl] [--top 10] [--k 5] [--epsilon 0.3]
   [--tokenizer PATH] [--threads N] [--json]
 Two runs of one prompt side by side: run A takes the first --model/--variant/--backend, run B the
-second (or the first when only one is given). Heads ranked by divergence of their attention rows,
+second (or the first when only one is given); --quant runs a quantised softmax path (fp32 = none). Heads ranked by divergence of their attention rows,
 per-token Δ loss, next-token top-k of each, and the change in the first-token sink rate.
 Without --variant each model runs its own normalizer (softmax, sigmoid, ...).`;
 
@@ -26,6 +28,8 @@ interface RunSpec {
   model: SegmentedModel;
   modelPath: string;
   variant: VariantSpec | null;
+  /** A quantised attention path in every core (softmax models), or null for the kernels in fp32. */
+  quant: QuantMode | null;
   backend: BackendId;
   label: string;
 }
@@ -48,18 +52,20 @@ export async function compareCommand(argv: string[]): Promise<string> {
   if (argv.includes('--help')) return COMPARE_USAGE;
   const args = parseArgs('compare', argv, {
     values: ['tokenizer', 'prompt', 'prompt-file', 'ids', 'divergence', 'top', 'k', 'epsilon', 'threads'],
-    repeat: ['model', 'variant', 'backend'],
+    repeat: ['model', 'variant', 'backend', 'quant'],
     flags: ['json'],
   });
   const models = args.all('model');
   const variants = args.all('variant').map(parseVariant);
   const backends = args.all('backend');
-  for (const [name, list] of [['model', models], ['variant', variants], ['backend', backends]] as const) {
+  const quants = args.all('quant').map((q) => (q === 'fp32' ? null : parseQuantMode(q)));
+  if (quants.length && variants.some((v) => v.id !== 'softmax')) throw new Error('attnscope compare: --quant replaces softmax attention; do not combine it with a non-softmax --variant');
+  for (const [name, list] of [['model', models], ['variant', variants], ['backend', backends], ['quant', quants]] as const) {
     if (list.length > 2) throw new Error(`attnscope compare: --${name} given ${list.length} times; compare exactly two runs`);
   }
   if (!models.length) throw new Error('attnscope compare: --model is required (an ONNX model; give it twice to compare two models)');
-  if (Math.max(models.length, variants.length, backends.length) < 2) {
-    throw new Error('attnscope compare: nothing differs between the two runs; give two --variant, two --backend or two --model');
+  if (Math.max(models.length, variants.length, backends.length, quants.length) < 2) {
+    throw new Error('attnscope compare: nothing differs between the two runs; give two --variant, two --backend, two --quant (fp32|ivit|int8) or two --model');
   }
   for (const b of backends) if (!(BACKEND_IDS as readonly string[]).includes(b)) throw new Error(`attnscope compare: unknown backend "${b}"; choose one of ${BACKEND_IDS.join(', ')}`);
   const divergence = parseDivergence(args, 'js');
@@ -73,23 +79,26 @@ export async function compareCommand(argv: string[]): Promise<string> {
     const codec: TextCodec | null = loadCodec(args, models[0]);
     const prompt = resolvePrompt(args, codec, 'compare');
     const runs: RunSpec[] = [0, 1].map((i) => {
-      const variant = variants.length ? pick(variants, i) : null;
+      const quant = quants.length ? pick(quants, i) : null;
+      const variant = variants.length ? pick(variants, i) : quants.length ? { id: 'softmax' as const, params: {} } : null;
       const backend = (backends.length ? pick(backends, i) : 'js') as BackendId;
       const modelPath = pick(models, i);
       const parts = [
         models.length > 1 ? modelPath : '',
         variants.length > 1 || (variants.length === 1 && i === 0) ? formatVariant(variant as VariantSpec) : '',
         backends.length > 1 ? backend : '',
+        quants.length > 1 || (quants.length === 1 && i === 0) ? quant ?? 'fp32' : '',
       ].filter(Boolean);
-      return { model: pick(opened, i), modelPath, variant, backend, label: parts.join(' ') || `run ${i + 1}` };
+      return { model: pick(opened, i), modelPath, variant, quant, backend, label: parts.join(' ') || `run ${i + 1}` };
     });
     if (runs[0].label === runs[1].label) runs[1].label += ' (B)';
     const t0 = performance.now();
-    const backendA = await getBackend(runs[0].backend);
+    const kernelOf = async (r: RunSpec): Promise<AttentionBackend> => (r.quant ? computerBackend(quantCore(r.quant)) : getBackend(r.backend));
+    const backendA = await kernelOf(runs[0]);
     const captured = new CapturedMaps(MAP_BUDGET_BYTES, recomputeWith(backendA, variantOf(runs[0])));
     const a = await tracePrompt(runs[0].model, prompt, runs[0].label, { kernel: captured.wrap(backendA), variant: runs[0].variant, threads });
     const live = new LiveHeadDrift(a, callLayers(runs[1].model), captured.get, divergence);
-    const b = await tracePrompt(runs[1].model, prompt, runs[1].label, { kernel: live.wrap(await getBackend(runs[1].backend)), variant: runs[1].variant, threads });
+    const b = await tracePrompt(runs[1].model, prompt, runs[1].label, { kernel: live.wrap(await kernelOf(runs[1])), variant: runs[1].variant, threads });
     if (a.logits.vocab !== b.logits.vocab) throw new Error(`attnscope compare: the models have different vocabularies (${a.logits.vocab} vs ${b.logits.vocab}); compare models that share a tokenizer`);
     const { heads, tokens } = live.result();
     const output = outputDrift(a.logits, b.logits, prompt.ids);
@@ -103,7 +112,7 @@ export async function compareCommand(argv: string[]): Promise<string> {
       .sort((x, y) => Math.abs(y.deltaLoss) - Math.abs(x.deltaLoss)).slice(0, top);
     if (args.has('json')) {
       return JSON.stringify({
-        runs: runs.map((r) => ({ label: r.label, model: r.modelPath, variant: r.variant ? formatVariant(r.variant) : null, backend: r.backend })),
+        runs: runs.map((r) => ({ label: r.label, model: r.modelPath, variant: r.variant ? formatVariant(r.variant) : null, backend: r.quant ? 'js' : r.backend, quant: r.quant ?? 'fp32' })),
         tokens: prompt.ids.length, divergence, epsilon, proxy,
         heads: headsJson(heads),
         tokenDrift: Array.from(tokens, (d, index) => ({ index, text: prompt.tokens?.[index], deltaAttention: d })),

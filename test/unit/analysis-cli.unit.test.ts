@@ -56,6 +56,13 @@ test('compare: a variant against itself is zero everywhere; softmax against sigm
   assert.deepEqual(models.runs.map((r: { variant: string | null }) => r.variant), [null, null]);
   assert.ok(models.heads.length === 8 && models.output.lossA !== models.output.lossB);
   await assert.rejects(compareCommand(['--model', GPT2, '--ids', ids]), /nothing differs/);
+  // Quantisation modes side by side: fp32 against ivit is exactly what drift reports.
+  const q = JSON.parse(await compareCommand(['--model', LLAMA, '--quant', 'fp32', '--quant', 'ivit', '--ids', ids, '--json', '--divergence', 'kl']));
+  const d = JSON.parse(await driftCommand(['--model', LLAMA, '--ids', ids, '--quant', 'ivit', '--json']));
+  assert.deepEqual(q.runs.map((r: { quant: string }) => r.quant), ['fp32', 'ivit']);
+  assert.equal(q.output.lossB, d.output.lossB);
+  assert.equal(q.output.top1Agreement, d.output.top1Agreement);
+  assert.deepEqual(q.heads.map((h: HeadJson) => h.meanRowDivergence), d.heads.map((h: HeadJson) => h.meanRowDivergence));
 });
 
 test('sinks: α₁ per head agrees with the engine summary; the dataset rate counts and skips samples', async () => {
