@@ -117,6 +117,24 @@ test('changing the variant in the panel re-runs the model and changes the number
   await page.screenshot({ path: join(shots, 'variant.png') });
 });
 
+test('Compare Variants… opens a report ranking the heads', async () => {
+  await palette('AttnScope: Compare Variants');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+  await page.waitForTimeout(300);
+  await page.keyboard.type('sigmoid-norm');
+  await page.waitForSelector('.quick-input-list .monaco-list-row[aria-label*="sigmoid-norm"]');
+  await page.keyboard.press('Enter');
+  const t0 = Date.now();
+  let text = '';
+  while (Date.now() - t0 < 60_000 && !/vs sigmoid-norm/.test(text)) {
+    text = (await page.$$eval('.monaco-editor .view-lines', (els) => els.map((e) => e.textContent ?? '').join('\n'))).replace(/\u00a0/g, ' ');
+    await page.waitForTimeout(300);
+  }
+  assert.match(text, /# AttnScope: \S+ vs sigmoid-norm/);
+  assert.match(text, /## Heads ranked by js divergence/);
+  await page.screenshot({ path: join(shots, 'compare.png') });
+});
+
 test('killing the runtime gives a one-line error and a working runtime again', async () => {
   const first = runtimes();
   assert.equal(first.length, 1, `one runtime process (found ${first.length})`);
@@ -128,7 +146,8 @@ test('killing the runtime gives a one-line error and a working runtime again', a
   while (!(runtimes().length === 1 && runtimes()[0] !== first[0]) && Date.now() - t0 < 30_000) await page.waitForTimeout(200);
   assert.ok(runtimes().length === 1 && runtimes()[0] !== first[0], 'a fresh runtime process runs');
   // The model is reloaded into the fresh runtime; inspecting works again.
-  await page.click('.monaco-editor .view-lines');
+  await page.click('.explorer-folders-view >> text=prompt.txt');
+  await page.waitForTimeout(500);
   await palette('AttnScope: Inspect Selection');
   const frame = await panelFrame('.model-grid .cell');
   assert.equal(await frame.$$eval('.model-grid .cell', (e) => e.length), 8);
