@@ -1,12 +1,17 @@
 /*
- * rowdot.h - vectorized row building blocks of the row-at-a-time variant families (rownorm.c,
- * gauss.c, integer.c): dot products and squared distances of one query with four keys at a time,
- * in 8-lane partial sums (GCC/Clang vector extensions: SSE/AVX natively, simd128 in WASM), and
- * the masked logit row of logits.h built on them. Freestanding, static inline.
- *
- * Summation order: lane c % 8 accumulates its products in order of c, then the lanes are added
- * pairwise, then the d % 8 tail in order. This is not the order of a plain loop, so results differ
- * from it in the last bits (the references sum in float64 anyway).
+ * rowdot.h - the shared skeleton of the variant families that work row by row (rownorm.c, gauss.c,
+ * integer.c), vectorized with GCC/Clang vector extensions (8 lanes: SSE or AVX2 natively, simd128
+ * in WASM), freestanding, always inlined:
+ *   - dot products and squared distances of a query with keys (four keys at a time), the masked
+ *     logit row (scale, softcap, bias, invalid-row check as the TS reference defines it);
+ *   - e^x and ln x per lane (the steps of math.h, so the same accuracy);
+ *   - rowdot_items / rowdot_group: a family supplies one function that turns a row into weights;
+ *     rows go in groups of ROWDOT_GROUP so each value row is loaded once per group for the output,
+ *     and the statistics (key sums, counts, entropy) are taken in the same pass;
+ *   - ROWDOT_CLONES: run-time AVX2 dispatch for the families' hot functions.
+ * Summation order: a dot product's lane c % 8 accumulates its products in order of c, then the lanes
+ * are added pairwise, then the d % 8 tail in order; outputs sum over keys in key order. Results
+ * differ from plain loops in the last bits (the references sum in float64 anyway).
  */
 #ifndef ATTN_ROWDOT_H
 #define ATTN_ROWDOT_H
