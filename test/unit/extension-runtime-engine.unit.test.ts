@@ -112,3 +112,16 @@ test('the analyses run on the last inspected prompt: compare, quantization drift
   await assert.rejects(c.request('stream', { sinks: 4, window: 20, backend: 'js' }), (e: RpcError) => e.code === 'bad-request' && /must be shorter than the prompt \(14 tokens\)/.test(e.message));
   await assert.rejects(c.request('compare', { variantA: 'softmax', variantB: 'nope', backend: 'js', epsilon: 0.3 }), (e: RpcError) => e.code === 'bad-request' && /unknown variant "nope"/.test(e.message));
 });
+
+test('a text prompt is tokenized by the tokenizer.json beside the demo model, with offsets into the text', async () => {
+  const demo = join(root, 'media/models/attnscope-demo-softmax.onnx');
+  const s = await c.request('loadModel', { path: demo });
+  assert.equal(s.tokenizer, join(root, 'media/models/tokenizer.json'));
+  const text = 'function add(a, b) {\n  return a + b;\n}\n';
+  const r = await c.request('inspect', { prompt: { text }, variant: null, backend: 'js', epsilon: 0.3 });
+  const covered = r.tokens.filter((t) => t.start !== null && t.end !== null && t.end > t.start);
+  assert.ok(covered.length >= 5);
+  assert.equal(covered.map((t) => text.slice(t.start!, t.end!)).join(''), text, 'the tokens tile the prompt');
+  assert.equal(r.alpha.shape[2], r.tokens.length);
+  assert.equal(r.layers, s.cores.length);
+});
