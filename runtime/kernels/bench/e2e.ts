@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SegmentedModel } from '../../engine/runner';
+import { getBackend } from '../backends';
 import { median } from './timing';
 
 export interface EndToEnd {
@@ -25,6 +26,11 @@ export const BENCH_MODEL = join('.cache', 'bench', 'gpt2-12x768.onnx');
 export async function measureEndToEnd(threads: number, tokens: number, log: (line: string) => void, reps = 3): Promise<EndToEnd | null> {
   if (!existsSync(BENCH_MODEL)) {
     log(`end to end: skipped, ${BENCH_MODEL} missing (build it with node scripts/make-bench-model.mjs)`);
+    return null;
+  }
+  const kernels = await getBackend('native', log);
+  if (kernels.id !== 'native') {
+    log('end to end: skipped, the native kernels did not load (the engine would run the wasm ones)');
     return null;
   }
   const model = SegmentedModel.open(BENCH_MODEL, { threads });
