@@ -20,10 +20,11 @@ import { sinksCommand } from './cli/sinks';
 import { driftCommand } from './cli/drift';
 import { compareCommand } from './cli/compare';
 import { streamCommand } from './cli/stream';
+import { profileCommand } from './cli/profile';
 
 /** The analysis commands (issue 5) parse their own options and return the text to print. */
 const ANALYSIS_COMMANDS: Record<string, (argv: string[]) => Promise<string>> = {
-  sinks: sinksCommand, drift: driftCommand, compare: compareCommand, stream: streamCommand,
+  sinks: sinksCommand, drift: driftCommand, compare: compareCommand, stream: streamCommand, profile: profileCommand,
 };
 
 const COMMANDS = {

@@ -1,0 +1,52 @@
+import { fmt, table } from '../analysis/format/table';
+import type { ConfigProfile, LayerProfile } from './aggregate';
+import type { Spread } from './stats';
+
+/** Everything `attnscope profile` reports (also its --json output). */
+export interface ProfileReport {
+  model: string;
+  tokens: number;
+  repeat: number;
+  warmup: number;
+  clock: string;
+  peak: { threads: number; gflops: number | null; note: string }[];
+  configs: ConfigProfile[];
+  trace: { path: string; slices: number; keptSlices: number; capped: boolean; bytes: number } | null;
+}
+
+const ms = (s: Spread | null): string => (s ? `${fmt(s.median)} ±${fmt(s.mad)}` : '');
+const range = (s: Spread): string => `${fmt(s.min)}-${fmt(s.max)}`;
+
+function layerRow(l: LayerProfile): (string | number)[] {
+  return [
+    `L${l.layer}`, `0-${l.heads - 1}`, ms(l.kernelMs), range(l.kernelMs), ms(l.callMs), fmt(l.flops / 1e6), fmt(l.bytes / 1e6),
+    fmt(l.gflops), l.pctPeak === null ? '' : `${(100 * l.pctPeak).toFixed(1)}%`, ms(l.ortBeforeMs), ms(l.ortAfterMs),
+  ];
+}
+
+/** The readable report: per configuration a per-layer table, then the totals of all configurations by cost. */
+export function formatProfile(r: ProfileReport): string {
+  const out: string[] = [];
+  out.push(`attnscope profile: ${r.model}, ${r.tokens} tokens, ${r.repeat} measured run${r.repeat > 1 ? 's' : ''} per configuration after ${r.warmup} warm-up`);
+  out.push(`clock: ${r.clock}`);
+  out.push(`FMA peak: ${r.peak.map((p) => (p.gflops === null ? p.note : `${fmt(p.gflops)} GFLOP/s (${p.note})`)).join('; ')}`);
+  for (const c of r.configs) {
+    out.push('', `== ${c.label}`);
+    out.push(table(
+      ['layer', 'heads', 'kernel ms ±MAD', 'min-max', 'call ms', 'MFLOP', 'MB', 'GFLOP/s', '% peak', 'ORT before ms', 'ORT after ms'],
+      c.layers.map(layerRow),
+    ));
+    const agree = Math.abs(c.kernelOverCall - 1) <= 0.1;
+    out.push(`kernels per run: ${fmt(c.kernelSumMs.median)} ms by the kernels' clock, ${fmt(c.callSumMs.median)} ms measured around the calls (${(100 * c.kernelOverCall).toFixed(1)}%, ${agree ? 'within' : 'NOT within'} 10%)`);
+    out.push(`run: ${fmt(c.profiledRunMs.median)} ms profiled, ${fmt(c.plainRunMs.median)} ms plain (profiling overhead ${c.overhead >= 0 ? '+' : ''}${(100 * c.overhead).toFixed(1)}%); ORT segments ${fmt(c.ortSumMs.median)} ms`);
+  }
+  const byCost = [...r.configs].sort((a, b) => b.kernelSumMs.median - a.kernelSumMs.median);
+  out.push('', 'configurations by kernel cost (median per run):');
+  out.push(table(['configuration', 'kernels ms', 'ORT ms', 'run ms', 'overhead'], byCost.map((c) => [
+    c.label, fmt(c.kernelSumMs.median), fmt(c.ortSumMs.median), fmt(c.profiledRunMs.median), `${(100 * c.overhead).toFixed(1)}%`,
+  ])));
+  if (r.trace) {
+    out.push('', `trace: ${r.trace.path} (${r.trace.keptSlices} slices, ${(r.trace.bytes / 1e6).toFixed(2)} MB)${r.trace.capped ? `; CAPPED: ${r.trace.slices - r.trace.keptSlices} of ${r.trace.slices} slices dropped (ORT operators first); raise --trace-events to keep them` : ''}`);
+  }
+  return out.join('\n');
+}

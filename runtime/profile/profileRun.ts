@@ -1,0 +1,78 @@
+import type { SegmentedModel } from '../engine/runner';
+import { getBackend } from '../engine/backends';
+import { formatVariant } from '../kernels/variants';
+import type { AttentionBackend, BackendId, VariantSpec } from '../kernels/types';
+import { ProfiledRunner, type ProfiledRun } from './profiledRunner';
+import type { OrtRunEvent } from './ortProfile';
+
+/** One kernel configuration to profile: a variant (null = each core's own) on a backend with a thread count. */
+export interface ProfileConfig {
+  variant: VariantSpec | null;
+  backend: BackendId;
+  threads: number;
+}
+
+export interface ProfileOptions {
+  configs: ProfileConfig[];
+  /** Measured runs per configuration after one warm-up run (default 5). */
+  repeat: number;
+  /** Called after every run with how many of all runs are done (progress). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The measured runs of one configuration: profiled ones and, interleaved with them, plain ones. */
+export interface ConfigRuns {
+  config: ProfileConfig;
+  label: string;
+  runs: ProfiledRun[];
+  /** SegmentedModel.run totals (ms) of the plain runs: ORT profiler off, no engine timestamps. */
+  plainTotalMs: number[];
+}
+
+export interface ProfileRecord {
+  tokens: number;
+  repeat: number;
+  configs: ConfigRuns[];
+  /** Per segment index: ONNX Runtime's `model_run` events, the n-th for the segment's n-th call. */
+  ort: Map<number, OrtRunEvent[]>;
+}
+
+export function configLabel(c: ProfileConfig): string {
+  return `${c.variant ? formatVariant(c.variant) : 'model'} · ${c.backend} · ${c.threads} thread${c.threads > 1 ? 's' : ''}`;
+}
+
+/**
+ * Runs the model once per configuration to warm up, then `repeat` rounds in which every
+ * configuration runs once profiled (ORT profiler on, engine timestamps) and once plain (the engine's
+ * own SegmentedModel.run), so drift of the machine hits every configuration and both modes alike.
+ */
+export async function profileModel(model: SegmentedModel, ids: number[], options: ProfileOptions): Promise<ProfileRecord> {
+  if (!options.configs.length) throw new Error('nothing to profile: give at least one --variant and --backend');
+  if (!Number.isInteger(options.repeat) || options.repeat < 1) throw new Error(`--repeat must be a positive integer, got ${options.repeat}`);
+  const backends = new Map<BackendId, AttentionBackend>();
+  for (const c of options.configs) if (!backends.has(c.backend)) backends.set(c.backend, await getBackend(c.backend));
+  const runner = new ProfiledRunner(model);
+  const out: ConfigRuns[] = options.configs.map((config) => ({ config, label: configLabel(config), runs: [], plainTotalMs: [] }));
+  const total = options.configs.length * (options.repeat + 1);
+  let done = 0;
+  try {
+    for (let round = 0; round <= options.repeat; round++) {
+      for (const entry of out) {
+        const { variant, backend, threads } = entry.config;
+        const kernel = backends.get(backend)!;
+        // The profiled runner goes first: its warm-up builds its sessions before the plain run frees the decoded weights.
+        const run = await runner.run(ids, { backend: kernel, variant, threads });
+        const plain = await model.run(ids, { kernel, variant, threads, keepInputs: false });
+        if (round > 0) {
+          entry.runs.push(run);
+          entry.plainTotalMs.push(plain.totalMs);
+        }
+        options.onProgress?.(++done, total);
+      }
+    }
+  } catch (err) {
+    await runner.close().catch(() => undefined);
+    throw err;
+  }
+  return { tokens: ids.length, repeat: options.repeat, configs: out, ort: await runner.close() };
+}
