@@ -5,6 +5,7 @@ import type { AttentionBackend, AttentionInput, AttentionStats, VariantSpec } fr
 import { fromHeads, toHeads } from './layout';
 import { evaluateTerms, splitCausal } from './logit-terms';
 import { asFloat32 } from './tensors';
+import { applyRotary, projectQkv, tokenPositions } from './position-transforms';
 
 /** What one core computed on one prompt: its kernel input (to recompute any head) and stats. */
 export interface CoreRun {
@@ -24,6 +25,10 @@ export function coreInput(core: AttentionCore, read: (name: string) => ort.Tenso
   let qT = read(core.q.name);
   let kT = read(core.k.name);
   let vT = read(core.v.name);
+  if (core.projection) {
+    const { weights, bias, sizes } = core.projection;
+    [qT, kT, vT] = projectQkv(qT, read(weights), bias ? read(bias) : undefined, sizes, where);
+  }
   if (core.qkvBias) [qT, kT, vT] = addPackedBias(read(core.qkvBias), qT, kT, vT);
   for (const past of [core.pastKey, core.pastValue]) {
     if (past && read(past).dims.length > 2 && Number(read(past).dims[2]) > 0) {
@@ -33,6 +38,12 @@ export function coreInput(core: AttentionCore, read: (name: string) => ort.Tenso
   const q = toHeads(qT, core.q.layout, `${where} Q`, core.qHeads);
   const k = toHeads(kT, core.k.layout, `${where} K`, core.kvHeads);
   const v = toHeads(vT, core.v.layout, `${where} V`, core.kvHeads);
+  if (core.rotary) {
+    const { cos, sin, positionIds, interleaved } = core.rotary;
+    const positions = tokenPositions(q.t, positionIds ? read(positionIds) : undefined);
+    applyRotary(q, read(cos), read(sin), positions, interleaved, where);
+    applyRotary(k, read(cos), read(sin), positions, interleaved, where);
+  }
   if (k.d !== q.d || k.t !== v.t || k.heads !== v.heads || q.heads % k.heads) {
     throw new ModelError('unsupported-core', `${where}: Q [${q.heads}, ${q.t}, ${q.d}], K [${k.heads}, ${k.t}, ${k.d}], V [${v.heads}, ${v.t}, ${v.d}] do not form an attention`);
   }
@@ -69,6 +80,12 @@ export async function runCore(core: AttentionCore, read: (name: string) => ort.T
   outputs.set(core.output.name, fromHeads(result.output, input.qHeads, input.tq, input.headDimV, core.output.layout, read(core.q.name).dims));
   if (core.presentKey) outputs.set(core.presentKey, new ort.Tensor('float32', input.k, [1, input.kvHeads, input.tk, input.headDim]));
   if (core.presentValue) outputs.set(core.presentValue, new ort.Tensor('float32', input.v, [1, input.kvHeads, input.tk, input.headDimV]));
+  if (core.presentStacked) {
+    const stacked = new Float32Array(input.k.length + input.v.length);
+    stacked.set(input.k);
+    stacked.set(input.v, input.k.length);
+    outputs.set(core.presentStacked, new ort.Tensor('float32', stacked, [2, 1, input.kvHeads, input.tk, input.headDim]));
+  }
   return { outputs, run: { layer: core.layer, input, stats: result.stats, kvHeads } };
 }
 

@@ -62,7 +62,7 @@ export class SegmentedModel {
     this.graph = new GraphIndex(model.proto.graph, model.opset);
     this.detection = detectCores(this.graph, this.name);
     this.plan = planSegments(this.graph, this.detection.cores);
-    this.maxPositions = maxPositions(this.graph);
+    this.maxPositions = minPositions([maxPositions(this.graph), ...this.detection.cores.map((c) => rotaryRows(this.graph, c))]);
     const outputs = new Set(this.graph.outputs.map((o) => o.name ?? ''));
     this.plan.segments.forEach((seg) => {
       for (const t of seg.inputs) this.lastUse.set(t, Math.max(this.lastUse.get(t) ?? 0, seg.index));
@@ -186,6 +186,17 @@ export class SegmentedModel {
     if (this.full) await this.full.release();
     this.full = null;
   }
+}
+
+/** Rows of a fused op's rotary cos cache: the positions it can encode (null when not constant). */
+function rotaryRows(g: GraphIndex, core: AttentionCore): number | null {
+  const cache = core.rotary ? g.initializers.get(core.rotary.cos) : undefined;
+  return cache ? Number(cache.dims?.[0] ?? 0) || null : null;
+}
+
+function minPositions(limits: (number | null)[]): number | null {
+  const known = limits.filter((l): l is number => l !== null);
+  return known.length ? Math.min(...known) : null;
 }
 
 /** The variant that reproduces a core's own normalizer. */

@@ -25,7 +25,8 @@ export interface SegmentPlan {
 
 /** Input tensors of a core that the segments must provide. */
 export function coreInputs(core: AttentionCore): string[] {
-  const names = [core.q.name, core.k.name, core.v.name, core.qkvBias, core.pastKey, core.pastValue, core.kvSource];
+  const names = [core.q.name, core.k.name, core.v.name, core.qkvBias, core.pastKey, core.pastValue, core.kvSource,
+    core.rotary?.cos, core.rotary?.sin, core.rotary?.positionIds, core.projection?.weights, core.projection?.bias];
   for (const t of core.terms) {
     if (t.op === 'where') names.push(t.cond, t.fill); else names.push(t.tensor);
   }
@@ -34,7 +35,7 @@ export function coreInputs(core: AttentionCore): string[] {
 
 /** Output tensors of a core. */
 export function coreOutputs(core: AttentionCore): string[] {
-  return [core.output.name, core.presentKey, core.presentValue].filter((n): n is string => !!n);
+  return [core.output.name, core.presentKey, core.presentValue, core.presentStacked].filter((n): n is string => !!n);
 }
 
 /** Cuts the graph at the cores (see Segment). */

@@ -6,7 +6,7 @@
  * output tensor. Shapes are dynamic in exported graphs, so head counts and lengths are read from the
  * tensors at run time; what can be known statically (constant scale, attributes) is recorded here.
  */
-export type CoreKind = 'unfused' | 'attention-op' | 'mha' | 'gqa';
+export type CoreKind = 'unfused' | 'attention-op' | 'mha' | 'gqa' | 'attention-contrib';
 export type Normalizer = 'softmax' | 'sigmoid' | 'softplus-sum';
 
 /**
@@ -69,6 +69,18 @@ export interface AttentionCore {
   softcap?: number;
   /** The K tensor before a GQA repeat (Expand/Tile), [B, kvH, T, d]: its head count is kvHeads. */
   kvSource?: string;
+  /**
+   * Rotary embedding the fused op applies to Q and K (GroupQueryAttention do_rotary): caches
+   * [positions, rotaryDim/2], optional position ids (else 0..T−1), interleaved or half-split pairs.
+   */
+  rotary?: { cos: string; sin: string; positionIds?: string; interleaved: boolean };
+  /**
+   * The QKV projection inside com.microsoft Attention: Q, K, V = input·weights + bias, split by
+   * `sizes` (q, k, v widths; empty = three equal parts). `q.name` is then the op's input.
+   */
+  projection?: { weights: string; bias?: string; sizes: number[] };
+  /** com.microsoft Attention's present output [2, B, H, T, d] (K and V stacked). */
+  presentStacked?: string;
 }
 
 /** A Softmax/Attention-like node that is not a core, and why. */
@@ -83,4 +95,5 @@ export const PATTERNS_LOOKED_FOR = [
   'ONNX Attention (opset 23+)',
   'com.microsoft MultiHeadAttention',
   'com.microsoft GroupQueryAttention',
+  'com.microsoft Attention',
 ];

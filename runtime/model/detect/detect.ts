@@ -1,7 +1,7 @@
 import { ModelError } from '../errors';
 import type { GraphIndex } from '../graph';
 import { PATTERNS_LOOKED_FOR, type AttentionCore, type RejectedNode } from './core';
-import { matchGroupQuery, matchMultiHead, matchOnnxAttention } from './fused';
+import { matchContribAttention, matchGroupQuery, matchMultiHead, matchOnnxAttention } from './fused';
 import { matchUnfused, type Match } from './unfused';
 
 export interface Detection {
@@ -27,6 +27,7 @@ export function detectCores(g: GraphIndex, modelName: string): Detection {
     else if (op === 'Attention' && (domain === '' || domain === 'ai.onnx')) match = matchOnnxAttention(g, id, node);
     else if (op === 'MultiHeadAttention' && domain === 'com.microsoft') match = matchMultiHead(g, id, node);
     else if (op === 'GroupQueryAttention' && domain === 'com.microsoft') match = matchGroupQuery(g, id, node);
+    else if (op === 'Attention' && domain === 'com.microsoft') match = matchContribAttention(g, id, node);
     else if (/attention/i.test(op)) match = { reject: `${domain || 'ai.onnx'}.${op} is not a supported attention op` };
     if (!match) return;
     if ('reject' in match) {

@@ -1,4 +1,4 @@
-import { attrFloat, attrInt, type GraphIndex } from '../graph';
+import { attrFloat, attrInt, attrInts, type GraphIndex } from '../graph';
 import type { NodeProto } from '../onnx/proto';
 import type { LogitTerm } from './core';
 import { findKvSource, type Match } from './unfused';
@@ -70,7 +70,8 @@ export function matchMultiHead(_g: GraphIndex, id: number, node: NodeProto): Mat
 export function matchGroupQuery(_g: GraphIndex, id: number, node: NodeProto): Match {
   const key = opt(node, 1);
   if (!key) return { reject: 'packed QKV input (no key) is not supported; export with separate query, key and value' };
-  if (attrInt(node, 'do_rotary', 0)) return { reject: 'do_rotary=1 (rotary embedding inside the op) is not supported; apply rotary before the op' };
+  const rotary = attrInt(node, 'do_rotary', 0) === 1;
+  if (rotary && (!opt(node, 7) || !opt(node, 8))) return { reject: 'do_rotary=1 without cos_cache/sin_cache inputs' };
   if (attrInt(node, 'local_window_size', -1) !== -1) return { reject: 'local_window_size (sliding window) is not supported' };
   if (attrInt(node, 'smooth_softmax', 0)) return { reject: 'smooth_softmax is not supported' };
   if (opt(node, 11)) return { reject: 'head_sink input is not supported' };
@@ -89,6 +90,35 @@ export function matchGroupQuery(_g: GraphIndex, id: number, node: NodeProto): Ma
       scale: scale && scale !== 0 ? scale : null, scaleFromTerms: false,
       terms: bias ? [{ op: 'add', tensor: bias }] : [],
       causal: true, qHeads: heads, kvHeads, softcap: attrFloat(node, 'softcap') || undefined,
+      rotary: rotary ? { cos: opt(node, 7)!, sin: opt(node, 8)!, positionIds: opt(node, 9), interleaved: attrInt(node, 'rotary_interleaved', 0) === 1 } : undefined,
+    },
+  };
+}
+
+/**
+ * com.microsoft Attention (the older fused op with the QKV projection inside): input [B, S, hidden],
+ * weights [hidden, q+k+v], bias?, mask_index (unsupported), past (must be empty), attention_bias?.
+ */
+export function matchContribAttention(_g: GraphIndex, id: number, node: NodeProto): Match {
+  if (opt(node, 3)) return { reject: 'mask_index input is not supported; use attention_bias' };
+  if (opt(node, 6)) return { reject: 'past_sequence_length input is not supported' };
+  if (attrInt(node, 'do_rotary', 0)) return { reject: 'do_rotary=1 is not supported for com.microsoft Attention' };
+  const heads = attrInt(node, 'num_heads', 0);
+  if (!heads) return { reject: 'num_heads attribute missing' };
+  const bias = opt(node, 5);
+  const scale = attrFloat(node, 'scale');
+  const input = node.input?.[0] ?? '';
+  return {
+    order: id,
+    core: {
+      kind: 'attention-contrib', normalizer: 'softmax', nodes: [id], name: node.name || `Attention#${id}`,
+      q: { name: input, layout: 'packed' }, k: { name: input, layout: 'packed' }, v: { name: input, layout: 'packed' },
+      output: { name: out(node, 0) ?? '', layout: 'packed' },
+      projection: { weights: node.input?.[1] ?? '', bias: opt(node, 2), sizes: attrInts(node, 'qkv_hidden_sizes') ?? [] },
+      pastKey: opt(node, 4), presentStacked: out(node, 1),
+      scale: scale && scale !== 0 ? scale : null, scaleFromTerms: false,
+      terms: bias ? [{ op: 'add', tensor: bias }] : [],
+      causal: attrInt(node, 'unidirectional', 0) === 1, qHeads: heads, kvHeads: heads,
     },
   };
 }
