@@ -4,6 +4,10 @@
  * It holds no UI state; if it dies, the extension host reports it and forks a fresh one.
  */
 import { basename } from 'node:path';
+import type * as ort from 'onnxruntime-node';
+import { topK } from './analysis/compare/topK';
+import { tokenLoss } from './analysis/drift/outputDrift';
+import { logitsOf } from './cli/analysisRun';
 import { keyImportanceFromStats } from './analysis/sinks/keyImportance';
 import { tokenSinkScores } from './analysis/sinks/sinkRate';
 import { compareCommand } from './cli/compare';
@@ -22,7 +26,7 @@ import { loadTokenizer, type PromptTokenizer, tokenizerBeside } from './tokenize
 import { RpcError, type ErrorCode } from './protocol/errors';
 import { type Channel, type Handlers, RpcPeer } from './protocol/rpc';
 import {
-  type ExtensionHostEvents, type CompareReport, type DriftReport, type ExtensionHostMethods, type InspectParams, type ModelDescription, type StreamReport, type InspectToken, RUNTIME_PROTOCOL_VERSION, type RuntimeEvents, type RuntimeMethods,
+  type ExtensionHostEvents, type CompareReport, type DriftReport, type ExtensionHostMethods, type InspectParams, type LmOutputs, type ModelDescription, type StreamReport, type InspectToken, RUNTIME_PROTOCOL_VERSION, type RuntimeEvents, type RuntimeMethods,
   runtimeParamValidators,
 } from './protocol/runtime';
 import { tensor } from './protocol/tensor';
@@ -102,6 +106,22 @@ async function analysis(command: (argv: string[]) => Promise<string>, args: stri
     throw new RpcError('bad-request', e instanceof Error ? e.message.split('\n')[0] : String(e));
   }
   return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** Top-5 next tokens and per-token loss when the model is a causal LM, else null. */
+function lmOutputs(outputs: Record<string, ort.Tensor>, ids: number[], name: string): LmOutputs | null {
+  let rows;
+  try {
+    rows = logitsOf(outputs, ids.length, name);
+  } catch {
+    return null; // not a causal LM (an encoder): no next-token outputs to show
+  }
+  const loss = Float32Array.from(tokenLoss(rows, ids));
+  return {
+    topK: topK(rows, 5).map((t) => ({ ...t, text: tokenizer ? tokenizer.tokenText(t.id) : String(t.id) })),
+    tokenLoss: tensor(loss, [loss.length]),
+    loss: loss.length ? loss.reduce((a, b) => a + b, 0) / loss.length : 0,
+  };
 }
 
 /** Reads a model for its summary; a model the engine cannot use is described with the reason. */
@@ -189,11 +209,12 @@ const handlers: Handlers<RuntimeMethods> = {
       return ki;
     });
     const scores = tokenSinkScores(importance, epsilon);
+    const outputs = lmOutputs(run.outputs, ids, m.name);
     return {
       tokens, layers: run.cores.length, heads,
       alpha: tensor(alpha, [run.cores.length, heads, tk]),
       sinkScore: tensor(Float32Array.from(scores, (s) => s.share), [tk]),
-      variants: last.variants.map(formatVariant),
+      variants: last.variants.map(formatVariant), outputs,
       totalMs: run.totalMs, kernelMs: run.kernelMs, ortMs: run.ortMs,
     };
   },

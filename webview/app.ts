@@ -7,6 +7,7 @@ import type { RpcPeer } from '../runtime/protocol/rpc';
 import { dropdown, progressRing } from './ui';
 import { HeadView } from './views/headView';
 import { modelGrid } from './views/modelGrid';
+import { outputsView } from './views/outputs';
 import { tokenStrip } from './views/tokenStrip';
 
 export type PanelPeer = RpcPeer<PanelViewMethods, PanelHostMethods, PanelViewEvents, PanelHostEvents>;
@@ -133,6 +134,7 @@ export class PanelApp {
       onPick: (l, h) => this.openHead(l, h),
     });
     this.root.append(controls, summary, section('Tokens', strip), section('Model: α₁ per layer and head', grid));
+    if (ins.outputs) this.root.append(section('Outputs', outputsView(ins.outputs, ins.tokens, Math.max(200, Math.min(768, this.root.clientWidth - 32)))));
     if (this.head) {
       if ('view' in this.head) this.root.append(this.head.view.element);
       else if ('loading' in this.head) this.root.append(note('loading', this.head.loading));

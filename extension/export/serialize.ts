@@ -18,6 +18,7 @@ export function inspectionJson(r: InspectResult, ctx: ExportContext): string {
   return JSON.stringify({
     model: ctx.model, variant: ctx.variant, coreVariants: r.variants, backend: ctx.backend, epsilon: ctx.epsilon,
     tokens: r.tokens, sinkScore: Array.from(r.sinkScore.data), alpha,
+    outputs: r.outputs ? { topK: r.outputs.topK, loss: r.outputs.loss, tokenLoss: Array.from(r.outputs.tokenLoss.data) } : null,
     timings: { totalMs: r.totalMs, kernelMs: r.kernelMs, ortMs: r.ortMs },
   }, null, 1);
 }

@@ -22,5 +22,6 @@ export function panelInspection(r: InspectResult, ctx: InspectionContext): Panel
     alpha: r.alpha,
     sinkScore: r.sinkScore,
     wallMs: r.totalMs,
+    outputs: r.outputs,
   };
 }

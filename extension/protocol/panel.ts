@@ -33,6 +33,15 @@ export interface PanelInspection {
   sinkScore: WireTensor<Float32Array>;
   /** Wall time of the inspection in milliseconds. */
   wallMs: number;
+  /** Next-token top-k and per-token loss of a causal LM; null for other models. */
+  outputs: PanelOutputs | null;
+}
+
+export interface PanelOutputs {
+  topK: { id: number; prob: number; text: string }[];
+  /** [tokens − 1]: loss of predicting token t + 1. */
+  tokenLoss: WireTensor<Float32Array>;
+  loss: number;
 }
 
 /** The full attention map of one head. */
@@ -91,7 +100,17 @@ export function inspectionProblem(x: unknown): string | null {
   const s = tensorProblem(i.sinkScore, 'float32', 1);
   if (s) return `sinkScore ${s}`;
   if ((i.sinkScore as WireTensor).shape[0] !== n) return `sinkScore has ${(i.sinkScore as WireTensor).shape[0]} entries for ${n} tokens`;
-  return null;
+  return i.outputs === null ? null : outputsProblem(i.outputs, n);
+}
+
+function outputsProblem(x: unknown, n: number): string | null {
+  const o = obj(x);
+  if (!o) return 'outputs must be an object or null';
+  if (!Array.isArray(o.topK) || !o.topK.every((t) => obj(t) && natural((t as { id: unknown }).id) && typeof (t as { prob: unknown }).prob === 'number' && typeof (t as { text: unknown }).text === 'string')) return 'outputs.topK must be {id, prob, text} entries';
+  const l = tensorProblem(o.tokenLoss, 'float32', 1);
+  if (l) return `outputs.tokenLoss ${l}`;
+  if ((o.tokenLoss as WireTensor).shape[0] !== Math.max(0, n - 1)) return `outputs.tokenLoss has ${(o.tokenLoss as WireTensor).shape[0]} entries for ${n} tokens`;
+  return typeof o.loss === 'number' ? null : 'outputs.loss must be a number';
 }
 
 export function headMapProblem(x: unknown): string | null {

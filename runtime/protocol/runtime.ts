@@ -59,6 +59,15 @@ export interface InspectParams {
   epsilon: number;
 }
 
+/** Next-token prediction after the prompt and the loss of every token the model predicted. */
+export interface LmOutputs {
+  topK: { id: number; prob: number; text: string }[];
+  /** [tokens − 1]: −log p(token t+1 | tokens ≤ t). */
+  tokenLoss: WireTensor<Float32Array>;
+  /** Mean of tokenLoss (nats). */
+  loss: number;
+}
+
 /** One prompt run through the segmented model, reduced where it ran. */
 export interface InspectResult {
   tokens: InspectToken[];
@@ -72,6 +81,8 @@ export interface InspectResult {
   sinkScore: WireTensor<Float32Array>;
   /** The variant each core ran, e.g. `softmax` or `sigmoid:b=0`. */
   variants: string[];
+  /** A causal LM's outputs (null when the model has no next-token logits). */
+  outputs: LmOutputs | null;
   totalMs: number;
   kernelMs: number;
   ortMs: number;

@@ -28,7 +28,7 @@ test('the hover names the token, its sink score, α per layer and the heads wher
   const r: InspectResult = {
     tokens: [{ id: 1, text: '<s>', start: 0, end: 0 }, { id: 5, text: 'Hi', start: 0, end: 2 }, { id: 6, text: ' x', start: 2, end: 4 }],
     layers: 2, heads: 2, alpha: tensor(alpha, [2, 2, 3]), sinkScore: tensor(Float32Array.from([0.5, 0.25, 0.25]), [3]),
-    variants: ['softmax', 'softmax'], totalMs: 1, kernelMs: 1, ortMs: 0,
+    variants: ['softmax', 'softmax'], totalMs: 1, kernelMs: 1, ortMs: 0, outputs: null,
   };
   assert.deepEqual(hoverLines(r, 0, 0.3), [
     'token #0 · id 1 · "<s>"',

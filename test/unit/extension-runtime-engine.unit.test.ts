@@ -46,6 +46,12 @@ test('inspect returns α per layer, head and token exactly as the engine compute
   assert.deepEqual(r.variants, ['softmax', 'softmax']);
   assert.equal(r.sinkScore.shape[0], ids.length);
   assert.deepEqual(r.tokens, ids.map((id) => ({ id, text: String(id), start: null, end: null })));
+  // A causal LM: next-token top-5 and the loss of each predicted token.
+  assert.equal(r.outputs?.topK.length, 5);
+  assert.equal(r.outputs?.tokenLoss.shape[0], ids.length - 1);
+  const losses = [...r.outputs!.tokenLoss.data];
+  assert.ok(losses.every((l) => Number.isFinite(l) && l >= 0));
+  assert.ok(Math.abs(r.outputs!.loss - losses.reduce((a, b) => a + b, 0) / losses.length) < 1e-6);
   assert.ok([...r.sinkScore.data].every((s) => s >= 0 && s <= 1));
 });
 

@@ -100,6 +100,19 @@ for (const theme of ['dark', 'light'] as ThemeName[]) {
       assert.deepEqual(tokens.map((t) => t.text), inspection.tokens.map((t) => t.text));
       tokens.forEach((t, i) => assert.deepEqual(rgb(t.bg), expected(inspection.sinkScore.data[i]), `token ${i}`));
       assert.match(await page.textContent('.summary') ?? '', new RegExp(`model\\.onnx · ${layers} layers × ${heads} heads · ${n} tokens · softmax on js`));
+      // Outputs of the causal LM: next-token top-k and a drawn per-token loss line.
+      const out = inspection.outputs!;
+      const topk = await page.$$eval('.topk li', (els) => els.map((e) => e.textContent));
+      assert.equal(topk.length, out.topK.length);
+      assert.equal(topk[0], `“${out.topK[0].text}” (id ${out.topK[0].id}) ${(100 * out.topK[0].prob).toFixed(1)} %`);
+      const lineColoured = await page.$eval('.loss-chart', (c, rgb) => {
+        const cv = c as HTMLCanvasElement;
+        const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+        let hits = 0;
+        for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - rgb[0]) < 8 && Math.abs(d[i + 1] - rgb[1]) < 8 && Math.abs(d[i + 2] - rgb[2]) < 8 && d[i + 3] > 200) hits++;
+        return hits;
+      }, accent);
+      assert.ok(lineColoured > 50, `the loss line is drawn in the theme accent (${lineColoured} pixels)`);
       assert.deepEqual(errors, []);
       await page.close();
     });
@@ -124,11 +137,12 @@ for (const theme of ['dark', 'light'] as ThemeName[]) {
       for (const [q, k] of [[5, 0], [5, 3], [13, 13], [tq - 1, 0], [9, 4]]) {
         assert.deepEqual(await pixelAt(q, k), expected(Math.sqrt(map.weights.data[q * tk + k])), `pixel of (${q}, ${k})`);
       }
+      await page.$eval('.head-view canvas', (c) => c.scrollIntoView());
       const box = (await page.$('.head-view canvas'))!.boundingBox();
       const b = (await box)!;
       await page.mouse.move(b.x + (3 + 0.5) * cell * (b.width / size), b.y + (5 + 0.5) * cell * (b.height / size));
       const w = map.weights.data[5 * tk + 3];
-      assert.equal(await page.textContent('.readout'), `query #5 “${inspection.tokens[5].text}” → key #3 “${inspection.tokens[3].text}”: ${w.toFixed(4)}`);
+      assert.equal(await page.textContent('.head-view .readout'), `query #5 “${inspection.tokens[5].text}” → key #3 “${inspection.tokens[3].text}”: ${w.toFixed(4)}`);
       // Zoom in with the keyboard about the centre: the cell under the centre keeps its colour, cells grow.
       await page.focus('.head-view canvas');
       await page.keyboard.press('+');
