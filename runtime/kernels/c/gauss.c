@@ -269,7 +269,7 @@ ROWDOT_CLONES static int32_t gauss_run(const attn_args *a, attn_thread *t, int32
       double r = nystrom_factors(a, kvh, &c.np, c.wk, c.lm, c.bm, c.left);
       if (r > t->nr_residual) t->nr_residual = r; /* NaN (Inf keys: rows invalid) is left out */
     }
-    rowdot_items(a, t, item, stop, S, W, active, gauss_row, gauss_after, &c);
+    rowdot_items(a, t, item, stop, S, W, active, 0, gauss_row, gauss_after, &c);
     item = stop;
   }
   return ATTN_OK;

@@ -52,8 +52,8 @@ static inline int64_t integer_shift_exp(int64_t d, int64_t x0, const shiftmax_cf
 
 static int64_t integer_scratch(const attn_args *a) {
   /* logits and weights of a row group, then E (tk int64, 2 floats each), the ShiftExp table (256
-     int64), I (tk int32), the group's active keys (tk int32) */
-  return (2 * ROWDOT_GROUP + 4) * (int64_t)a->tk + 512;
+     int64), I (tk int32), the group's active keys (tk int32), the transposed keys */
+  return (2 * ROWDOT_GROUP + 4) * (int64_t)a->tk + 512 + rowdot_keys_floats(a);
 }
 
 typedef struct integer_ctx {
@@ -71,7 +71,7 @@ ROWDOT_CLONES static int integer_row(const attn_args *a, void *vctx, int32_t h, 
   integer_ctx *x = (integer_ctx *)vctx;
   int32_t n, tk;
   int64_t *e = x->e;
-  if (rowdot_logits(a, h, i, s, &n, &tk)) return -1; /* tk: this row's key end */
+  if (rowdot_logits_from_dots(a, h, i, s, &n, &tk)) return -1; /* tk: this row's key end */
   *end = tk;
   if (n == 0) return 0;
   double scale = x->fixed_scale;
@@ -142,7 +142,8 @@ ROWDOT_CLONES static int32_t integer_run(const attn_args *a, attn_thread *t, int
   x.e = (int64_t *)(void *)(t->scratch + 2 * ROWDOT_GROUP * tk); /* 64-byte aligned scratch */
   x.lut = x.e + tk;
   x.iq = (int32_t *)(void *)(x.lut + 256);
-  rowdot_items(a, t, begin, end, t->scratch, t->scratch + ROWDOT_GROUP * tk, x.iq + tk, integer_row, 0, &x);
+  rowdot_keys keys = {(float *)(void *)(x.iq + 2 * tk), -1};
+  rowdot_items(a, t, begin, end, t->scratch, t->scratch + ROWDOT_GROUP * tk, x.iq + tk, &keys, integer_row, 0, &x);
   return ATTN_OK;
 }
 

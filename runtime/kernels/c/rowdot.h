@@ -166,6 +166,102 @@ ROWDOT_INLINE int rowdot_logits(const attn_args *a, int32_t h, int32_t i, float 
 }
 
 /*
+ * The keys of one kv head transposed, kt[c * ldt + j] = k_j[c] with ldt = tk rounded up to 8 (the
+ * padding is zero), cached across the items of a call: the group dot products read 8 keys with
+ * one vector load. `kt` holds rowdot_keys_floats(a) floats; kvh = -1 when empty.
+ */
+typedef struct rowdot_keys {
+  float *kt;
+  int32_t kvh;
+} rowdot_keys;
+
+ROWDOT_INLINE int64_t rowdot_keys_floats(const attn_args *a) {
+  return (int64_t)a->head_dim * ((a->tk + 7) / 8 * 8);
+}
+
+ROWDOT_INLINE void rowdot_keys_load(const attn_args *a, rowdot_keys *keys, int32_t kvh) {
+  if (keys->kvh == kvh) return;
+  const int32_t d = a->head_dim, tk = a->tk;
+  const int64_t ldt = (tk + 7) / 8 * 8;
+  const float *kh = a->k + (int64_t)kvh * tk * d;
+  for (int32_t j = 0; j < tk; j++)
+    for (int32_t c = 0; c < d; c++) keys->kt[c * ldt + j] = kh[(int64_t)j * d + c];
+  for (int32_t c = 0; c < d; c++)
+    for (int64_t j = tk; j < ldt; j++) keys->kt[c * ldt + j] = 0.0f;
+  keys->kvh = kvh;
+}
+
+/*
+ * S[r][j] = q_{g+r} . k_j (raw: unscaled, unmasked) for r < nr and keys j in [0, hi): 4 rows x 16
+ * keys per register tile, each dot product summed over c in order.
+ */
+ROWDOT_INLINE void rowdot_group_dots(const attn_args *a, const rowdot_keys *keys, int32_t h, int32_t g,
+                                     int32_t nr, int32_t hi, float *S) {
+  const int32_t d = a->head_dim, tk = a->tk;
+  const int64_t ldt = (tk + 7) / 8 * 8;
+  const float *q0 = a->q + ((int64_t)h * a->tq + g) * d;
+  const float *q1 = nr > 1 ? q0 + d : q0, *q2 = nr > 2 ? q0 + 2 * d : q0, *q3 = nr > 3 ? q0 + 3 * d : q0;
+  float *s0 = S, *s1 = S + tk, *s2 = S + 2 * (int64_t)tk, *s3 = S + 3 * (int64_t)tk;
+  int32_t jb = 0;
+  for (; jb + 16 <= hi; jb += 16) {
+    rowdot_v8 a00 = {0}, a01 = {0}, a10 = {0}, a11 = {0}, a20 = {0}, a21 = {0}, a30 = {0}, a31 = {0};
+    const float *kp = keys->kt + jb;
+    for (int32_t c = 0; c < d; c++, kp += ldt) {
+      const rowdot_v8 k0 = ROWDOT_LOAD(kp), k1 = ROWDOT_LOAD(kp + 8);
+      a00 += q0[c] * k0; a01 += q0[c] * k1;
+      a10 += q1[c] * k0; a11 += q1[c] * k1;
+      a20 += q2[c] * k0; a21 += q2[c] * k1;
+      a30 += q3[c] * k0; a31 += q3[c] * k1;
+    }
+    for (int u = 0; u < 8; u++) {
+      s0[jb + u] = a00[u]; s0[jb + 8 + u] = a01[u];
+      if (nr > 1) { s1[jb + u] = a10[u]; s1[jb + 8 + u] = a11[u]; }
+      if (nr > 2) { s2[jb + u] = a20[u]; s2[jb + 8 + u] = a21[u]; }
+      if (nr > 3) { s3[jb + u] = a30[u]; s3[jb + 8 + u] = a31[u]; }
+    }
+  }
+  for (; jb < hi; jb++) {
+    float d0 = 0.0f, d1 = 0.0f, d2 = 0.0f, d3 = 0.0f;
+    const float *kp = keys->kt + jb;
+    for (int32_t c = 0; c < d; c++, kp += ldt) {
+      d0 += q0[c] * *kp; d1 += q1[c] * *kp; d2 += q2[c] * *kp; d3 += q3[c] * *kp;
+    }
+    s0[jb] = d0;
+    if (nr > 1) s1[jb] = d1;
+    if (nr > 2) s2[jb] = d2;
+    if (nr > 3) s3[jb] = d3;
+  }
+}
+
+/*
+ * rowdot_logits for a row whose raw dot products s[0..hi) rowdot_group_dots already computed: the
+ * same masks, scale, softcap, bias and invalid-row rules, in place.
+ */
+ROWDOT_INLINE int rowdot_logits_from_dots(const attn_args *a, int32_t h, int32_t i, float *s,
+                                          int32_t *n_visible, int32_t *end) {
+  const int32_t tk = a->tk;
+  const float *brow = a->bias
+      ? a->bias + ((int64_t)(a->bias_heads == 1 ? 0 : h) * a->tq + i) * tk : 0;
+  int32_t sink_end, lo, hi;
+  attn_row_keys(a, i, &sink_end, &lo, &hi);
+  *end = hi;
+  int bad = 0;
+  int32_t n = 0;
+  for (int32_t j = 0; j < hi; j++) {
+    if (!(j < sink_end || j >= lo)) { s[j] = -ATTN_INF; continue; }
+    float x = s[j] * a->scale;
+    if (x - x != 0.0f) bad = 1; /* Inf/NaN in Q.K: invalid, never a hidden key (-inf) */
+    if (a->softcap > 0.0f) x = a->softcap * attn_tanhf(x / a->softcap);
+    if (brow) x += brow[j];
+    if (x != x || x == ATTN_INF) bad = 1;
+    if (x != -ATTN_INF) n++;
+    s[j] = x;
+  }
+  *n_visible = n;
+  return bad;
+}
+
+/*
  * o[c] for c in [c0, dv) = sum over keys j in [0, j1) with w[j] != 0 of w[j] * v_j[c] (vh holds
  * the head's values, dv apart). The output stays in registers across keys (32 columns at a time).
  * Each column sums in key order, as a plain loop does.
@@ -337,8 +433,19 @@ typedef int (*rowdot_row_fn)(const attn_args *a, void *ctx, int32_t h, int32_t i
  * S and W are ROWDOT_GROUP rows of tk floats each, active tk int32 of scratch.
  */
 ROWDOT_INLINE void rowdot_group(const attn_args *a, attn_thread *t, int32_t h, int32_t g, int32_t nr,
-                                float *S, float *W, int32_t *active, rowdot_row_fn row, void *ctx) {
+                                float *S, float *W, int32_t *active, rowdot_keys *keys, rowdot_row_fn row,
+                                void *ctx) {
   const int32_t tk = a->tk, dv = a->head_dim_v;
+  if (keys) { /* the group's raw dot products, for rows that read them (rowdot_logits_from_dots) */
+    int32_t hi_max = 0;
+    for (int32_t r = 0; r < nr; r++) {
+      int32_t se, lo, hi;
+      attn_row_keys(a, g + r, &se, &lo, &hi);
+      hi_max = hi > hi_max ? hi : hi_max;
+    }
+    rowdot_keys_load(a, keys, attn_kv_head(a, h));
+    rowdot_group_dots(a, keys, h, g, nr, hi_max, S);
+  }
   float scale[ROWDOT_GROUP];
   int valid[ROWDOT_GROUP];
   int32_t end[ROWDOT_GROUP];
@@ -372,17 +479,21 @@ ROWDOT_INLINE void rowdot_group(const attn_args *a, attn_thread *t, int32_t h, i
 typedef void (*rowdot_after_fn)(const attn_args *a, void *ctx, attn_thread *t, int32_t h, int32_t g,
                                 int32_t nr);
 
-/* Runs `row` over every row of work items [begin, end), ROWDOT_GROUP rows at a time. */
+/*
+ * Runs `row` over every row of work items [begin, end), ROWDOT_GROUP rows at a time. With `keys`,
+ * each group's raw dot products are in S before its rows run (rows then use
+ * rowdot_logits_from_dots); without, rows compute their own.
+ */
 ROWDOT_INLINE void rowdot_items(const attn_args *a, attn_thread *t, int32_t begin, int32_t end, float *S,
-                                float *W, int32_t *active, rowdot_row_fn row, rowdot_after_fn after,
-                                void *ctx) {
+                                float *W, int32_t *active, rowdot_keys *keys, rowdot_row_fn row,
+                                rowdot_after_fn after, void *ctx) {
   const int32_t blocks = (a->tq + a->row_block - 1) / a->row_block;
   for (int32_t item = begin; item < end; item++) {
     int32_t h = item / blocks, b0 = (item % blocks) * a->row_block;
     int32_t b1 = b0 + a->row_block < a->tq ? b0 + a->row_block : a->tq;
     for (int32_t g = b0; g < b1; g += ROWDOT_GROUP) {
       const int32_t nr = b1 - g < ROWDOT_GROUP ? b1 - g : ROWDOT_GROUP;
-      rowdot_group(a, t, h, g, nr, S, W, active, row, ctx);
+      rowdot_group(a, t, h, g, nr, S, W, active, keys, row, ctx);
       if (after) after(a, ctx, t, h, g, nr);
     }
   }

@@ -37,15 +37,14 @@ static inline int rownorm_nonfinite(float x) {
 }
 
 /*
- * Fills c[0..tk) with the cosines and b[0..tk) with the bias of row i of head h (-inf in c where
- * hidden), given kk[j] = |k_j|^2 of the head's keys. Returns 1 when the row is invalid; *n_visible
- * gets N.
+ * Turns c[0..end) from the raw dot products q.k_j (rowdot_group_dots) into the cosines of row i of
+ * head h (-inf where hidden) and fills b[0..end) with its bias, given kk[j] = |k_j|^2 of the head's
+ * keys. Returns 1 when the row is invalid; *n_visible gets N, *end the row's key end.
  */
 ROWDOT_INLINE int rownorm_cosines(const attn_args *a, int32_t h, int32_t i, const float *kk, float *c,
                            float *b, int32_t *n_visible, int32_t *end) {
   const int32_t d = a->head_dim, tk = a->tk;
   const float *qi = a->q + ((int64_t)h * a->tq + i) * d;
-  const float *kh = a->k + (int64_t)attn_kv_head(a, h) * tk * d;
   const float *brow = a->bias
       ? a->bias + ((int64_t)(a->bias_heads == 1 ? 0 : h) * a->tq + i) * tk : 0;
   int32_t sink_end, lo, hi;
@@ -54,8 +53,6 @@ ROWDOT_INLINE int rownorm_cosines(const attn_args *a, int32_t h, int32_t i, cons
   const float qq = rowdot_dot(qi, qi, d);
   const float qn = __builtin_sqrtf(qq);
   for (int32_t j = sink_end; j < lo; j++) c[j] = -ATTN_INF;
-  rowdot_span(qi, kh, d, 0, sink_end, 1.0f, c);
-  rowdot_span(qi, kh, d, lo, hi, 1.0f, c);
   int bad = rownorm_nonfinite(qq);
   int32_t n = 0;
   for (int32_t j = 0; j < hi; j++) {
@@ -75,8 +72,8 @@ ROWDOT_INLINE int rownorm_cosines(const attn_args *a, int32_t h, int32_t i, cons
 
 static int64_t rownorm_scratch(const attn_args *a) {
   /* logits/cosines and weights of a row group, the bias row, |k_j|^2 of one kv head, the group's
-     active keys */
-  return (2 * ROWDOT_GROUP + 3) * (int64_t)a->tk;
+     active keys, the transposed keys */
+  return (2 * ROWDOT_GROUP + 3) * (int64_t)a->tk + rowdot_keys_floats(a);
 }
 
 /* LSSAR's second stage in place on w[0..tk), overflow-safe (divide by the largest term first). */
@@ -131,7 +128,7 @@ ROWDOT_CLONES static int rownorm_row(const attn_args *a, void *vctx, int32_t h, 
     }
     bad = rownorm_cosines(a, h, i, c->kk, s, c->bias_row, &n, &tk);
   } else {
-    bad = rowdot_logits(a, h, i, s, &n, &tk);
+    bad = rowdot_logits_from_dots(a, h, i, s, &n, &tk);
   }
   *end = tk;
   if (bad) return -1;
@@ -191,8 +188,9 @@ ROWDOT_CLONES static int32_t rownorm_run(const attn_args *a, attn_thread *t, int
     c.warm = (int32_t)a->params[2];
   }
   c.ln_d = attn_logf(dim);
+  rowdot_keys keys = {t->scratch + (2 * ROWDOT_GROUP + 3) * tk, -1};
   rowdot_items(a, t, begin, end, t->scratch, t->scratch + ROWDOT_GROUP * tk,
-               (int32_t *)(void *)(t->scratch + (2 * ROWDOT_GROUP + 2) * tk), rownorm_row, 0, &c);
+               (int32_t *)(void *)(t->scratch + (2 * ROWDOT_GROUP + 2) * tk), &keys, rownorm_row, 0, &c);
   return ATTN_OK;
 }
 
