@@ -1,4 +1,5 @@
 import type { AttentionInput } from '../kernels/types';
+import { biasAt, visible } from '../kernels/reference/visibility';
 
 /**
  * The work of one attention core, counted from its shapes and mask (not measured).
@@ -20,26 +21,19 @@ export interface CoreCost {
   pairsPerHead: number[];
 }
 
-/** Visible pairs of query head h: causal limit, streaming window and -Infinity bias entries removed. */
+/**
+ * Visible pairs of query head h: causal limit, streaming window and -Infinity bias entries removed
+ * (the reference kernels' own visibility rules; a plain causal or full mask is counted in closed form).
+ */
 export function visiblePairs(input: AttentionInput, head: number): number {
   const { tq, tk, mask } = input;
-  const offset = tk - tq;
-  const biasHeads = mask.biasHeads ?? 1;
-  const bias = mask.bias;
-  const biasBase = bias ? (biasHeads === 1 ? 0 : head) * tq * tk : 0;
   let pairs = 0;
   for (let i = 0; i < tq; i++) {
-    const last = mask.causal ? Math.min(tk - 1, i + offset) : tk - 1;
-    if (!bias && !mask.streaming) {
-      pairs += last + 1;
+    if (!mask.bias && !mask.streaming) {
+      pairs += mask.causal ? Math.min(tk, i + (tk - tq) + 1) : tk;
       continue;
     }
-    const recentFrom = mask.streaming ? Math.max(0, last + 1 - mask.streaming.window) : 0;
-    for (let j = 0; j <= last; j++) {
-      if (mask.streaming && j >= mask.streaming.sinks && j < recentFrom) continue;
-      if (bias && bias[biasBase + i * tk + j] === -Infinity) continue;
-      pairs++;
-    }
+    for (let j = 0; j < tk; j++) if (visible(input, head, i, j) && biasAt(input, head, i, j) !== -Infinity) pairs++;
   }
   return pairs;
 }

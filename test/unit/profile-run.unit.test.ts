@@ -1,0 +1,101 @@
+// `attnscope profile` on a fixture model (GPT-2, 2 layers, torchscript export): every measured run of
+// every configuration has a kernel slice per core and a segment slice per ORT segment, ORT's own
+// profile holds one model_run per segment call, the trace validates as Chrome trace JSON, and the
+// CLI's --json report and --trace file agree with it. Checks structure, never speed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SegmentedModel } from '../../runtime/engine/runner';
+import { profileModel, type ProfileConfig } from '../../runtime/profile/profileRun';
+import { aggregate } from '../../runtime/profile/aggregate';
+import { mergedTimeline, kernelTrack, ORT_SEGMENTS_TRACK } from '../../runtime/profile/timeline';
+import { chromeTrace, traceProblems, type ChromeTrace } from '../../runtime/profile/chromeTrace';
+import { coreCost } from '../../runtime/profile/cost';
+import { profileCommand } from '../../runtime/cli/profile';
+import { formatVariant } from '../../runtime/kernels/variants';
+import type { ProfileReport } from '../../runtime/profile/format';
+
+const fixture = join(__dirname, '..', 'fixtures', 'models', 'gpt2-eager-ts17');
+const modelPath = join(fixture, 'model.onnx');
+const ids = (JSON.parse(readFileSync(join(fixture, 'case.json'), 'utf8')) as { inputIds: number[] }).inputIds;
+
+test('profiled runs cover every core and segment of every run, and the trace shows them all', async () => {
+  const model = SegmentedModel.open(modelPath);
+  const configs: ProfileConfig[] = [
+    { variant: { id: 'softmax', params: {} }, backend: 'js', threads: 1 },
+    { variant: { id: 'sigmoid', params: { b: 0 } }, backend: 'wasm', threads: 1 },
+  ];
+  const repeat = 3;
+  const record = await profileModel(model, ids, { configs, repeat });
+  const segments = model.plan.segments.filter((s) => s.nodes.length).map((s) => s.index);
+  for (const entry of record.configs) {
+    assert.equal(entry.runs.length, repeat);
+    assert.equal(entry.plainTotalMs.length, repeat);
+    for (const run of entry.runs) {
+      assert.deepEqual(run.cores.map((c) => c.layer), model.cores.map((c) => c.layer));
+      assert.deepEqual(run.segments.map((s) => s.segment), segments);
+      for (const c of run.cores) {
+        // The kernel's clock runs inside the engine-measured call.
+        assert.ok(c.kernelMs > 0 && c.kernelMs <= c.callMs + 1e-3, `layer ${c.layer}: kernel ${c.kernelMs} ms, call ${c.callMs} ms`);
+      }
+    }
+  }
+  // One warm-up and `repeat` rounds per configuration: that many model_run events per segment session.
+  for (const s of segments) assert.equal(record.ort.get(s)?.length, configs.length * (repeat + 1), `segment ${s}`);
+  assert.ok([...record.ort.values()].flat().every((r) => r.nodes.length > 0), 'every ORT run has its operators');
+
+  const profiles = aggregate(record, model.plan, () => 100);
+  assert.equal(profiles.length, 2);
+  for (const p of profiles) {
+    assert.equal(p.layers.length, model.cores.length);
+    for (const l of p.layers) {
+      assert.equal(l.kernelMs.samples, repeat);
+      assert.ok(l.ortBeforeMs !== null && l.ortAfterMs !== null, 'GPT-2 has a segment before and after every core');
+      assert.ok(l.kernelMs.min <= l.kernelMs.median && l.kernelMs.median <= l.kernelMs.max);
+    }
+  }
+  const input = { ...(await model.run(ids, { backend: 'js' })).cores[0].input };
+  assert.equal(profiles[0].layers[0].flops, coreCost(input).flops);
+
+  const trace = chromeTrace(mergedTimeline(record));
+  assert.deepEqual(traceProblems(JSON.parse(JSON.stringify(trace))), []);
+  assert.equal(trace.otherData.capped, false);
+  const tidOf = new Map(trace.traceEvents.filter((e) => e.name === 'thread_name').map((e) => [String(e.args?.name), e.tid]));
+  const slicesOn = (track: string): ChromeTrace['traceEvents'] => trace.traceEvents.filter((e) => e.ph === 'X' && e.tid === tidOf.get(track));
+  for (const { config } of record.configs) {
+    const kernels = slicesOn(kernelTrack(config.backend, config.threads));
+    for (let run = 1; run <= repeat; run++) {
+      for (const core of model.cores) {
+        const slice = kernels.filter((e) => e.args?.run === run && e.args?.layer === core.layer);
+        assert.equal(slice.length, 1, `${config.backend} run ${run} layer ${core.layer}`);
+        const heads = record.configs[0].runs[0].cores.find((c) => c.layer === core.layer)!.qHeads;
+        assert.equal(slice[0].name, `L${core.layer} h0-${heads - 1} ${formatVariant(config.variant!)} ${config.backend}`);
+        assert.ok(Number(slice[0].args?.flops) > 0 && Number(slice[0].args?.bytes) > 0);
+      }
+    }
+  }
+  assert.equal(slicesOn(ORT_SEGMENTS_TRACK).length, configs.length * repeat * segments.length);
+  await model.release();
+});
+
+test('the profile command: --json report per variant and backend, and a valid capped trace file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'attnscope-profile-'));
+  const tracePath = join(dir, 'trace.json');
+  const out = await profileCommand(['--model', modelPath, '--ids', ids.join(','), '--variant', 'softmax,shiftmax', '--backend', 'js',
+    '--repeat', '2', '--trace', tracePath, '--trace-events', '10', '--json']);
+  const report = JSON.parse(out) as ProfileReport;
+  assert.equal(report.tokens, ids.length);
+  assert.deepEqual(report.configs.map((c) => c.label), ['softmax · js · 1 thread', 'shiftmax:n=15,bits=8,x0=0,exp=0,div=31 · js · 1 thread']);
+  assert.ok(report.configs.every((c) => c.layers.length === 2 && c.kernelSumMs.samples === 2));
+  const trace = JSON.parse(readFileSync(tracePath, 'utf8')) as ChromeTrace;
+  assert.deepEqual(traceProblems(trace), []);
+  assert.equal(trace.otherData.capped, true);
+  assert.equal(report.trace?.capped, true);
+  // 2 configs × 2 runs × 2 layers = 8 kernel slices kept first, then 2 segment slices.
+  assert.equal(trace.traceEvents.filter((e) => e.ph === 'X' && String(e.name).startsWith('L')).length, 8);
+  assert.ok(trace.traceEvents.some((e) => e.ph === 'i' && /trace capped/.test(e.name)));
+  await assert.rejects(profileCommand(['--model', modelPath, '--backend', 'cuda']), /unknown backend "cuda"/);
+  await assert.rejects(profileCommand(['--model', modelPath, '--ids', '1,2', '--tokens', '5']), /the prompt has 2 tokens but --tokens asks for 5/);
+});

@@ -1,0 +1,68 @@
+// The pieces of the profile trace: ONNX Runtime's profile JSON read into runs and operators, the
+// Chrome trace writer (tracks, µs, the cap and its notice) and the validator the model test uses.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseOrtProfile } from '../../runtime/profile/ortProfile';
+import { chromeTrace, traceProblems } from '../../runtime/profile/chromeTrace';
+import type { TimelineSlice } from '../../runtime/profile/timeline';
+
+test('ORT profile: model_run events in order, operators inside the run that encloses them, names without _kernel_time', () => {
+  const events = [
+    { cat: 'Session', ph: 'X', name: 'session_initialization', ts: 10, dur: 100, pid: 1, tid: 1, args: {} },
+    { cat: 'Session', ph: 'X', name: 'model_run', ts: 500, dur: 50, pid: 1, tid: 1, args: {} },
+    { cat: 'Node', ph: 'X', name: '/MatMul_kernel_time', ts: 505, dur: 20, pid: 1, tid: 1, args: { op_name: 'MatMul' } },
+    { cat: 'Session', ph: 'X', name: 'model_run', ts: 200, dur: 60, pid: 1, tid: 1, args: {} },
+    { cat: 'Node', ph: 'X', name: '/Add_kernel_time', ts: 210, dur: 5, pid: 1, tid: 1, args: { op_name: 'Add' } },
+    { cat: 'Session', ph: 'X', name: 'SequentialExecutor::Execute', ts: 201, dur: 58, pid: 1, tid: 1, args: {} },
+  ];
+  const runs = parseOrtProfile(JSON.stringify(events), 'test.json');
+  assert.deepEqual(runs.map((r) => [r.ts, r.dur]), [[200, 60], [500, 50]]);
+  assert.deepEqual(runs[0].nodes, [{ name: '/Add', op: 'Add', ts: 210, dur: 5 }]);
+  assert.deepEqual(runs[1].nodes, [{ name: '/MatMul', op: 'MatMul', ts: 505, dur: 20 }]);
+  assert.throws(() => parseOrtProfile('[{"cat": ', 'cut.json'), /cut\.json is not JSON/);
+  assert.throws(() => parseOrtProfile('{}', 'obj.json'), /not an array/);
+});
+
+function slices(kernels: number, segments: number, nodes: number): TimelineSlice[] {
+  const out: TimelineSlice[] = [];
+  const add = (n: number, rank: 0 | 1 | 2, track: string): void => {
+    for (let i = 0; i < n; i++) out.push({ track, name: `${track} ${i}`, start: 100 + i, dur: 0.5, rank, args: { i } });
+  };
+  add(nodes, 2, 'ONNX Runtime nodes');
+  add(segments, 1, 'ONNX Runtime segments');
+  add(kernels, 0, 'kernels native 2 threads');
+  return out;
+}
+
+test('Chrome trace: one named thread per track, complete events in µs from the first slice', () => {
+  const trace = chromeTrace(slices(3, 2, 4), 100);
+  assert.deepEqual(traceProblems(trace), []);
+  assert.equal(trace.otherData.capped, false);
+  const names = new Map(trace.traceEvents.filter((e) => e.name === 'thread_name').map((e) => [e.tid, String(e.args?.name)]));
+  assert.deepEqual([...names.values()], ['kernels native 2 threads', 'ONNX Runtime segments', 'ONNX Runtime nodes']);
+  const complete = trace.traceEvents.filter((e) => e.ph === 'X');
+  assert.equal(complete.length, 9);
+  assert.equal(Math.min(...complete.map((e) => e.ts)), 0);
+  assert.ok(complete.every((e) => e.dur === 500));
+  // JSON round trip keeps it valid (what Perfetto reads).
+  assert.deepEqual(traceProblems(JSON.parse(JSON.stringify(trace))), []);
+});
+
+test('the cap keeps kernel slices first, then segments, and says it capped', () => {
+  const trace = chromeTrace(slices(3, 2, 50), 4);
+  const complete = trace.traceEvents.filter((e) => e.ph === 'X');
+  assert.equal(complete.length, 4);
+  assert.deepEqual(trace.otherData, { capped: true, slices: 55, keptSlices: 4, cap: 4 });
+  const kept = complete.map((e) => e.name).sort();
+  assert.deepEqual(kept, ['ONNX Runtime segments 0', 'kernels native 2 threads 0', 'kernels native 2 threads 1', 'kernels native 2 threads 2']);
+  const notice = trace.traceEvents.find((e) => e.ph === 'i');
+  assert.match(notice?.name ?? '', /trace capped: 4 of 55 slices kept/);
+  assert.throws(() => chromeTrace(slices(1, 0, 0), 0), /positive integer/);
+});
+
+test('the validator names what a viewer would reject', () => {
+  assert.deepEqual(traceProblems({}), ['no traceEvents array']);
+  const problems = traceProblems({ traceEvents: [{ name: 'a', ph: 'X', ts: 0, pid: 1, tid: 1 }, { name: 'b', ph: 'i', ts: 1, pid: 1 }] });
+  assert.ok(problems.some((p) => /complete event 0 \(a\) has no non-negative dur/.test(p)));
+  assert.ok(problems.some((p) => /event 1 has no tid/.test(p)));
+});
