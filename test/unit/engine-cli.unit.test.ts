@@ -1,17 +1,18 @@
 // The CLI end to end (runtime/cli.ts through tsx, as dist/cli.js runs it): check / inspect / graph
 // with --json on a model built here, and the one-line errors with exit code 2.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildLm, GraphBuilder, weights } from './engine-graphs';
+import { buildFullyMaskedRow, buildLm, GraphBuilder, weights } from './engine-graphs';
 import { onnx } from '../../runtime/model/onnx/proto';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'attnscope-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const lm = join(dir, 'lm.onnx');
 writeFileSync(lm, buildLm({ style: 'unfused', kvHeads: 2, vocab: 300, maxPositions: 12 }).bytes);
 
@@ -39,8 +40,9 @@ test('check --json passes with exit 0 on the default deterministic prompt', () =
   assert.equal(report.tokens, 12, 'the default prompt is capped by the model positions');
 });
 
-test('inspect --json with a prompt and the tokenizer beside the model', () => {
+test('inspect --json with a prompt and the tokenizer beside the model', (t) => {
   const tokenizerDir = mkdtempSync(join(tmpdir(), 'attnscope-cli-tok-'));
+  t.after(() => rmSync(tokenizerDir, { recursive: true, force: true }));
   const chars = Array.from({ length: 256 }, (_, b) => String.fromCodePoint((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255) ? b : 0));
   let extra = 256;
   const vocab: Record<string, number> = {};
@@ -73,6 +75,16 @@ test('inspect --json with a prompt and the tokenizer beside the model', () => {
   assert.ok(report.nextToken.topk[0].prob >= report.nextToken.topk[4].prob);
   assert.ok(report.loss > 0);
   assert.ok(report.timings.totalMs >= report.timings.kernelMs && report.timings.kernelMs > 0);
+});
+
+test('check exits 1 with pass=false when the segmented run differs from ONNX Runtime', () => {
+  const masked = join(dir, 'masked-row.onnx');
+  writeFileSync(masked, buildFullyMaskedRow());
+  const r = cli('check', '--model', masked, '--ids', '1,2,3,4', '--json');
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.pass, false);
+  assert.ok(report.maxAbsDiff > 1e-4);
 });
 
 test('graph --json lists the cores and the cuts', () => {

@@ -2,7 +2,7 @@
 // segmented run of such a model matches ONNX Runtime's own run of it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onnx } from '../../runtime/model/onnx/proto';
@@ -10,8 +10,9 @@ import { SegmentedModel } from '../../runtime/engine/runner';
 import { maxAbsDiff } from '../../runtime/cli/check';
 import { buildLm } from './engine-graphs';
 
-test('a model with external data loads and runs segmented like ONNX Runtime', async () => {
+test('a model with external data loads and runs segmented like ONNX Runtime', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'attnscope-ext-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const m = onnx.ModelProto.decode(buildLm({ style: 'unfused', kvHeads: 2 }).bytes);
   const chunks: Buffer[] = [Buffer.from('PAD!')];
   let offset = 4;

@@ -29,7 +29,9 @@ export class GraphBuilder {
 
   init(name: string, dims: number[], values: number[], type = FLOAT): string {
     const t: onnx.TensorProto.$Properties = { name, dims, data_type: type };
-    if (type === INT64) t.int64_data = values; else t.float_data = values;
+    if (type === INT64) t.int64_data = values;
+    else if (type === onnx.TensorProto.DataType.BOOL) t.int32_data = values;
+    else t.float_data = values;
     this.inits.push(t);
     return name;
   }
@@ -141,4 +143,25 @@ export function buildLm(o: LmOptions): { bytes: Uint8Array; opset: number } {
   g.output(g.nodeTo('Identity', [logits], 'logits'));
   const opset = o.style === 'unfused' ? 17 : 23;
   return { bytes: g.encode(opset), opset };
+}
+
+/**
+ * One-head attention over exactly 4 tokens whose mask hides every key from the first query. ONNX
+ * Runtime's softmax spreads that row uniformly over the finfo.min logits; our kernels output 0 for a
+ * row that sees no key, so `check` must report the difference (a model it cannot reproduce).
+ */
+export function buildFullyMaskedRow(): Uint8Array {
+  const g = new GraphBuilder();
+  const d = 8;
+  const V = 16;
+  const ids = g.input('input_ids', INT64, ['batch', 4]);
+  const x = g.node('Gather', [g.init('wte', [V, d], weights(V * d, 5)), ids]);
+  const proj = (seed: number): string => g.node('MatMul', [x, g.init(`w${seed}`, [d, d], weights(d * d, seed))]);
+  const kT = g.node('Transpose', [proj(2)], [{ name: 'perm', ints: [0, 2, 1] }]);
+  const s = g.node('Div', [g.node('MatMul', [proj(1), kT]), g.init('sqrt_d', [], [Math.sqrt(d)])]);
+  const visible = [0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1];
+  const masked = g.node('Where', [g.init('mask', [4, 4], visible, onnx.TensorProto.DataType.BOOL), s, g.init('min', [], [-3.4028234663852886e38])]);
+  const o = g.node('MatMul', [g.node('Softmax', [masked], [{ name: 'axis', i: -1 }]), proj(3)]);
+  g.output(g.nodeTo('MatMul', [o, g.init('head', [d, V], weights(d * V, 9))], 'logits'));
+  return g.encode(17);
 }

@@ -1,8 +1,8 @@
 // ONNX loading: typed one-line errors for a truncated file, a non-ONNX file, an unsupported opset, a
 // file over the size limit and missing external data; a valid model decodes with its opset.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '../../runtime/model/onnx/load';
@@ -11,6 +11,7 @@ import { onnx } from '../../runtime/model/onnx/proto';
 import { buildLm } from './engine-graphs';
 
 const dir = mkdtempSync(join(tmpdir(), 'attnscope-loader-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const write = (name: string, bytes: Uint8Array | string): string => {
   const p = join(dir, name);
   writeFileSync(p, bytes);

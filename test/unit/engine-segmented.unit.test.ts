@@ -1,9 +1,9 @@
 // The segmented run: every graph style built here, cut at its cores and computed by the js kernel,
 // reproduces ONNX Runtime's unmodified run to 1e-4; inputs are filled as users expect; the cores'
 // kernel inputs are kept for recomputation; a too-long prompt gives a one-line error.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SegmentedModel } from '../../runtime/engine/runner';
@@ -12,6 +12,7 @@ import { ModelError } from '../../runtime/model/errors';
 import { buildLm, type LmOptions } from './engine-graphs';
 
 const dir = mkdtempSync(join(tmpdir(), 'attnscope-seg-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const ids = [1, 5, 9, 3, 7, 2, 30, 11, 4];
 
 function open(o: LmOptions): SegmentedModel {

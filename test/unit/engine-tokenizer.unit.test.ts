@@ -1,8 +1,8 @@
 // Tokenizer loading with @huggingface/tokenizers on a byte-level BPE tokenizer.json built here, and
 // the character offsets of each token in the prompt (derived by decoding, the library has none).
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTokenizer } from '../../runtime/tokenizer/tokenizer';
@@ -33,6 +33,7 @@ function byteLevelBpe(): object {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'attnscope-tok-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const path = join(dir, 'tokenizer.json');
 writeFileSync(path, JSON.stringify(byteLevelBpe()));
 
@@ -91,7 +92,7 @@ test('a lower-casing WordPiece tokenizer maps tokens back to the original-case c
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
     model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: Object.fromEntries(words.map((w, i) => [w, i])) },
   };
-  const wpPath = join(mkdtempSync(join(tmpdir(), 'attnscope-wp-')), 'tokenizer.json');
+  const wpPath = join(dir, 'wordpiece.json');
   writeFileSync(wpPath, JSON.stringify(wp));
   const prompt = 'Hello World, the Sinks attention!';
   const tokens = loadTokenizer(wpPath).encode(prompt);
