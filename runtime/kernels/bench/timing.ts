@@ -12,15 +12,20 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
  * Runs every contender `warmup` times, then `reps` rounds of one call each, in turn; returns the
- * median wall time (ms, measured around the awaited call) per contender key.
+ * median wall time (ms, measured around the awaited call) per contender key. Each sample starts
+ * after an idle gap of `gapMs`: ONNX Runtime's worker threads spin for a while after a run, and
+ * would otherwise take the CPU from whichever contender comes next.
  */
-export async function measureRoundRobin(contenders: Contender[], reps: number, warmup = 1): Promise<Map<string, number>> {
+export async function measureRoundRobin(contenders: Contender[], reps: number, warmup = 1, gapMs = 15): Promise<Map<string, number>> {
   for (const c of contenders) for (let w = 0; w < warmup; w++) await c.run();
   const samples = new Map<string, number[]>(contenders.map((c) => [c.key, []]));
   for (let r = 0; r < reps; r++) {
     for (const c of contenders) {
+      await pause(gapMs);
       const t0 = performance.now();
       await c.run();
       samples.get(c.key)!.push(performance.now() - t0);

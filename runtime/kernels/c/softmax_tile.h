@@ -346,7 +346,10 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
           float x = s[j] - phi;
           out |= (s[j] != -ATTN_INF) & ((x <= ga) | (x >= gb));
         }
-        if (!out) { /* the asynchronous sum may still under/overflow: then recompute */
+        /* the asynchronous float32 sum may still overflow, or underflow to 0 when the guard
+           reaches below exp's range: then recompute. No check is needed when the guard keeps
+           every term above 0 and the row's max leaves room for all its keys. */
+        if (!out && (ga < -87.3f || (m - phi) + attn_logf((float)rhi[r]) >= 88.0f)) {
           float l = 0.0f;
           const int32_t split = (int32_t)a->params[3];
           for (int32_t j0 = 0; j0 < rhi[r]; j0 += split) {
