@@ -43,7 +43,7 @@ export function formatGraph(r: GraphReport): string {
       `    Q ${c.q}  K ${c.k}  V ${c.v}  ->  ${c.output}; ${c.nodes} nodes replaced; scale ${c.scale !== null ? num(c.scale, 6) : c.scaleSource === 'default' ? '1/sqrt(headDim)' : 'computed by the graph'}${c.terms.length ? `; logits: ${c.terms.join(', ')}` : ''}`,
     ]),
     'cuts:',
-    ...r.segments.map((s) => `  segment ${s.index}: ${s.nodes} nodes, ${s.inputs} inputs, ${s.outputs} outputs${s.coresAfter.length ? `; then cores of layer ${s.coresAfter.join(', ')}` : ''}`),
+    ...r.segments.map((s) => `  segment ${s.index}: ${s.nodes} nodes, ${s.inputs} inputs, ${s.outputs} outputs${s.coresAfter.length ? `; cut at ${s.cutTensors.join(', ')} -> cores of layer ${s.coresAfter.join(', ')}` : ''}`),
   ];
   if (r.rejected.length) lines.push('not attention:', ...r.rejected.map((x) => `  ${x.node} (${x.op}): ${x.reason}`));
   if (r.probeError) lines.push(`probe run failed: ${r.probeError}`);

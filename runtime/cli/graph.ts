@@ -1,6 +1,7 @@
 import type { SegmentedModel } from '../engine/runner';
 import type { LogitTerm, RejectedNode } from '../model/detect/core';
 import { coreFacts, type CoreFacts } from './core-facts';
+import { coreInputs } from '../model/segment';
 import { defaultIds } from './model-facts';
 
 export interface GraphReport {
@@ -10,7 +11,7 @@ export interface GraphReport {
   maxPositions: number | null;
   cores: (CoreFacts & { nodes: number; q: string; k: string; v: string; output: string; scale: number | null; scaleSource: 'attribute' | 'graph' | 'default'; terms: string[] })[];
   /** Segments in run order; after segment i run the cores listed in coresAfter. */
-  segments: { index: number; nodes: number; inputs: number; outputs: number; coresAfter: number[] }[];
+  segments: { index: number; nodes: number; inputs: number; outputs: number; coresAfter: number[]; cutTensors: string[] }[];
   rejected: RejectedNode[];
   /** Shapes and causality come from a short probe run; its error, if it failed. */
   probeError: string | null;
@@ -35,6 +36,8 @@ export async function runGraph(model: SegmentedModel, modelPath: string): Promis
     segments: model.plan.segments.map((s) => ({
       index: s.index, nodes: s.nodes.length, inputs: s.inputs.length, outputs: s.outputs.length,
       coresAfter: model.plan.coresAfter[s.index].map((i) => model.cores[i].layer),
+      // The cut: tensors this segment hands to the cores that run after it.
+      cutTensors: s.outputs.filter((t) => model.plan.coresAfter[s.index].some((i) => coreInputs(model.cores[i]).includes(t))),
     })),
     rejected: model.detection.rejected,
     probeError,

@@ -66,7 +66,24 @@ export function planSegments(g: GraphIndex, cores: AttentionCore[]): SegmentPlan
   });
   const count = Math.max(0, ...nodeLevel.values(), ...coreLevel.map((l) => l + 1)) + 1;
   const segments: Segment[] = Array.from({ length: count }, (_, index) => ({ index, nodes: [], inputs: [], outputs: [], initializers: [] }));
-  for (const [id, lv] of nodeLevel) segments[lv].nodes.push(id);
+  // A Constant node (no inputs, not a model output) is copied into every segment that reads it, so
+  // constants never cross a cut; cores read constants from the graph directly.
+  const graphOutputs = new Set(g.outputs.map((o) => o.name ?? ''));
+  const isCopiedConstant = (id: number): boolean => {
+    const n = g.node(id);
+    return n.op_type === 'Constant' && !(n.input ?? []).some((i) => i) && !(n.output ?? []).some((o) => graphOutputs.has(o));
+  };
+  for (const [id, lv] of nodeLevel) if (!isCopiedConstant(id)) segments[lv].nodes.push(id);
+  for (const seg of segments) {
+    const copies = new Set<number>();
+    for (const id of seg.nodes) {
+      for (const t of nodeInputs(g.node(id))) {
+        const p = g.producer.get(t);
+        if (p !== undefined && !removed.has(p) && isCopiedConstant(p)) copies.add(p);
+      }
+    }
+    seg.nodes = [...copies, ...seg.nodes].sort((a, b) => a - b);
+  }
   const coresAfter: number[][] = Array.from({ length: count }, () => []);
   coreLevel.forEach((lv, i) => coresAfter[lv].push(i));
 
