@@ -81,7 +81,7 @@ export function aggregate(record: ProfileRecord, plan: SegmentPlan, peakGflops: 
     const profiledRunMs = spread(runs.map((r) => r.totalMs));
     const plainRunMs = spread(entry.plainTotalMs);
     return {
-      label: entry.label, variant: entry.label.split(' · ')[0], backend: entry.config.backend, threads: entry.config.threads, layers,
+      label: entry.label, variant: entry.variant, backend: entry.config.backend, threads: entry.config.threads, layers,
       kernelSumMs: spread(kernelSums), callSumMs: spread(callSums),
       kernelOverCall: median(kernelSums.map((k, i) => k / callSums[i])),
       ortSumMs: spread(runs.map((r) => r.segments.reduce((a, s) => a + ortRunOf(record.ort, s).dur / 1000, 0))),

@@ -24,6 +24,8 @@ export interface ProfileOptions {
 export interface ConfigRuns {
   config: ProfileConfig;
   label: string;
+  /** The variant as formatted with its parameters, or 'model' (each core's own normalizer). */
+  variant: string;
   runs: ProfiledRun[];
   /** SegmentedModel.run totals (ms) of the plain runs: ORT profiler off, no engine timestamps. */
   plainTotalMs: number[];
@@ -37,8 +39,12 @@ export interface ProfileRecord {
   ort: Map<number, OrtRunEvent[]>;
 }
 
+export function variantName(v: VariantSpec | null): string {
+  return v ? formatVariant(v) : 'model';
+}
+
 export function configLabel(c: ProfileConfig): string {
-  return `${c.variant ? formatVariant(c.variant) : 'model'} · ${c.backend} · ${c.threads} thread${c.threads > 1 ? 's' : ''}`;
+  return `${variantName(c.variant)} · ${c.backend} · ${c.threads} thread${c.threads > 1 ? 's' : ''}`;
 }
 
 /**
@@ -52,7 +58,13 @@ export async function profileModel(model: SegmentedModel, ids: number[], options
   const backends = new Map<BackendId, AttentionBackend>();
   for (const c of options.configs) if (!backends.has(c.backend)) backends.set(c.backend, await getBackend(c.backend));
   const runner = new ProfiledRunner(model);
-  const out: ConfigRuns[] = options.configs.map((config) => ({ config, label: configLabel(config), runs: [], plainTotalMs: [] }));
+  // A native backend that cannot load is the wasm one (the factory says so on stderr): label what ran.
+  const out: ConfigRuns[] = options.configs.map((asked) => {
+    const ran = backends.get(asked.backend)!.id;
+    const config = ran === asked.backend ? asked : { ...asked, backend: ran, threads: 1 };
+    const label = configLabel(config) + (ran === asked.backend ? '' : ` (${asked.backend} unavailable)`);
+    return { config, label, variant: variantName(config.variant), runs: [], plainTotalMs: [] };
+  });
   const total = options.configs.length * (options.repeat + 1);
   let done = 0;
   try {

@@ -31,7 +31,7 @@ export function mergedTimeline(record: ProfileRecord): TimelineSlice[] {
   const out: TimelineSlice[] = [];
   for (const entry of record.configs) {
     const { backend, threads } = entry.config;
-    const variant = entry.label.split(' · ')[0];
+    const variant = entry.variant;
     entry.runs.forEach((run, r) => {
       for (const seg of run.segments) {
         const ort = ortRunOf(record.ort, seg);
