@@ -19,6 +19,8 @@ export function toHeads(t: ort.Tensor, layout: Layout, what: string, packedHeads
   const dims = t.dims.map(Number);
   const src = asFloat32(t, what);
   const r = dims.length;
+  // Fused ops also take K/V already split per head, [B, H, L, d] (MultiHeadAttention with 4-D key).
+  if (layout === 'packed' && r === 4) return toHeads(t, 'bhtd', what);
   if (layout === 'packed') {
     if (r !== 3 || dims[0] !== 1) throw new ModelError('unsupported-core', `${what} has shape [${dims}]; expected [1, T, heads·d] (batch 1)`);
     const heads = packedHeads ?? 0;
