@@ -51,15 +51,30 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts code-server with `workspace` open and this repository installed as the extension. */
-export async function startCodeServer(dir: string, workspace: string): Promise<CodeServer> {
+/** Builds the VSIX as `npm run package` does, into `out`; returns its path. */
+export function packageVsix(out: string): string {
+  run(process.execPath, [join(root, 'scripts/build.mjs')], root);
+  run(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-git-tag-version', '--no-update-package-json', '--allow-missing-repository',
+    '--skip-license', '--no-rewrite-relative-links', '-o', out], root);
+  return out;
+}
+
+/**
+ * Starts code-server with `workspace` open and AttnScope installed: from `vsix` (as a user
+ * installs it), or as a link to this checkout when no VSIX is given.
+ */
+export async function startCodeServer(dir: string, workspace: string, vsix?: string): Promise<CodeServer> {
   const main = ensureCodeServer();
   const ext = join(dir, 'extensions');
   const udir = join(dir, 'user-data');
   mkdirSync(ext, { recursive: true });
   mkdirSync(join(udir, 'User'), { recursive: true });
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
-  symlinkSync(root, join(ext, `${pkg.publisher}.${pkg.name}-${pkg.version}`));
+  if (vsix) {
+    run(process.execPath, [main, '--extensions-dir', ext, '--user-data-dir', udir, '--install-extension', vsix], dir);
+  } else {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+    symlinkSync(root, join(ext, `${pkg.publisher}.${pkg.name}-${pkg.version}`));
+  }
   writeFileSync(join(udir, 'User/settings.json'), JSON.stringify({
     'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'files.simpleDialog.enable': true,
     'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'workbench.tips.enabled': false,

@@ -1,13 +1,12 @@
-// AttnScope in a real VS Code (code-server 4.100.3, headless Chromium): open a fixture model, inspect
+// AttnScope installed from its VSIX into a real VS Code (code-server 4.100.3, headless Chromium): open a fixture model, inspect
 // a prompt, see the overlay, the status bar and the panel's grid; change the variant in the panel
 // and see the numbers change; kill the runtime process and see the one-line error and the recovery.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
-import { type CodeServer, startCodeServer } from '../../scripts/e2e/codeServer';
+import { type CodeServer, packageVsix, startCodeServer } from '../../scripts/e2e/codeServer';
 
 const root = join(import.meta.dirname, '..', '..');
 const dir = join(root, 'test/.tmp', `e2e-${process.pid}`);
@@ -21,14 +20,13 @@ let browser: Browser;
 let page: Page;
 
 before(async () => {
-  const built = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), 'bundle'], { cwd: root, encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`node scripts/build.mjs bundle failed: ${built.stderr}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'ws'), { recursive: true });
   mkdirSync(shots, { recursive: true });
   writeFileSync(join(dir, 'ws/prompt.txt'), `${ids.join(' ')}\n`);
   copyFileSync(join(root, 'test/fixtures/models/mha-encoder-contrib/model.onnx'), join(dir, 'ws/encoder.onnx'));
-  server = await startCodeServer(dir, join(dir, 'ws'));
+  // Installed from the VSIX that npm run package builds, as a user would install it.
+  server = await startCodeServer(dir, join(dir, 'ws'), packageVsix(join(dir, 'attnscope.vsix')));
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(server.url);
@@ -73,7 +71,7 @@ async function notification(pattern: RegExp, timeout = 30_000): Promise<string> 
 }
 
 function runtimes(): number[] {
-  return server.descendants().filter((p) => p.args.includes('dist/server.js')).map((p) => p.pid);
+  return server.descendants().filter((p) => /attnscope[^ ]*\/dist\/server\.js/.test(p.args)).map((p) => p.pid);
 }
 
 test('open a model, inspect the prompt: overlay, status bar and the panel grid', async () => {
