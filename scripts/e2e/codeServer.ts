@@ -54,7 +54,7 @@ function freePort(): Promise<number> {
 /** Builds the VSIX as `npm run package` does, into `out`; returns its path. */
 export function packageVsix(out: string): string {
   run(process.execPath, [join(root, 'scripts/build.mjs')], root);
-  run(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-git-tag-version', '--no-update-package-json', '--allow-missing-repository',
+  run(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--target', 'linux-x64', '--no-git-tag-version', '--no-update-package-json', '--allow-missing-repository',
     '--skip-license', '--no-rewrite-relative-links', '-o', out], root);
   return out;
 }
