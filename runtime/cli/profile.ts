@@ -16,13 +16,14 @@ import { checkIds, vocabSize } from './model-facts';
 import type { SegmentedModel } from '../engine/runner';
 
 export const PROFILE_USAGE = `attnscope profile [--model PATH] [--prompt TEXT | --prompt-file PATH | --ids LIST] [--tokens N]
-  [--variant A,B,…] [--backend native,wasm,js] [--threads 1,2] [--repeat N] [--trace FILE] [--trace-events N] [--json]
+  [--variant A,B,…] [--backend native,wasm,js] [--threads 1,2] [--repeat N] [--head-ranges N] [--trace FILE] [--trace-events N] [--json]
 Times every attention kernel: one warm-up run per configuration (variant × backend × threads), then
 --repeat rounds (default 5) of one profiled and one plain run each. Per layer: median ± MAD and
 min-max of the kernel's own time, FLOPs, bytes, GFLOP/s, % of the measured FMA peak, and ONNX
 Runtime's own time of the segments around the core (its session profiler). --tokens N alone uses N
 ids spread over the vocabulary; with a prompt it keeps the first N tokens. --trace writes a Chrome
 trace (Perfetto, chrome://tracing) of at most --trace-events slices (default ${DEFAULT_TRACE_EVENTS}).
+--head-ranges N also times each core's heads in N ranges (whole GQA groups), each as its own kernel call.
 Without --model: the bundled demo model.`;
 
 const CLOCK = 'performance.now() around each call; kernel time = AttentionStats.wallMs (native: steady_clock inside the addon; wasm/js: performance.now() around the kernel); ORT time = model_run of its session profiler';
@@ -31,7 +32,7 @@ const CLOCK = 'performance.now() around each call; kernel time = AttentionStats.
 export async function profileCommand(argv: string[]): Promise<string> {
   if (argv.includes('--help')) return PROFILE_USAGE;
   const args = parseArgs('profile', argv, {
-    values: ['model', 'tokenizer', 'prompt', 'prompt-file', 'ids', 'tokens', 'variant', 'backend', 'threads', 'repeat', 'trace', 'trace-events'],
+    values: ['model', 'tokenizer', 'prompt', 'prompt-file', 'ids', 'tokens', 'variant', 'backend', 'threads', 'repeat', 'trace', 'trace-events', 'head-ranges'],
     flags: ['json'],
   });
   const modelPath = args.get('model') ?? demoModel();
@@ -47,6 +48,7 @@ export async function profileCommand(argv: string[]): Promise<string> {
   });
   const repeat = args.number('repeat', 5, { integer: true, min: 1, max: 1000 });
   const cap = args.number('trace-events', DEFAULT_TRACE_EVENTS, { integer: true, min: 1 });
+  const headRanges = args.number('head-ranges', 1, { integer: true, min: 1, max: 1024 });
   const configs: ProfileConfig[] = [];
   for (const variant of variants) {
     for (const backend of backends) {
@@ -59,7 +61,7 @@ export async function profileCommand(argv: string[]): Promise<string> {
     const ids = promptIds(args, model, modelPath);
     checkIds(model, ids);
     const record = await profileModel(model, ids, {
-      configs, repeat,
+      configs, repeat, headRanges,
       onProgress: (done, total) => { if (process.stderr.isTTY) process.stderr.write(`\rprofile: run ${done}/${total}${done === total ? '\n' : ''}`); },
     });
     const peakThreads = [...new Set(configs.map((c) => (c.backend === 'wasm' ? 1 : c.threads)))].sort((a, b) => a - b);
@@ -67,7 +69,7 @@ export async function profileCommand(argv: string[]): Promise<string> {
     const report: ProfileReport = {
       model: modelPath, tokens: ids.length, repeat, warmup: 1, clock: CLOCK, peak,
       configs: aggregate(record, model.plan, (t) => peak.find((p) => p.threads === t)?.gflops ?? null),
-      trace: null,
+      trace: null, headRanges,
     };
     const tracePath = args.get('trace');
     if (tracePath !== undefined) {

@@ -22,6 +22,20 @@ export interface LayerProfile {
   /** ONNX Runtime's own `model_run` time of the segment before and after the core, or null (no segment). */
   ortBeforeMs: Spread | null;
   ortAfterMs: Spread | null;
+  /** With --head-ranges: each head range timed as its own kernel call. */
+  ranges: RangeProfile[];
+}
+
+/** One head range of a core, timed as its own kernel call. */
+export interface RangeProfile {
+  from: number;
+  to: number;
+  kernelMs: Spread;
+  callMs: Spread;
+  flops: number;
+  bytes: number;
+  gflops: number;
+  pctPeak: number | null;
 }
 
 export interface ConfigProfile {
@@ -74,6 +88,14 @@ export function aggregate(record: ProfileRecord, plan: SegmentPlan, peakGflops: 
         layer: core.layer, heads: core.qHeads, kernelMs, callMs: spread(runs.map((r) => r.cores[i].callMs)),
         flops: core.cost.flops, bytes: core.cost.bytes, gflops, pctPeak: peak ? gflops / peak : null,
         ortBeforeMs: ortMs(before), ortAfterMs: before === undefined ? null : ortMs(before + 1),
+        ranges: core.ranges.map((range, k) => {
+          const rangeMs = spread(runs.map((r) => r.cores[i].ranges[k].kernelMs));
+          const rangeGflops = range.cost.flops / (rangeMs.median * 1e6);
+          return {
+            from: range.from, to: range.to, kernelMs: rangeMs, callMs: spread(runs.map((r) => r.cores[i].ranges[k].callMs)),
+            flops: range.cost.flops, bytes: range.cost.bytes, gflops: rangeGflops, pctPeak: peak ? rangeGflops / peak : null,
+          };
+        }),
       };
     });
     const kernelSums = runs.map((r) => r.cores.reduce((a, c) => a + c.kernelMs, 0));

@@ -12,15 +12,22 @@ export interface ProfileReport {
   peak: { threads: number; gflops: number | null; note: string }[];
   configs: ConfigProfile[];
   trace: { path: string; slices: number; keptSlices: number; capped: boolean; bytes: number } | null;
+  /** Head ranges timed as separate calls per core (1: none; the overhead figure then includes them). */
+  headRanges: number;
 }
 
 const ms = (s: Spread | null): string => (s ? `${fmt(s.median)} ±${fmt(s.mad)}` : '');
 const range = (s: Spread): string => `${fmt(s.min)}-${fmt(s.max)}`;
 
-function layerRow(l: LayerProfile): (string | number)[] {
+const pct = (x: number | null): string => (x === null ? '' : `${(100 * x).toFixed(1)}%`);
+
+/** A layer's row, then one row per head range timed on its own (--head-ranges). */
+function layerRows(l: LayerProfile): (string | number)[][] {
   return [
-    `L${l.layer}`, `0-${l.heads - 1}`, ms(l.kernelMs), range(l.kernelMs), ms(l.callMs), fmt(l.flops / 1e6), fmt(l.bytes / 1e6),
-    fmt(l.gflops), l.pctPeak === null ? '' : `${(100 * l.pctPeak).toFixed(1)}%`, ms(l.ortBeforeMs), ms(l.ortAfterMs),
+    [`L${l.layer}`, `0-${l.heads - 1}`, ms(l.kernelMs), range(l.kernelMs), ms(l.callMs), fmt(l.flops / 1e6), fmt(l.bytes / 1e6),
+      fmt(l.gflops), pct(l.pctPeak), ms(l.ortBeforeMs), ms(l.ortAfterMs)],
+    ...l.ranges.map((r) => ['', `${r.from}-${r.to - 1}`, ms(r.kernelMs), range(r.kernelMs), ms(r.callMs), fmt(r.flops / 1e6), fmt(r.bytes / 1e6),
+      fmt(r.gflops), pct(r.pctPeak), '', '']),
   ];
 }
 
@@ -34,12 +41,13 @@ export function formatProfile(r: ProfileReport): string {
     out.push('', `== ${c.label}`);
     out.push(table(
       ['layer', 'heads', 'kernel ms ±MAD', 'min-max', 'call ms', 'MFLOP', 'MB', 'GFLOP/s', '% peak', 'ORT before ms', 'ORT after ms'],
-      c.layers.map(layerRow),
+      c.layers.flatMap(layerRows),
     ));
     const agree = Math.abs(c.kernelOverCall - 1) <= 0.1;
     out.push(`kernels per run: ${fmt(c.kernelSumMs.median)} ms by the kernels' clock, ${fmt(c.callSumMs.median)} ms measured around the calls (${(100 * c.kernelOverCall).toFixed(1)}%, ${agree ? 'within' : 'NOT within'} 10%)`);
     out.push(`run: ${fmt(c.profiledRunMs.median)} ms profiled, ${fmt(c.plainRunMs.median)} ms plain (profiling overhead ${c.overhead >= 0 ? '+' : ''}${(100 * c.overhead).toFixed(1)}%); ORT segments ${fmt(c.ortSumMs.median)} ms`);
   }
+  if (r.headRanges > 1) out.push('', `note: --head-ranges ${r.headRanges} adds a kernel call per range to every profiled run, so the overhead figures include them`);
   const byCost = [...r.configs].sort((a, b) => b.kernelSumMs.median - a.kernelSumMs.median);
   out.push('', 'configurations by kernel cost (median per run):');
   out.push(table(['configuration', 'kernels ms', 'ORT ms', 'run ms', 'overhead'], byCost.map((c) => [

@@ -16,6 +16,8 @@ export interface ProfileOptions {
   configs: ProfileConfig[];
   /** Measured runs per configuration after one warm-up run (default 5). */
   repeat: number;
+  /** Also time each core's heads in this many ranges, one kernel call each (default 1: no split). */
+  headRanges?: number;
   /** Called after every run with how many of all runs are done (progress). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -73,7 +75,7 @@ export async function profileModel(model: SegmentedModel, ids: number[], options
         const { variant, backend, threads } = entry.config;
         const kernel = backends.get(backend)!;
         // The profiled runner goes first: its warm-up builds its sessions before the plain run frees the decoded weights.
-        const run = await runner.run(ids, { backend: kernel, variant, threads });
+        const run = await runner.run(ids, { backend: kernel, variant, threads, headRanges: options.headRanges });
         const plain = await model.run(ids, { kernel, variant, threads, keepInputs: false });
         if (round > 0) {
           entry.runs.push(run);

@@ -12,6 +12,7 @@ import { initializerTensor, makeTensor } from '../engine/tensors';
 import type { AttentionBackend, AttentionRequest, AttentionResult, VariantSpec } from '../kernels/types';
 import { readOrtProfile, type OrtRunEvent } from './ortProfile';
 import { coreCost, type CoreCost } from './cost';
+import { timeHeadRanges, type HeadRangeTiming } from './headRanges';
 
 /** One segment's `session.run` in a profiled run (ms on performance.now()'s clock). */
 export interface SegmentTiming {
@@ -33,6 +34,8 @@ export interface CoreTiming {
   kernelMs: number;
   /** FLOPs and bytes of the call (counted once per layer: the prompt fixes shapes and mask). */
   cost: CoreCost;
+  /** With `headRanges` > 1: each head range computed again as its own call (empty otherwise). */
+  ranges: HeadRangeTiming[];
 }
 
 export interface ProfiledRun {
@@ -46,6 +49,8 @@ export interface ProfiledRunOptions {
   backend: AttentionBackend;
   variant: VariantSpec | null;
   threads?: number;
+  /** Also time the core's heads in this many ranges, one kernel call each (default 1: no split). */
+  headRanges?: number;
 }
 
 /**
@@ -103,11 +108,13 @@ export class ProfiledRunner {
       for (const ci of model.plan.coresAfter[seg.index]) {
         const core = model.cores[ci];
         const timed = timedBackend(options.backend);
-        const { outputs, run } = await runCore(core, read, timed.backend, options.variant ?? nativeVariant(core), options.threads);
+        const variant = options.variant ?? nativeVariant(core);
+        const { outputs, run } = await runCore(core, read, timed.backend, variant, options.threads);
         for (const [name, t] of outputs) store.set(name, t);
         const cost = this.costs.get(core.layer) ?? coreCost(run.input);
         this.costs.set(core.layer, cost);
-        cores.push({ layer: core.layer, qHeads: run.input.qHeads, callStart: timed.start(), callMs: timed.ms(), kernelMs: run.stats.wallMs, cost });
+        const ranges = (options.headRanges ?? 1) > 1 ? await timeHeadRanges(options.backend, run.input, variant, options.threads, options.headRanges ?? 1) : [];
+        cores.push({ layer: core.layer, qHeads: run.input.qHeads, callStart: timed.start(), callMs: timed.ms(), kernelMs: run.stats.wallMs, cost, ranges });
       }
       for (const [name] of store) if ((this.lastUse.get(name) ?? -1) <= seg.index) store.delete(name);
     }

@@ -53,6 +53,13 @@ export function mergedTimeline(record: ProfileRecord): TimelineSlice[] {
           start: core.callStart + lead, dur: core.kernelMs, rank: 0,
           args: { layer: core.layer, heads: `0-${core.qHeads - 1}`, variant, backend, threads, run: r + 1, flops: core.cost.flops, bytes: core.cost.bytes, callMs: core.callMs },
         });
+        for (const range of core.ranges) {
+          out.push({
+            track: kernelTrack(backend, threads), name: `L${core.layer} h${range.from}-${range.to - 1} ${variant} ${backend}`,
+            start: range.callStart + Math.max(0, (range.callMs - range.kernelMs) / 2), dur: range.kernelMs, rank: 0,
+            args: { layer: core.layer, heads: `${range.from}-${range.to - 1}`, variant, backend, threads, run: r + 1, flops: range.cost.flops, bytes: range.cost.bytes, callMs: range.callMs, split: 'head range as its own call' },
+          });
+        }
       }
     });
   }

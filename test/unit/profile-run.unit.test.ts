@@ -28,7 +28,7 @@ test('profiled runs cover every core and segment of every run, and the trace sho
     { variant: { id: 'sigmoid', params: { b: 0 } }, backend: 'wasm', threads: 1 },
   ];
   const repeat = 3;
-  const record = await profileModel(model, ids, { configs, repeat });
+  const record = await profileModel(model, ids, { configs, repeat, headRanges: 2 });
   const segments = model.plan.segments.filter((s) => s.nodes.length).map((s) => s.index);
   for (const entry of record.configs) {
     assert.equal(entry.runs.length, repeat);
@@ -39,6 +39,8 @@ test('profiled runs cover every core and segment of every run, and the trace sho
       for (const c of run.cores) {
         // The kernel's clock runs inside the engine-measured call.
         assert.ok(c.kernelMs > 0 && c.kernelMs <= c.callMs + 1e-3, `layer ${c.layer}: kernel ${c.kernelMs} ms, call ${c.callMs} ms`);
+        assert.deepEqual(c.ranges.map((h) => [h.from, h.to]), [[0, c.qHeads / 2], [c.qHeads / 2, c.qHeads]]);
+        assert.equal(c.ranges[0].cost.flops + c.ranges[1].cost.flops, c.cost.flops);
       }
     }
   }
@@ -52,6 +54,8 @@ test('profiled runs cover every core and segment of every run, and the trace sho
     assert.equal(p.layers.length, model.cores.length);
     for (const l of p.layers) {
       assert.equal(l.kernelMs.samples, repeat);
+      assert.equal(l.ranges.length, 2);
+      assert.ok(l.ranges.every((r) => r.kernelMs.samples === repeat && r.flops > 0));
       assert.ok(l.ortBeforeMs !== null && l.ortAfterMs !== null, 'GPT-2 has a segment before and after every core');
       assert.ok(l.kernelMs.min <= l.kernelMs.median && l.kernelMs.median <= l.kernelMs.max);
     }
@@ -68,9 +72,10 @@ test('profiled runs cover every core and segment of every run, and the trace sho
     const kernels = slicesOn(kernelTrack(config.backend, config.threads));
     for (let run = 1; run <= repeat; run++) {
       for (const core of model.cores) {
-        const slice = kernels.filter((e) => e.args?.run === run && e.args?.layer === core.layer);
-        assert.equal(slice.length, 1, `${config.backend} run ${run} layer ${core.layer}`);
         const heads = record.configs[0].runs[0].cores.find((c) => c.layer === core.layer)!.qHeads;
+        const ofCore = kernels.filter((e) => e.args?.run === run && e.args?.layer === core.layer);
+        assert.deepEqual(ofCore.map((e) => e.args?.heads), [`0-${heads - 1}`, `0-${heads / 2 - 1}`, `${heads / 2}-${heads - 1}`]);
+        const slice = ofCore.slice(0, 1);
         assert.equal(slice[0].name, `L${core.layer} h0-${heads - 1} ${formatVariant(config.variant!)} ${config.backend}`);
         assert.ok(Number(slice[0].args?.flops) > 0 && Number(slice[0].args?.bytes) > 0);
       }
