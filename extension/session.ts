@@ -7,7 +7,9 @@ import * as vscode from 'vscode';
 import type { BackendId, VariantId } from '../runtime/kernels/types';
 import type { InspectResult, ModelSummary } from '../runtime/protocol/runtime';
 import { config } from './config';
+import { directValues, type OverlayValues, queryValues } from './overlay/metricValues';
 import { parseIdPrompt, type TokenSpan, tokenSpans } from './overlay/tokenSpans';
+import type { PanelMetric } from './protocol/panel';
 import { resolveBackend } from './runtime/backendChoice';
 import type { RuntimeSupervisor } from './runtime/supervisor';
 import { MODEL_VARIANT } from './settings';
@@ -28,6 +30,9 @@ export interface Inspection {
 export class Session implements vscode.Disposable {
   model?: ModelSummary;
   last?: Inspection;
+  /** What the overlay paints (chosen in the panel), and its values for the last inspection. */
+  overlayMetric: PanelMetric = { metric: 'sink' };
+  overlayValues?: OverlayValues;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when the model or the inspection changes (or the inspection goes stale). */
   readonly onDidChange = this.changed.event;
@@ -82,8 +87,35 @@ export class Session implements vscode.Disposable {
       variant: choice === MODEL_VARIANT ? result.variants.join(', ') : choice,
       spans: tokenSpans(result.tokens, start, idPrompt?.offsets),
     };
+    this.overlayValues = undefined;
     this.changed.fire();
+    await this.refreshOverlay();
     return this.last;
+  }
+
+  /** Paints the overlay by `metric` from now on (the panel's "Colour by"). */
+  async setOverlayMetric(metric: PanelMetric): Promise<void> {
+    this.overlayMetric = metric;
+    await this.refreshOverlay();
+  }
+
+  private async refreshOverlay(): Promise<void> {
+    const last = this.last;
+    if (!last) return;
+    const m = this.overlayMetric;
+    let values: OverlayValues | undefined;
+    try {
+      values = directValues(last.result, m) ?? undefined;
+      if (!values && m.metric === 'query') {
+        const map = await this.runtime.request('headMap', { layer: m.layer, head: m.head });
+        values = queryValues(map.weights.data, map.weights.shape[0], map.weights.shape[1], m);
+      }
+    } catch {
+      values = undefined; // a metric of another inspection's shape: fall back to the sink score
+    }
+    if (this.last !== last) return;
+    this.overlayValues = values;
+    this.changed.fire();
   }
 
   /** Runs the last inspection again (after a variant or backend change), if its document is unchanged. */

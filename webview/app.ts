@@ -2,7 +2,7 @@
  * The panel: controls, token strip, layer × head grid and head view, with clear empty, loading
  * and error states. Holds the view state; everything it shows comes from the extension.
  */
-import type { HeadMap, PanelHostEvents, PanelHostMethods, PanelInspection, PanelViewEvents, PanelViewMethods } from '../extension/protocol/panel';
+import type { HeadMap, PanelHostEvents, PanelHostMethods, PanelInspection, PanelMetric, PanelViewEvents, PanelViewMethods } from '../extension/protocol/panel';
 import type { RpcPeer } from '../runtime/protocol/rpc';
 import { dropdown, progressRing } from './ui';
 import { HeadView } from './views/headView';
@@ -26,6 +26,7 @@ export class PanelApp {
   private selected?: { layer: number; head: number };
   private query?: number;
   private metric: Metric = 'sink';
+  private announced = JSON.stringify({ metric: 'sink' });
   private head?: { map: HeadMap; view: HeadView } | { loading: string } | { error: string };
 
   constructor(private readonly root: HTMLElement, private readonly peer: PanelPeer) {
@@ -103,7 +104,18 @@ export class PanelApp {
     }
   }
 
+  /** Tells the extension what the strip shows, so the editor overlay shows the same (only on change). */
+  private announceMetric(ins: PanelInspection): void {
+    const n = ins.tokens.length;
+    let m: PanelMetric = { metric: 'sink' };
+    if (this.metric === 'alpha' && this.selected) m = { metric: 'alpha', ...this.selected };
+    if (this.metric === 'query' && this.selected && this.query !== undefined && this.query < n) m = { metric: 'query', ...this.selected, query: this.query };
+    const key = JSON.stringify(m);
+    if (key !== this.announced) { this.announced = key; this.peer.notify('setMetric', m); }
+  }
+
   private renderReady(ins: PanelInspection): void {
+    this.announceMetric(ins);
     const controls = document.createElement('div');
     controls.className = 'controls';
     controls.append(

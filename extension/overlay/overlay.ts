@@ -57,8 +57,9 @@ export class Overlay implements vscode.Disposable {
       const mine = this.enabled && last && editor.document.uri.toString() === last.uri.toString() && editor.document.version === last.version;
       const byLevel: vscode.Range[][] = this.types.map(() => []);
       if (mine) {
+        const values = this.session.overlayValues?.values ?? last.result.sinkScore.data;
         for (const s of last.spans) {
-          const level = levelOf(last.result.sinkScore.data[s.index]);
+          const level = levelOf(values[s.index]);
           if (level) byLevel[level - 1].push(new vscode.Range(editor.document.positionAt(s.start), editor.document.positionAt(s.end)));
         }
       }
@@ -74,6 +75,8 @@ export class Overlay implements vscode.Disposable {
     if (!span) return undefined;
     const md = new vscode.MarkdownString();
     md.appendMarkdown('**AttnScope**\n\n');
+    const shown = this.session.overlayValues;
+    if (shown && this.session.overlayMetric.metric !== 'sink') md.appendText(`${shown.label}: ${shown.values[span.index].toFixed(4)}`).appendMarkdown('  \n');
     for (const line of hoverLines(last.result, span.index, last.epsilon)) md.appendText(line).appendMarkdown('  \n');
     return new vscode.Hover(md, new vscode.Range(doc.positionAt(span.start), doc.positionAt(span.end)));
   }

@@ -53,6 +53,7 @@ export class PanelHost implements vscode.Disposable {
     });
     peer.on('ready', () => { this.ready = true; this.push(); });
     peer.on('setVariant', ({ variant }) => void this.setVariant(variant));
+    peer.on('setMetric', (m) => void this.session.setOverlayMetric(m));
     this.panel = panel;
     this.peer = peer;
     panel.onDidDispose(() => { peer.dispose(); this.panel = undefined; this.peer = undefined; this.ready = false; }, null, this.disposables);

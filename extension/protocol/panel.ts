@@ -63,7 +63,18 @@ export type PanelHostEvents = {
   ready: Record<string, never>;
   /** Re-run the inspection with this variant. */
   setVariant: { variant: string };
+  /** The metric the token strip shows, for the editor overlay to show too. */
+  setMetric: PanelMetric;
 };
+
+/**
+ * What tokens are coloured by: the sink score; α of one head; or the attention one query token
+ * gives every key in one head (its row of the head's map).
+ */
+export type PanelMetric =
+  | { metric: 'sink' }
+  | { metric: 'alpha'; layer: number; head: number }
+  | { metric: 'query'; layer: number; head: number; query: number };
 
 /** Events the panel accepts from the extension. */
 export type PanelViewEvents = {
@@ -132,6 +143,14 @@ export const panelViewEventValidators: { [K in keyof PanelViewEvents]: Validator
 export const panelHostEventValidators: { [K in keyof PanelHostEvents]: Validator } = {
   ready: (b) => (obj(b) ? null : 'needs an object'),
   setVariant: (b) => (typeof obj(b)?.variant === 'string' ? null : 'needs a variant id'),
+  setMetric: (b) => {
+    const m = obj(b);
+    if (!m) return 'needs an object';
+    if (m.metric === 'sink') return null;
+    if (m.metric !== 'alpha' && m.metric !== 'query') return 'metric must be sink, alpha or query';
+    if (!natural(m.layer) || !natural(m.head)) return `${m.metric} needs layer and head`;
+    return m.metric === 'query' && !natural(m.query) ? 'query needs the query token index' : null;
+  },
 };
 
 export const panelHostParamValidators: { [K in keyof PanelHostMethods]: Validator } = {

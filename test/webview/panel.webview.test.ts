@@ -161,6 +161,16 @@ for (const theme of ['dark', 'light'] as ThemeName[]) {
       await page.waitForFunction(() => (window as unknown as { __posted: { event?: string }[] }).__posted.some((m) => m.event === 'setVariant'));
       const sent = (await posted(page)).filter((m) => m.event === 'setVariant');
       assert.deepEqual(sent.map((m) => m.body), [{ variant: payload.otherVariant }]);
+      // "Colour by" α of the open head is announced so the editor overlay follows the panel.
+      await page.click('.model-grid .cell[data-layer="1"][data-head="2"]');
+      await page.waitForSelector('.head-view canvas');
+      await page.click('#metric');
+      await page.click('#metric vscode-option[value="alpha"]');
+      await page.waitForFunction(() => (window as unknown as { __posted: { event?: string; body?: { metric?: string } }[] }).__posted.some((m) => m.event === 'setMetric' && m.body?.metric === 'alpha'));
+      assert.deepEqual((await posted(page)).filter((m) => m.event === 'setMetric').map((m) => m.body), [{ metric: 'alpha', layer: 1, head: 2 }]);
+      const alpha12 = inspection.alpha.data.subarray((1 * heads + 2) * n, (1 * heads + 3) * n);
+      const stripBg = await page.$$eval('.token-strip .token', (els) => els.map((e) => getComputedStyle(e).backgroundColor));
+      stripBg.forEach((c, i) => assert.deepEqual(rgb(c), expected(alpha12[i]), `token ${i} by α of L1 h2`));
       // Keyboard: the grid is one tab stop; arrows move, Enter opens the head.
       await page.focus('.model-grid .cell[data-layer="0"][data-head="0"]');
       await page.keyboard.press('ArrowRight');

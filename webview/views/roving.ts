@@ -14,6 +14,8 @@ export function roving(container: HTMLElement, cells: HTMLElement[], columns: nu
   cells.forEach((c, i) => {
     c.setAttribute('tabindex', i === 0 ? '0' : '-1');
     c.addEventListener('click', () => { focusCell(i, false); activate(i); });
+    // Focus that arrives another way (mouse, a screen reader) moves the roving position too.
+    c.addEventListener('focus', () => { if (i !== current) focusCell(i, false); });
   });
   container.addEventListener('keydown', (e) => {
     const step: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns, ArrowUp: -columns, Home: -current, End: cells.length - 1 - current };
