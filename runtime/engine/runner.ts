@@ -203,5 +203,5 @@ function minPositions(limits: (number | null)[]): number | null {
 export function nativeVariant(core: AttentionCore): VariantSpec {
   if (core.normalizer === 'softmax') return { id: 'softmax', params: {} };
   if (core.normalizer === 'sigmoid') return { id: 'sigmoid', params: { b: 0 } };
-  throw new ModelError('backend', `layer ${core.layer} uses a Softplus sum-normalized attention, which has no kernel variant yet; pass --variant to compute it with another one`);
+  return { id: 'softplus-norm', params: { eps: 0 } };
 }

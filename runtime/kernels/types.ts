@@ -25,6 +25,7 @@ export const VARIANT_IDS = [
   'soft-gauss',
   'soft-nystrom',
   'shiftmax',
+  'softplus-norm',
 ] as const;
 export type VariantId = (typeof VARIANT_IDS)[number];
 

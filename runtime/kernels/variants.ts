@@ -109,6 +109,14 @@ export const VARIANTS: Record<VariantId, VariantInfo> = {
       { name: 'div', default: 31, min: 16, max: 52, integer: true, doc: 'bits M of the reciprocal ⌊(2^M − 1)/ΣE⌋, ΣE clamped there (QAT 31)' },
     ],
   },
+  'softplus-norm': {
+    id: 'softplus-norm',
+    description: 'softplus(s) / (Σ softplus(s) + eps): the Softplus → ReduceSum → Div normalizer of models trained with it',
+    params: [{
+      name: 'eps', default: 0, min: 0,
+      doc: 'added to the row sum before dividing; 0 = the exported graphs (torch softplus, threshold 20, no epsilon)',
+    }],
+  },
 };
 
 /** A per-head override key such as `logit.3` of sink-logit. */

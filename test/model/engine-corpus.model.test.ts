@@ -32,10 +32,6 @@ async function checkFixture(f: Fixture): Promise<void> {
       assert.throws(() => model.feeds(tooLong), /has \d+ positions; shorten the prompt/);
     }
 
-    if (c.expected.normalizer === 'softplus-sum') {
-      await assert.rejects(model.run(c.inputIds), /Softplus sum-normalized attention, which has no kernel variant yet/);
-      return;
-    }
     const reference = await model.runReference(c.inputIds);
     // Every backend reproduces ONNX Runtime; the js reference run is also held to the torch outputs.
     for (const backend of ['native', 'wasm'] as const) {

@@ -1,4 +1,4 @@
-// The C families of the variants engineer (rownorm.c, gauss.c, integer.c) against their TS
+// The C families of the variants engineer (rownorm.c incl. softplus-norm, gauss.c, integer.c) against their TS
 // references, on every compiled backend that is built: shapes with T = 1, odd sizes, GQA, past keys,
 // padding and ALiBi biases, streaming, fully masked rows, NaN/Inf rows and a 4,096-key row.
 // A backend that is missing or lacks one of these variants fails the test with how to build it.
@@ -19,6 +19,8 @@ import { randomArray, randomInput } from '../unit/variants-fixtures';
 const tolerance: [string, number, string][] = [
   ['sigmoid-norm', 1e-5, 'fp32 sums over d and tk; the normalization keeps weights in [0, 1]'],
   ['lssa', 1e-5, 'fp32 cosine (two sqrt) and softplus; L1 normalized'],
+  ['softplus-norm', 1e-5, 'fp32 sums over d and tk, fp32 softplus; L1 normalized (the exported graphs: eps 0)'],
+  ['softplus-norm:eps=0.5', 1e-5, 'as above, the denominator shifted by eps'],
   ['lssar:p=3', 2e-5, 'LSSA error times p = 3 through the power'],
   ['lssar', 1e-4, 'LSSA error times p = 15 through the power (u^15 multiplies relative error by 15)'],
   ['soft-gauss', 1e-5, 'fp32 exact-difference distances; unnormalized sums of up to tk weights ≤ 1'],
@@ -114,6 +116,26 @@ for (const [variant, tol, why] of tolerance) {
     }
   });
 }
+
+test('softplus-norm on every compiled backend with logits past torch\'s threshold 20 and past float32 exp underflow', async () => {
+  // scale 60 spreads the logits over about ±150: keys above 20 take the identity branch of the
+  // reference, keys below −88 have a softplus that underflows in float32 (and stays ~0 in float64).
+  const input = { ...randomInput({ qHeads: 2, kvHeads: 1, tq: 7, tk: 45, d: 16, seed: 11 }), scale: 60 };
+  const request = { input, variant: parseVariant('softplus-norm'), captureHeads: [1] };
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let r = 0; r < 2 * 7; r++) {
+    for (let j = 0; j < 45; j++) {
+      let dot = 0;
+      for (let c = 0; c < 16; c++) dot += input.q[r * 16 + c] * input.k[j * 16 + c];
+      lo = Math.min(lo, 60 * dot);
+      hi = Math.max(hi, 60 * dot);
+    }
+  }
+  assert.ok(lo < -88 && hi > 20, `the logits reach both ends: ${lo}..${hi}`);
+  const want = await referenceBackend.run(request);
+  for (const backend of await backends()) compare(want, await backend.run(request), 1e-5, `${backend.id} softplus-norm large logits`);
+});
 
 test('shiftmax is bit-exact when the logits are exact in float32 (integers × 2^-k), short and long rows', async () => {
   const grid = (n: number, seed: number) => Float32Array.from(randomArray(n, seed), (x) => Math.round(x * 8) / 4);

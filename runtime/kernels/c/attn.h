@@ -66,7 +66,8 @@ enum attn_variant {
   ATTN_SOFT_GAUSS = 9,
   ATTN_SOFT_NYSTROM = 10,
   ATTN_SHIFTMAX = 11,
-  ATTN_VARIANT_COUNT = 12
+  ATTN_SOFTPLUS_NORM = 12,
+  ATTN_VARIANT_COUNT = 13
 };
 
 /* Return codes of every entry point (0 = success). attn_error_text() gives the message. */
@@ -95,6 +96,7 @@ enum attn_status {
  *                              [3] keys per partial split (>= 1)
  *   sigmoid                    [0] b (NaN means -ln(tk), Apple's default)
  *   elu1                       [0] normalize (0: elu(s)+1 as is, 1: divided by the row sum + 1e-8)
+ *   softplus-norm              [0] eps (>= 0) added to the row sum of softplus(s) before dividing
  */
 #define ATTN_MAX_PARAMS 4096
 
@@ -157,7 +159,7 @@ typedef struct attn_family {
 /* The families (defined in c/<name>.c; the registry in c/registry.c maps variants to them). */
 extern const attn_family attn_family_softmax;     /* softmax, softmax1, sink-logit, unified-max, */
                                                   /*   and the elementwise sigmoid, elu1 (tiled) */
-extern const attn_family attn_family_rownorm;     /* sigmoid-norm, lssa, lssar */
+extern const attn_family attn_family_rownorm;     /* sigmoid-norm, lssa, lssar, softplus-norm */
 extern const attn_family attn_family_gauss;       /* soft-gauss, soft-nystrom */
 extern const attn_family attn_family_integer;     /* shiftmax */
 

@@ -8,11 +8,17 @@
  *   lssar         LSSA, then u_j = relu(A_j N - O) / max_k relu(A_k N - O), w_j = u_j^p / sum u^p,
  *                 O = 0 on sequence rows 0..warm-1 (0-based), else 1 (overflow-safe form, 5.3)
  *                 params: [0] d (NaN: head_dim), [1] p, [2] warm
+ *   softplus-norm w_j = softplus(s_j) / (sum_k softplus(s_k) + eps)  (Softplus -> ReduceSum -> Div
+ *                 of models trained with it; torch's threshold 20 is exact here: above it
+ *                 x + log1p(e^-x) rounds to x in float32)
+ *                 params: [0] eps (>= 0; 0 = the exported graphs, which add no epsilon)
+ * sigmoid-norm and softplus-norm take the scaled, softcapped, biased logit s_j of attn.h. A row
+ * whose denominator is 0 (every visible softplus underflowed, eps = 0) outputs 0 instead of 0/0.
  * lssa/lssar use the cosine, not the scaled logit: scale and softcap do not apply; -inf bias and
  * the causal/streaming masks hide keys; a finite bias adds to the softplus argument. A row whose
  * Q.K, |q|^2 or |k|^2 is not finite, or whose bias is NaN/+inf, is invalid. Rows sum to 1 (or 0
  * for an LSSAR row that the ReLU empties), so the statistics use the weights as they are.
- * Oracle: runtime/kernels/reference/{elementwise,lssa}.ts.
+ * Oracle: runtime/kernels/reference/{elementwise,lssa,softplusNorm}.ts.
  */
 #include "attn.h"
 #include "math.h"
@@ -107,6 +113,8 @@ ROWDOT_INLINE void rownorm_reweight(float *w, int32_t tk, float n, float offset,
 typedef struct rownorm_ctx {
   int lssa, lssar;
   float ln_d, power;
+  int softplus;      /* softplus of the argument (lssa, lssar, softplus-norm); else sigmoid */
+  float eps;         /* added to the row sum before dividing */
   int32_t warm;
   float *bias_row, *kk;
   int32_t kk_head; /* the kv head whose |k_j|^2 kk holds, -1 none */
@@ -141,8 +149,8 @@ ROWDOT_CLONES static int rownorm_row(const attn_args *a, void *vctx, int32_t h, 
     const rowdot_v8 x = ROWDOT_LOAD(s + j);
     const rowdot_v8i seen = x != -ATTN_INF;
     rowdot_v8 wv;
-    if (c->lssa) {
-      const rowdot_v8 arg = lambda * x + ROWDOT_LOAD(c->bias_row + j);
+    if (c->softplus) {
+      const rowdot_v8 arg = c->lssa ? lambda * x + ROWDOT_LOAD(c->bias_row + j) : x;
       const rowdot_v8 t = rowdot_vexp(-rowdot_select(arg < 0.0f, -arg, arg)); /* e^-|arg| in (0, 1] */
       const rowdot_v8 series = t * (1.0f - t * (0.5f - t * (1.0f / 3.0f)));
       const rowdot_v8 l1p = rowdot_select(t < 1e-3f, series, rowdot_vlog(1.0f + t));
@@ -157,12 +165,16 @@ ROWDOT_CLONES static int rownorm_row(const attn_args *a, void *vctx, int32_t h, 
   sum = rowdot_hsum(acc);
   for (; j < tk; j++) {
     float x = s[j], wj = 0.0f;
-    if (x != -ATTN_INF) wj = c->lssa ? rownorm_softplus(lambda * x + c->bias_row[j]) : attn_sigmoidf(x);
+    if (x != -ATTN_INF) {
+      wj = c->lssa ? rownorm_softplus(lambda * x + c->bias_row[j])
+                   : c->softplus ? rownorm_softplus(x) : attn_sigmoidf(x);
+    }
     w[j] = wj;
     sum += wj;
   }
   if (rownorm_nonfinite(sum)) return -1;
-  const float inv = 1.0f / (sum + ROWNORM_EPS);
+  const float den = sum + c->eps;
+  const float inv = den > 0.0f ? 1.0f / den : 0.0f;
   for (int32_t j = 0; j < tk; j++) w[j] *= inv;
   if (c->lssar) rownorm_reweight(w, tk, (float)n, i + (tk_all - a->tq) < c->warm ? 0.0f : 1.0f, c->power);
   *stat_scale = 1.0f;
@@ -172,10 +184,16 @@ ROWDOT_CLONES static int rownorm_row(const attn_args *a, void *vctx, int32_t h, 
 ROWDOT_CLONES static int32_t rownorm_run(const attn_args *a, attn_thread *t, int32_t begin, int32_t end) {
   const int64_t tk = a->tk;
   if (t->scratch_len < rownorm_scratch(a)) return ATTN_E_SCRATCH;
+  const int softplus_norm = a->variant == ATTN_SOFTPLUS_NORM;
   rownorm_ctx c = {a->variant == ATTN_LSSA || a->variant == ATTN_LSSAR, a->variant == ATTN_LSSAR,
-                   0.0f, 0.0f, 0, t->scratch + 2 * ROWDOT_GROUP * tk,
+                   0.0f, 0.0f, 0, ROWNORM_EPS, 0, t->scratch + 2 * ROWDOT_GROUP * tk,
                    t->scratch + (2 * ROWDOT_GROUP + 1) * tk, -1};
-  if (!c.lssa && a->variant != ATTN_SIGMOID_NORM) return ATTN_E_VARIANT;
+  if (!c.lssa && !softplus_norm && a->variant != ATTN_SIGMOID_NORM) return ATTN_E_VARIANT;
+  c.softplus = c.lssa || softplus_norm;
+  if (softplus_norm) {
+    if (a->n_params < 1 || !(a->params[0] >= 0.0f) || rownorm_nonfinite(a->params[0])) return ATTN_E_PARAMS;
+    c.eps = a->params[0];
+  }
   float dim = (float)a->head_dim;
   if (c.lssa) {
     if (a->n_params < (c.lssar ? 3 : 1)) return ATTN_E_PARAMS;

@@ -7,6 +7,7 @@ import { runRows, type RowKernel } from './rows';
 import { shiftmaxKernel } from './shiftmax';
 import { sinkLogitKernel, softmax1Kernel } from './sinkLogit';
 import { softmaxKernel } from './softmax';
+import { softplusNormKernel } from './softplusNorm';
 import { unifiedMaxKernel } from './unifiedMax';
 
 /** The sink logit of head h: `logit.<h>` when given, else the scalar `logit` (spec §6.4). */
@@ -29,6 +30,7 @@ const rowKernels: Record<Exclude<VariantId, 'soft-nystrom'>, (input: AttentionIn
   lssar: (input, p) => lssaKernel(input, { d: p.d ?? input.headDim, reweight: true, p: p.p, warm: p.warm }),
   'soft-gauss': (input) => softGaussKernel(input),
   shiftmax: (_input, p) => shiftmaxKernel({ n: p.n, bits: p.bits, x0: p.x0, exp: p.exp, div: p.div }, p.S ?? 0),
+  'softplus-norm': (_input, p) => softplusNormKernel(p.eps),
 };
 
 /** Computes one attention core with the TS reference of the variant (the oracle of every backend). */
