@@ -52,7 +52,10 @@ export interface ConfigProfile {
   ortSumMs: Spread;
   profiledRunMs: Spread;
   plainRunMs: Spread;
-  /** Median over rounds of (profiled run / the plain run of the same round) − 1: paired, so drift cancels. */
+  /**
+   * Median profiled run / median plain run − 1. The two alternate in order round by round, so each set
+   * holds as many first as second runs of a pair (per-round ratios would be bimodal by that order).
+   */
   overhead: number;
 }
 
@@ -107,7 +110,7 @@ export function aggregate(record: ProfileRecord, plan: SegmentPlan, peakGflops: 
       kernelSumMs: spread(kernelSums), callSumMs: spread(callSums),
       kernelOverCall: median(kernelSums.map((k, i) => k / callSums[i])),
       ortSumMs: spread(runs.map((r) => r.segments.reduce((a, s) => a + ortRunOf(record.ort, s).dur / 1000, 0))),
-      profiledRunMs, plainRunMs, overhead: median(runs.map((r, k) => r.totalMs / entry.plainTotalMs[k])) - 1,
+      profiledRunMs, plainRunMs, overhead: profiledRunMs.median / plainRunMs.median - 1,
     };
   });
 }

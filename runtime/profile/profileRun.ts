@@ -52,7 +52,8 @@ export function configLabel(c: ProfileConfig): string {
 /**
  * Runs the model once per configuration to warm up, then `repeat` rounds in which every
  * configuration runs once profiled (ORT profiler on, engine timestamps) and once plain (the engine's
- * own SegmentedModel.run), so drift of the machine hits every configuration and both modes alike.
+ * own SegmentedModel.run), in alternating order, so drift of the machine and the position in a pair
+ * hit every configuration and both modes alike.
  */
 export async function profileModel(model: SegmentedModel, ids: number[], options: ProfileOptions): Promise<ProfileRecord> {
   if (!options.configs.length) throw new Error('nothing to profile: give at least one --variant and --backend');
@@ -74,12 +75,22 @@ export async function profileModel(model: SegmentedModel, ids: number[], options
       for (const entry of out) {
         const { variant, backend, threads } = entry.config;
         const kernel = backends.get(backend)!;
-        // The profiled runner goes first: its warm-up builds its sessions before the plain run frees the decoded weights.
-        const run = await runner.run(ids, { backend: kernel, variant, threads, headRanges: options.headRanges });
-        const plain = await model.run(ids, { kernel, variant, threads, keepInputs: false });
+        // The profiled runner goes first in the warm-up: it builds its sessions before the plain run frees the
+        // decoded weights. After that the order alternates (ABBA), so going first or second costs both alike.
+        const profiled = (): Promise<ProfiledRun> => runner.run(ids, { backend: kernel, variant, threads, headRanges: options.headRanges });
+        const unprofiled = async (): Promise<number> => (await model.run(ids, { kernel, variant, threads, keepInputs: false })).totalMs;
+        let run: ProfiledRun;
+        let plainMs: number;
+        if (round % 2 === 0) {
+          run = await profiled();
+          plainMs = await unprofiled();
+        } else {
+          plainMs = await unprofiled();
+          run = await profiled();
+        }
         if (round > 0) {
           entry.runs.push(run);
-          entry.plainTotalMs.push(plain.totalMs);
+          entry.plainTotalMs.push(plainMs);
         }
         options.onProgress?.(++done, total);
       }
