@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
 # The whole demo-model pipeline on the GPU machine, in one command:
-#   tokenizer + token streams + held-out file → train softmax and sigmoid models side by side on the
-#   one GPU → export both to ONNX and check them against PyTorch → one train-log.json.
+#   tokenizer + token streams + held-out file → export preflight (fresh models) → train softmax and
+#   sigmoid models side by side on the one GPU → export both to ONNX and check them against
+#   PyTorch → one train-log.json.
 #
 # Usage (repository root, corpus from scripts/demo/build-corpus.mjs in .cache/corpus):
 #   OUT=dir bash scripts/demo/device.sh [STEPS]      (STEPS per model; default 3600, 30 = smoke run)
 # RUNS lists the models, TAG=NORMALIZER,HEADS each (default: the two shipped models); all train at
 # once on the one GPU. Reuses media/models/tokenizer.json when it exists (delete it to retrain).
-# Writes to $OUT: attnscope-demo-TAG.onnx per run, tokenizer.json, heldout.jsonl, train-log.json.
+# CTX (default 1024) is the positions, BATCH (default 64) the sequences per step; TRAIN_SECONDS
+# (default 0: off) makes the runs agree on fewer steps when STEPS would not fit in that many
+# seconds of training (train.py --budget-seconds); LOGIT_OFFSET (default ln CTX) the initial
+# q·k offset (train.py --logit-offset).
+# Writes to $OUT: attnscope-demo-TAG.onnx and TAG.pt (the checkpoint) per run, tokenizer.json,
+# heldout.jsonl, train-log.json.
 set -euo pipefail
 STEPS=${1:-3600}
 RUNS=${RUNS:-softmax=softmax,8 sigmoid=sigmoid,8}
+CTX=${CTX:-1024}
+BATCH=${BATCH:-64}
+TRAIN_SECONDS=${TRAIN_SECONDS:-0}
+LOGIT_OFFSET=${LOGIT_OFFSET:-}
 : "${OUT:?set OUT to the folder that receives the artifacts}"
 ROOT=$(pwd)
 WORK=${WORK:-/tmp/attnscope-demo-work}
@@ -20,16 +30,23 @@ if [ -f media/models/tokenizer.json ]; then cp media/models/tokenizer.json "$WOR
 cd scripts/demo
 python3 prepare.py --corpus "$ROOT/.cache/corpus" --work "$WORK" --tokenizer "$WORK/tokenizer.json" \
   --heldout "$WORK/heldout.jsonl"
+for normalizer in softmax sigmoid; do
+  python3 export.py --untrained "$normalizer" --ctx "$CTX" --heldout "$WORK/heldout.jsonl" --out "$WORK/preflight-$normalizer.onnx"
+done
 T1=$(date +%s)
+tags=$(for run in $RUNS; do printf '%s,' "${run%%=*}"; done)
+rm -f "$WORK"/budget-*.json
 pids=()
 for run in $RUNS; do
   tag=${run%%=*}; spec=${run#*=}
   python3 train.py --tag "$tag" --normalizer "${spec%%,*}" --heads "${spec#*,}" --work "$WORK" \
-    --heldout "$WORK/heldout.jsonl" --steps "$STEPS" &
+    --heldout "$WORK/heldout.jsonl" --steps "$STEPS" --ctx "$CTX" --batch "$BATCH" \
+    --budget-seconds "$TRAIN_SECONDS" --peers "$tags" ${LOGIT_OFFSET:+--logit-offset "$LOGIT_OFFSET"} &
   pids+=($!)
 done
 for pid in "${pids[@]}"; do wait "$pid"; done   # every run must succeed (set -e)
 T2=$(date +%s)
+for run in $RUNS; do cp "$WORK/${run%%=*}.pt" "$OUT/"; done   # checkpoints: a failed export can be redone
 for run in $RUNS; do
   tag=${run%%=*}
   python3 export.py --tag "$tag" --work "$WORK" --heldout "$WORK/heldout.jsonl" --out "$OUT/attnscope-demo-$tag.onnx"

@@ -7,6 +7,9 @@ Checks: one normalizer node per layer, file size, ONNX Runtime (CPU) against PyT
 held-out sequences of several lengths. Adds the results to WORK/NORMALIZER.json under "export".
 
 Usage: python3 export.py --tag NAME --work DIR --heldout heldout.jsonl --out FILE.onnx
+       python3 export.py --untrained softmax|sigmoid [--ctx 1024] --heldout heldout.jsonl --out FILE.onnx
+The second form exports a freshly initialised model with the same checks and writes no log: the
+device pipeline runs it before training, so an export problem costs seconds, not a training run.
 """
 import argparse
 import collections
@@ -21,18 +24,27 @@ import torch
 from model import Config, DemoLM, ExportWrapper
 from positions import gather_positions
 
-MAX_BYTES = 15 * 1000 * 1000
+MAX_BYTES = 15_500_000  # the device returns files of at most 16 MiB
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--tag", required=True, help="the run's name in WORK (train.py --tag)")
-    ap.add_argument("--work", required=True)
+    ap.add_argument("--tag", help="the run's name in WORK (train.py --tag)")
+    ap.add_argument("--work")
+    ap.add_argument("--untrained", choices=["softmax", "sigmoid"], help="export a fresh model of this normalizer (preflight)")
+    ap.add_argument("--ctx", type=int, default=1024, help="positions of the --untrained model")
     ap.add_argument("--heldout", required=True)
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
 
-    ckpt = torch.load(os.path.join(args.work, f"{args.tag}.pt"), map_location="cpu")
+    if args.untrained:
+        torch.manual_seed(1234)
+        ckpt = {"config": Config(normalizer=args.untrained, heads=8, ctx=args.ctx).as_dict(), "state": None}
+        ckpt["state"] = DemoLM(Config(**ckpt["config"])).state_dict()
+    elif args.tag and args.work:
+        ckpt = torch.load(os.path.join(args.work, f"{args.tag}.pt"), map_location="cpu")
+    else:
+        raise SystemExit("export: give --tag and --work (a trained run) or --untrained softmax|sigmoid")
     model = DemoLM(Config(**ckpt["config"]))
     model.load_state_dict(ckpt["state"])
     model.eval()
@@ -73,6 +85,10 @@ def main():
     if worst > 1e-3:
         raise SystemExit(f"export: ONNX Runtime differs from PyTorch by {worst} (max abs logit)")
 
+    summary = f"{size / 1e6:.2f} MB, ORT vs torch max |Δlogit| {worst:.2e} at lengths {[len(p) for p in probes]}, ops {dict(ops)}"
+    if args.untrained:
+        print(f"export preflight {args.untrained}: {summary}", flush=True)
+        return
     log_path = os.path.join(args.work, f"{args.tag}.json")
     log = json.load(open(log_path))
     log["export"] = {
@@ -86,7 +102,7 @@ def main():
         "onnxruntime": ort.__version__,
     }
     json.dump(log, open(log_path, "w"), indent=1)
-    print(f"export {args.tag}: {size / 1e6:.2f} MB, ORT vs torch max |Δlogit| {worst:.2e}, ops {dict(ops)}", flush=True)
+    print(f"export {args.tag}: {summary}", flush=True)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,11 @@ tied input/output embeddings and one attention normalizer per model:
 The causal mask is additive (0 on visible keys, float32 min on hidden ones), so a hidden key's
 sigmoid weight is exactly 0 and its softmax weight exactly 0 as well.
 
-Training uses a fast path (PyTorch SDPA for softmax); ``exportable=True`` switches every core to
-the explicit unfused form MatMul(Q, Kᵀ) → Mul(scale) → Add(mask) → Softmax|Sigmoid → MatMul(·, V)
-that the AttnScope detector finds in a TorchScript opset-17 export.
+Training uses a fast path (PyTorch SDPA for softmax; for sigmoid, sigmoid(q·kᵀ/√d_h) times the
+0/1 causal pattern, the same weights with no float32 T×T mask tensor); ``exportable=True`` switches
+every core to the explicit unfused form MatMul(Q, Kᵀ) → Mul(scale) → Add(mask) → Softmax|Sigmoid →
+MatMul(·, V) that the AttnScope detector finds in a TorchScript opset-17 export, with the mask
+computed from T in the graph (no ctx × ctx constant in the file).
 """
 from dataclasses import asdict, dataclass
 import math
@@ -22,7 +24,7 @@ import torch.nn.functional as F
 @dataclass
 class Config:
     vocab: int = 4096
-    ctx: int = 256
+    ctx: int = 1024  # learned positions: the exported model's position limit
     d_model: int = 256
     layers: int = 4
     heads: int = 4
@@ -57,6 +59,10 @@ class Attention(nn.Module):
         weights = None
         if self.cfg.normalizer == "softmax" and not exportable and not keep_weights:
             o = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        elif self.cfg.normalizer == "sigmoid" and not exportable and not keep_weights:
+            # sigmoid(s + mask) is sigmoid(s) on visible keys and exactly 0 on hidden ones.
+            w = torch.sigmoid(torch.matmul(q * (1.0 / math.sqrt(dh)), k.transpose(-2, -1)))
+            o = torch.matmul(w * (mask == 0).to(w.dtype), v)
         else:
             scores = torch.matmul(q, k.transpose(-2, -1)) * (1.0 / math.sqrt(dh))
             scores = scores + mask
@@ -151,7 +157,9 @@ class ExportWrapper(nn.Module):
         t = input_ids.shape[1]
         tok = torch.index_select(self.embed_t, 1, input_ids.reshape(-1)).t().unsqueeze(0)
         x = tok + lm.wpe.weight[:t].unsqueeze(0)
-        mask = lm.causal_mask[:t, :t]
+        pos = torch.arange(t, device=input_ids.device)
+        hidden = pos.unsqueeze(0) > pos.unsqueeze(1)  # key after query
+        mask = torch.where(hidden, torch.tensor(torch.finfo(torch.float32).min), torch.tensor(0.0))
         for blk in lm.blocks:
             x, _ = blk(x, mask, True, False)
         return torch.matmul(lm.ln_f(x), self.embed_t)

@@ -4,7 +4,7 @@ from the graph.
 
 The TorchScript exporter turns ``wpe.weight[:T]`` into ``Slice(wpe, 0, Unsqueeze(T))``; this
 replaces that node with ``Gather(wpe, Range(0, T, 1))``: the same rows, so bit-identical logits,
-and the table's first dimension (ctx = 256) reads as the model's position limit.
+and the table's first dimension (ctx, 1,024 positions) reads as the model's position limit.
 
 Usage: python3 positions.py MODEL.onnx [OUT.onnx]   (in place when OUT is omitted)
 """

@@ -2,17 +2,25 @@
 
 Seeded; bf16 autocast; AdamW with the levers Gu et al. report for sink emergence (learned
 absolute positions, weight decay 0.5, a high learning rate, > 100M tokens seen). Every training
-sequence is <|endoftext|> followed by 255 tokens of the stream, from a random offset.
+sequence is <|endoftext|> followed by ctx − 1 tokens of the stream, from a random offset.
 
 Writes WORK/NORMALIZER.pt (weights + config) and WORK/NORMALIZER.json (the run's log: config,
 tokens seen, wall time, train/val loss curves, Sink₁^0.3 on the held-out sequences).
 
 Usage: python3 train.py --normalizer softmax|sigmoid --work DIR --heldout heldout.jsonl [--tag NAME]
-       [--heads 8] [--logit-offset 5.5]
-       [--steps 3600] [--batch 256] [--lr 2e-3] [--wd 0.5] [--seed 1234] [--max-seconds 420]
+       [--heads 8] [--logit-offset ln(ctx)] [--ctx 1024]
+       [--steps 3600] [--batch 64] [--warmup 72] [--lr 2e-3] [--wd 0.5] [--seed 1234]
+       [--budget-seconds 0 --peers TAG,TAG] [--max-seconds 540]
 
---max-seconds guards the device's per-command time limit: past it, training stops at the next log
-step and the log says so ("stopped_early"); the two models then no longer share one budget.
+--batch is in sequences of --ctx tokens (64 × 1024 = 65,536 tokens a step, as 256 × 256 before).
+
+--budget-seconds fits the run into the device's per-command time limit before the schedule is
+fixed: after --calibrate-steps steps each run writes its seconds per step to WORK/budget-TAG.json,
+waits for the --peers training beside it on the same GPU, and all of them shorten --steps to the
+same count, the one the slowest fits into the budget; the cosine schedule then runs to that count
+(the log records it as "steps"; rerun with that --steps and no budget to reproduce the schedule).
+--max-seconds is the last guard: past it, training stops at the next log step and the log says so
+("stopped_early").
 """
 import argparse
 import json
@@ -39,9 +47,11 @@ def batch_from(stream, offsets, ctx):
 
 
 @torch.no_grad()
-def val_loss(model, val, ctx, windows=512, batch=128):
+def val_loss(model, val, ctx, tokens=131072):
+    """Mean loss over the first `tokens` of the validation stream, in windows of ctx tokens."""
     model.eval()
-    n = min(windows, (val.numel() - ctx) // ctx)
+    batch = max(1, 32768 // ctx)
+    n = min(max(1, tokens // ctx), (val.numel() - ctx) // ctx)
     offsets = torch.arange(n, device=val.device) * ctx
     total = 0.0
     for i in range(0, n, batch):
@@ -51,6 +61,32 @@ def val_loss(model, val, ctx, windows=512, batch=128):
         total += F.cross_entropy(logits.float().view(-1, logits.size(-1)), y.reshape(-1), reduction="sum").item()
     model.train()
     return total / (n * ctx)
+
+
+def agree_on_steps(args, tag, seconds_per_step, elapsed):
+    """Writes this run's pace, waits for the peers' and returns the step count all of them use:
+    the most the slowest run fits into --budget-seconds (evaluations take ~4 % on top)."""
+    mine = {"seconds_per_step": seconds_per_step, "elapsed": elapsed}
+    path = os.path.join(args.work, f"budget-{tag}.json")
+    with open(path + ".tmp", "w") as f:
+        json.dump(mine, f)
+    os.replace(path + ".tmp", path)
+    tags = [tag] + [p for p in args.peers.split(",") if p and p != tag]
+    paces, deadline = {}, time.time() + 300
+    while len(paces) < len(tags):
+        for t in tags:
+            p = os.path.join(args.work, f"budget-{t}.json")
+            if t not in paces and os.path.exists(p):
+                paces[t] = json.load(open(p))
+        if len(paces) < len(tags):
+            if time.time() > deadline:
+                raise SystemExit(f"train {tag}: no pace from {sorted(set(tags) - set(paces))} in 300 s; did that run fail?")
+            time.sleep(0.2)
+    slowest = max(p["seconds_per_step"] for p in paces.values())
+    spent = max(p["elapsed"] for p in paces.values())
+    steps = args.calibrate_steps + max(1, int((args.budget_seconds - spent) / (slowest * 1.04)))
+    print(f"{tag}: pace {seconds_per_step * 1e3:.0f} ms/step, slowest {slowest * 1e3:.0f} ms/step → {min(steps, args.steps)} steps", flush=True)
+    return {"seconds": args.budget_seconds, "runs": paces, "steps": steps}
 
 
 def lr_at(step, steps, lr, warmup):
@@ -65,15 +101,20 @@ def main():
     ap.add_argument("--normalizer", choices=["softmax", "sigmoid"], required=True)
     ap.add_argument("--tag", help="name of this run's files in WORK (default: the normalizer)")
     ap.add_argument("--heads", type=int, default=8)
-    ap.add_argument("--logit-offset", type=float, default=5.5)
+    ap.add_argument("--logit-offset", type=float, help="initial logit offset (default ln ctx: Σw ≈ 1 over the context)")
     ap.add_argument("--work", required=True)
     ap.add_argument("--heldout", required=True)
+    ap.add_argument("--ctx", type=int, default=1024, help="positions (learned; the model's limit)")
     ap.add_argument("--steps", type=int, default=3600)
-    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--batch", type=int, default=64, help="sequences of --ctx tokens per step")
+    ap.add_argument("--warmup", type=int, default=72, help="linear warm-up steps")
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--wd", type=float, default=0.5)
     ap.add_argument("--seed", type=int, default=1234)
-    ap.add_argument("--max-seconds", type=float, default=420.0)
+    ap.add_argument("--budget-seconds", type=float, default=0.0, help="shorten --steps to fit (0: off)")
+    ap.add_argument("--peers", default="", help="comma-separated tags training beside this run (--budget-seconds)")
+    ap.add_argument("--calibrate-steps", type=int, default=60)
+    ap.add_argument("--max-seconds", type=float, default=540.0)
     ap.add_argument("--log-every", type=int, default=25)
     ap.add_argument("--eval-every", type=int, default=200)
     args = ap.parse_args()
@@ -86,7 +127,8 @@ def main():
     train = torch.from_numpy(np.load(os.path.join(args.work, "train.npy")).astype(np.int64)).to(device)
     val = torch.from_numpy(np.load(os.path.join(args.work, "val.npy")).astype(np.int64)).to(device)
     tag = args.tag or args.normalizer
-    cfg = Config(normalizer=args.normalizer, heads=args.heads, logit_offset=args.logit_offset)
+    offset = args.logit_offset if args.logit_offset is not None else round(math.log(args.ctx), 2)
+    cfg = Config(normalizer=args.normalizer, heads=args.heads, logit_offset=offset, ctx=args.ctx)
     model = DemoLM(cfg).to(device)
     params = sum(p.numel() for p in model.parameters())
     decay = [p for p in model.parameters() if p.dim() >= 2]
@@ -97,16 +139,30 @@ def main():
     )
     gen = torch.Generator(device=device)
     gen.manual_seed(args.seed)
-    warmup = max(1, args.steps // 50)
+    warmup = args.warmup
     tokens_per_step = args.batch * cfg.ctx
     train_curve, val_curve = [], []
     running, running_n = 0.0, 0
+    steps = args.steps
+    budget = None
     torch.cuda.synchronize()
     t0 = time.time()
-    steps_done = args.steps
-    for step in range(args.steps):
+    t_calibrate = t0
+    steps_done = steps
+    step = 0
+    while step < steps:
+        if args.budget_seconds > 0 and step == args.calibrate_steps // 3:
+            torch.cuda.synchronize()
+            t_calibrate = time.time()
+        if args.budget_seconds > 0 and step == args.calibrate_steps:
+            if step >= warmup:
+                raise SystemExit(f"train {tag}: --calibrate-steps ({step}) must end inside the warm-up ({warmup} steps)")
+            torch.cuda.synchronize()
+            budget = agree_on_steps(args, tag, (time.time() - t_calibrate) / (step - args.calibrate_steps // 3), time.time() - t0)
+            steps = min(args.steps, budget["steps"])
+            steps_done = steps
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, args.steps, args.lr, warmup)
+            g["lr"] = lr_at(step, steps, args.lr, warmup)
         offsets = torch.randint(0, train.numel() - cfg.ctx, (args.batch,), device=device, generator=gen)
         x, y = batch_from(train, offsets, cfg.ctx)
         with torch.autocast("cuda", dtype=torch.bfloat16):
@@ -118,21 +174,22 @@ def main():
         opt.step()
         running += loss.detach()
         running_n += 1
-        if (step + 1) % args.log_every == 0 or step + 1 == args.steps:
+        if (step + 1) % args.log_every == 0 or step + 1 == steps:
             avg = (running / running_n).item()
             if not math.isfinite(avg):
                 raise SystemExit(f"train {args.normalizer}: loss is {avg} at step {step + 1}; lower --lr")
             train_curve.append({"step": step + 1, "tokens": (step + 1) * tokens_per_step, "loss": round(avg, 4)})
             running, running_n = 0.0, 0
-            if time.time() - t0 > args.max_seconds and step + 1 < args.steps:
+            if time.time() - t0 > args.max_seconds and step + 1 < steps:
                 steps_done = step + 1
-        if (step + 1) % args.eval_every == 0 or step + 1 == args.steps or steps_done == step + 1:
+        if (step + 1) % args.eval_every == 0 or step + 1 == steps or steps_done == step + 1:
             vl = val_loss(model, val, cfg.ctx)
             val_curve.append({"step": step + 1, "tokens": (step + 1) * tokens_per_step, "loss": round(vl, 4)})
-            print(f"{tag} step {step + 1}/{args.steps} train {train_curve[-1]['loss']:.4f} val {vl:.4f} "
+            print(f"{tag} step {step + 1}/{steps} train {train_curve[-1]['loss']:.4f} val {vl:.4f} "
                   f"{(step + 1) * tokens_per_step / (time.time() - t0) / 1e6:.2f}M tok/s", flush=True)
         if steps_done == step + 1:
             break
+        step += 1
     torch.cuda.synchronize()
     wall = time.time() - t0
     sink = sink_rate(model, heldout_sequences(args.heldout), device)
@@ -141,10 +198,11 @@ def main():
         "normalizer": args.normalizer,
         "config": cfg.as_dict(),
         "parameters": params,
-        "hyperparameters": {"steps": args.steps, "batch": args.batch, "lr": args.lr, "lr_schedule": f"linear warmup {warmup} steps, cosine to 10%",
+        "hyperparameters": {"steps": steps, "steps_asked": args.steps, "budget": budget, "batch": args.batch,
+                            "batch_tokens": tokens_per_step, "lr": args.lr, "lr_schedule": f"linear warmup {warmup} steps, cosine to 10%",
                             "weight_decay": args.wd, "betas": [0.9, 0.95], "grad_clip": 1.0, "seed": args.seed, "precision": "bf16 autocast, fp32 weights"},
         "steps_done": steps_done,
-        "stopped_early": steps_done < args.steps,
+        "stopped_early": steps_done < steps,
         "tokens_seen": steps_done * tokens_per_step,
         "train_seconds": round(wall, 1),
         "tokens_per_second": round(steps_done * tokens_per_step / wall),
