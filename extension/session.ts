@@ -84,7 +84,7 @@ export class Session implements vscode.Disposable {
     const start = doc.offsetAt(range.start);
     this.last = {
       uri: doc.uri, version: doc.version, range, result, epsilon, backend,
-      variant: choice === MODEL_VARIANT ? result.variants.join(', ') : choice,
+      variant: choice === MODEL_VARIANT ? [...new Set(result.variants)].join(', ') : choice,
       spans: tokenSpans(result.tokens, start, idPrompt?.offsets),
     };
     this.overlayValues = undefined;
