@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { SegmentedModel } from './engine/runner';
-import { BACKEND_IDS } from './engine/backends';
+import { BACKEND_IDS, DEFAULT_BACKEND } from './engine/backends';
 import { ModelError } from './model/errors';
 import { parseVariant } from './kernels/variants';
 import type { BackendId, VariantSpec } from './kernels/types';
@@ -44,7 +44,7 @@ function modelPath(args: ParsedArgs): string {
 }
 
 function backendOf(args: ParsedArgs): BackendId {
-  const b = flagString(args, 'backend') ?? 'js';
+  const b = flagString(args, 'backend') ?? DEFAULT_BACKEND;
   if (!(BACKEND_IDS as readonly string[]).includes(b)) throw new UsageError(`--backend must be one of ${BACKEND_IDS.join(', ')}, got "${b}"`);
   return b as BackendId;
 }

@@ -1,5 +1,5 @@
 import { formatVariant, parseVariant } from '../kernels/variants';
-import { BACKEND_IDS, getBackend } from '../engine/backends';
+import { BACKEND_IDS, DEFAULT_BACKEND, getBackend } from '../engine/backends';
 import { nativeVariant, type SegmentedModel } from '../engine/runner';
 import type { AttentionBackend, BackendId, VariantSpec } from '../kernels/types';
 import { computerBackend } from '../analysis/backends';
@@ -81,7 +81,7 @@ export async function compareCommand(argv: string[]): Promise<string> {
     const runs: RunSpec[] = [0, 1].map((i) => {
       const quant = quants.length ? pick(quants, i) : null;
       const variant = variants.length ? pick(variants, i) : quants.length ? { id: 'softmax' as const, params: {} } : null;
-      const backend = (backends.length ? pick(backends, i) : 'js') as BackendId;
+      const backend = (backends.length ? pick(backends, i) : DEFAULT_BACKEND) as BackendId;
       const modelPath = pick(models, i);
       const parts = [
         models.length > 1 ? modelPath : '',

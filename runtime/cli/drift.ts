@@ -1,5 +1,5 @@
 import { CapturedMaps, LiveHeadDrift } from '../analysis/drift/liveHeadDrift';
-import { BACKEND_IDS, getBackend } from '../engine/backends';
+import { BACKEND_IDS, DEFAULT_BACKEND, getBackend } from '../engine/backends';
 import type { BackendId } from '../kernels/types';
 import { outputDrift } from '../analysis/drift/outputDrift';
 import { computerBackend } from '../analysis/backends';
@@ -16,7 +16,7 @@ import { headsJson, headsTable, outputJson, outputLines, tokenDriftRows, tokenDr
 
 export const DRIFT_USAGE = `attnscope drift --model PATH (--prompt TEXT | --prompt-file PATH | --ids LIST) --quant ivit|int8
   [--granularity tensor|head] [--n 15] [--out-bits 8|16] [--logit-bits 8] [--convention qat|tvm]
-  [--rounding half-even|half-up] [--divergence kl|js] [--epsilon 0.3] [--top 10] [--backend js|native|wasm] [--threads N]
+  [--rounding half-even|half-up] [--divergence kl|js] [--epsilon 0.3] [--top 10] [--backend native|wasm|js] [--threads N]
   [--tokenizer PATH] [--json]
 Quantisation drift of every softmax attention core against fp32 (spec §2): per head (mean KL of the
 attention rows, max |ΔA|, Δα₁), per token (Δ attention received) and end to end (logits, top-1, loss).`;
@@ -53,7 +53,7 @@ export async function driftCommand(argv: string[]): Promise<string> {
   const epsilon = args.number('epsilon', 0.3, { min: 0, max: 1 });
   const top = args.number('top', 10, { integer: true, min: 1 });
   const modelPath = args.require('model', 'an ONNX causal LM');
-  const backendId = args.get('backend') ?? 'js';
+  const backendId = args.get('backend') ?? DEFAULT_BACKEND;
   if (!(BACKEND_IDS as readonly string[]).includes(backendId)) throw new Error(`attnscope drift: unknown backend "${backendId}"; choose one of ${BACKEND_IDS.join(', ')}`);
   const model = openModel(modelPath, args.has('threads') ? args.number('threads', 1, { integer: true, min: 1 }) : undefined);
   try {

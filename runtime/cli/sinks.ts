@@ -1,5 +1,5 @@
 import { parseVariant, formatVariant } from '../kernels/variants';
-import { BACKEND_IDS } from '../engine/backends';
+import { BACKEND_IDS, DEFAULT_BACKEND } from '../engine/backends';
 import type { BackendId } from '../kernels/types';
 import { keyImportanceFromStats } from '../analysis/sinks/keyImportance';
 import { sinkReport, type SinkReport } from '../analysis/sinks/sinkReport';
@@ -10,7 +10,7 @@ import { loadCodec, readDataset, resolvePrompt } from './analysisPrompt';
 import { openModel, tracePrompt } from './analysisRun';
 
 export const SINKS_USAGE = `attnscope sinks --model PATH (--prompt TEXT | --prompt-file PATH | --ids LIST) [--variant ID]
-  [--backend js|native|wasm] [--epsilon 0.3] [--threshold 0.1] [--min-queries 8] [--top 10] [--json]
+  [--backend native|wasm|js] [--epsilon 0.3] [--threshold 0.1] [--min-queries 8] [--top 10] [--json]
 attnscope sinks --model PATH --dataset FILE.jsonl [--samples 100] [--tokens 64] [--variant ID] [--epsilon 0.3] [--json]
 Attention sinks (spec §1.1-1.2): α₁ per layer and head, Sink₁^ε, per-token sink scores, sink tokens
 beyond the first, key/value norms of the sinks. With --dataset: Sink_k^ε over the first --tokens
@@ -27,7 +27,7 @@ export async function sinksCommand(argv: string[]): Promise<string> {
   });
   const modelPath = args.require('model', 'an ONNX model');
   const variant = args.has('variant') ? parseVariant(args.get('variant') ?? '') : null;
-  const backend = args.get('backend') ?? 'js';
+  const backend = args.get('backend') ?? DEFAULT_BACKEND;
   if (!(BACKEND_IDS as readonly string[]).includes(backend)) throw new Error(`attnscope sinks: unknown backend "${backend}"; choose one of ${BACKEND_IDS.join(', ')}`);
   const epsilon = args.number('epsilon', 0.3, { min: 0, max: 1 });
   const model = openModel(modelPath, args.has('threads') ? args.number('threads', 1, { integer: true, min: 1 }) : undefined);

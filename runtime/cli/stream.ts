@@ -1,5 +1,5 @@
 import { parseVariant, formatVariant } from '../kernels/variants';
-import { BACKEND_IDS, getBackend } from '../engine/backends';
+import { BACKEND_IDS, DEFAULT_BACKEND, getBackend } from '../engine/backends';
 import type { SegmentedModel } from '../engine/runner';
 import type { AttentionBackend, BackendId, VariantSpec } from '../kernels/types';
 import { streamingBackend } from '../analysis/backends';
@@ -13,7 +13,7 @@ import { loadCodec, resolvePrompt, type Prompt } from './analysisPrompt';
 import { logitsOf, openModel, tracePrompt } from './analysisRun';
 
 export const STREAM_USAGE = `attnscope stream --model PATH (--prompt-file PATH | --prompt TEXT | --ids LIST) [--sinks 4] [--window 252]
-  [--mode auto|mask|recompute] [--stride 16] [--variant ID] [--backend js|native|wasm] [--threads N] [--tokenizer PATH] [--json]
+  [--mode auto|mask|recompute] [--stride 16] [--variant ID] [--backend native|wasm|js] [--threads N] [--tokenizer PATH] [--json]
 StreamingLLM simulation (spec §6.1): attention sees only a StartRecent KV cache, the first --sinks
 tokens plus the --window most recent. Reports the loss per token with the sinks, without them (the
 window alone) and with full attention, over the predictions made after the cache first evicts.
@@ -42,7 +42,7 @@ export async function streamCommand(argv: string[]): Promise<string> {
   const modeArg = args.get('mode') ?? 'auto';
   if (!['auto', 'mask', 'recompute'].includes(modeArg)) throw new Error(`attnscope stream: --mode must be auto, mask or recompute, got "${modeArg}"`);
   const variant = args.has('variant') ? parseVariant(args.get('variant') ?? '') : null;
-  const backendId = args.get('backend') ?? 'js';
+  const backendId = args.get('backend') ?? DEFAULT_BACKEND;
   if (!(BACKEND_IDS as readonly string[]).includes(backendId)) throw new Error(`attnscope stream: unknown backend "${backendId}"; choose one of ${BACKEND_IDS.join(', ')}`);
   const threads = args.has('threads') ? args.number('threads', 1, { integer: true, min: 1 }) : undefined;
   const model = openModel(modelPath, threads);

@@ -4,6 +4,9 @@ import type { AttentionBackend, BackendId } from '../kernels/types';
 
 export const BACKEND_IDS: readonly BackendId[] = ['js', 'native', 'wasm'];
 
+/** Without --backend: the native kernels (which fall back to wasm with a notice where the addon cannot load). */
+export const DEFAULT_BACKEND: BackendId = 'native';
+
 /**
  * The one place the engine gets a kernel backend: 'js' (the TypeScript reference of every variant),
  * 'native' (Node-API addon; falls back to wasm with a notice on stderr) or 'wasm', from the kernels'

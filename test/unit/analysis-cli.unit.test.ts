@@ -66,7 +66,7 @@ test('compare: a variant against itself is zero everywhere; softmax against sigm
 });
 
 test('sinks: α₁ per head agrees with the engine summary; the dataset rate counts and skips samples', async () => {
-  const r = JSON.parse(await sinksCommand(['--model', GPT2, '--ids', ids, '--json']));
+  const r = JSON.parse(await sinksCommand(['--model', GPT2, '--ids', ids, '--backend', 'js', '--json']));
   const model = SegmentedModel.open(GPT2);
   const run = await model.run(IDS);
   await model.release();
