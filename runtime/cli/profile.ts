@@ -36,7 +36,7 @@ export async function profileCommand(argv: string[]): Promise<string> {
     flags: ['json'],
   });
   const modelPath = args.get('model') ?? demoModel();
-  const variants = listOf(args, 'variant', 'model').map((v): VariantSpec | null => (v === 'model' ? null : parseVariant(v)));
+  const variants = variantList(args.get('variant') ?? 'model').map((v): VariantSpec | null => (v === 'model' ? null : parseVariant(v)));
   const backends = listOf(args, 'backend', 'native').map((b) => {
     if (!(BACKEND_IDS as readonly string[]).includes(b)) throw new Error(`attnscope profile: unknown backend "${b}" in --backend; choose from ${BACKEND_IDS.join(', ')}`);
     return b as BackendId;
@@ -93,6 +93,22 @@ function listOf(args: ParsedArgs, name: string, fallback: string): string[] {
   const items = (args.get(name) ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
   if (!items.length) throw new Error(`attnscope profile: --${name} is empty; give a comma-separated list`);
   return [...new Set(items)];
+}
+
+/**
+ * Splits `--variant softmax,shiftmax:n=15,bits=8,sigmoid` into variants: an item with `=` and no `:`
+ * is one more parameter of the variant before it (variant parameters are comma-separated too).
+ */
+export function variantList(text: string): string[] {
+  const out: string[] = [];
+  for (const raw of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (raw.includes('=') && !raw.includes(':')) {
+      if (!out.length) throw new Error(`attnscope profile: --variant starts with a parameter "${raw}"; write variant:param=value`);
+      out[out.length - 1] += `,${raw}`;
+    } else out.push(raw);
+  }
+  if (!out.length) throw new Error('attnscope profile: --variant is empty; give a comma-separated list such as softmax,sigmoid');
+  return [...new Set(out)];
 }
 
 /** The prompt's ids (first --tokens N of them), or N ids spread over the vocabulary without a prompt. */

@@ -1,10 +1,12 @@
 // The pieces of the profile trace: ONNX Runtime's profile JSON read into runs and operators, the
-// Chrome trace writer (tracks, µs, the cap and its notice) and the validator the model test uses.
+// Chrome trace writer (tracks, µs, the cap and its notice), the validator the model test uses, and
+// the --variant list of the profile command.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseOrtProfile } from '../../runtime/profile/ortProfile';
 import { chromeTrace, traceProblems } from '../../runtime/profile/chromeTrace';
 import type { TimelineSlice } from '../../runtime/profile/timeline';
+import { variantList } from '../../runtime/cli/profile';
 
 test('ORT profile: model_run events in order, operators inside the run that encloses them, names without _kernel_time', () => {
   const events = [
@@ -65,4 +67,11 @@ test('the validator names what a viewer would reject', () => {
   const problems = traceProblems({ traceEvents: [{ name: 'a', ph: 'X', ts: 0, pid: 1, tid: 1 }, { name: 'b', ph: 'i', ts: 1, pid: 1 }] });
   assert.ok(problems.some((p) => /complete event 0 \(a\) has no non-negative dur/.test(p)));
   assert.ok(problems.some((p) => /event 1 has no tid/.test(p)));
+});
+
+test('--variant lists: parameters of a variant stay with it', () => {
+  assert.deepEqual(variantList('softmax,shiftmax:n=15,bits=8,sigmoid:b=-2'), ['softmax', 'shiftmax:n=15,bits=8', 'sigmoid:b=-2']);
+  assert.deepEqual(variantList('softmax, softmax'), ['softmax']);
+  assert.throws(() => variantList('n=15,softmax'), /starts with a parameter "n=15"/);
+  assert.throws(() => variantList(' , '), /--variant is empty/);
 });
