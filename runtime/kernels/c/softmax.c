@@ -11,9 +11,13 @@
  *   sigmoid       w_j = sigmoid(s_j + b), b = params[0] (NaN: -ln tk), no normalizer (spec 6.3)
  *   elu1          w_j = elu(s_j) + 1 (s_j > 0 ? s_j + 1 : e^{s_j}); params[0] = 1 divides by the
  *                 row sum + 1e-8 (Gu et al.'s code)                                (spec 1.3 #4)
+ *   sigmoid-norm  w_j = sigmoid(s_j) / (sum_k sigmoid(s_k) + 1e-8)                 (Gu et al. #3)
+ *   softplus-norm w_j = softplus(s_j) / (sum_k softplus(s_k) + eps), eps = params[0] >= 0; a row
+ *                 whose denominator is 0 outputs 0, one whose float32 sum is not finite is invalid
+ *                 (torch's threshold 20 is exact here: above it x + log1p(e^-x) rounds to x)
  * The statistics use the weights as produced (softmax1/sink-logit rows sum to < 1), except for
  * sigmoid and unnormalized elu1, whose rows have no fixed sum: those use the proxy map w / sum(w)
- * of spec 1.1.
+ * of spec 1.1. Oracles: runtime/kernels/reference/{softmax,elementwise,softplusNorm}.ts.
  *
  * Native builds carry three instantiations of softmax_tile.h (AVX-512, AVX2+FMA, SSE2) and pick one
  * at run time with __builtin_cpu_supports; the WASM build carries one (simd128).
@@ -26,6 +30,20 @@ typedef struct softmax_plan {
   int32_t rows_padded; /* room for row_block rounded up to the register tile rows */
   int32_t keys_padded; /* tk rounded up to 64 */
 } softmax_plan;
+
+/* The elementwise maps of phase 2 (softmax_tile.h row_elementwise). */
+enum softmax_map { SOFTMAX_MAP_ELU1 = 0, SOFTMAX_MAP_SIGMOID = 1, SOFTMAX_MAP_SOFTPLUS = 2 };
+
+/* ln(1 + y) for y >= 0: a series where 1 + y would round y away, attn_logf elsewhere. */
+static inline float softmax_log1p(float y) {
+  if (y < 1e-3f) return y * (1.0f - y * (0.5f - y * (1.0f / 3.0f)));
+  return attn_logf(1.0f + y);
+}
+
+/* softplus(x) = ln(1 + e^x) without overflow (the steps of rownorm.c). */
+static inline float softmax_softplus(float x) {
+  return x > 0.0f ? x + softmax_log1p(attn_expf(-x)) : softmax_log1p(attn_expf(x));
+}
 
 #define SOFTMAX_RT_MAX 8
 #define SOFTMAX_TW_MAX 64
@@ -138,6 +156,11 @@ static int32_t softmax_run(const attn_args *a, attn_thread *t, int32_t begin, in
         return ATTN_E_PARAMS;
       break;
     case ATTN_SIGMOID: case ATTN_ELU1: if (a->n_params < 1) return ATTN_E_PARAMS; break;
+    case ATTN_SIGMOID_NORM: break;
+    case ATTN_SOFTPLUS_NORM:
+      if (a->n_params < 1 || !(a->params[0] >= 0.0f) || a->params[0] - a->params[0] != 0.0f)
+        return ATTN_E_PARAMS;
+      break;
     default: return ATTN_E_VARIANT;
   }
   if (t->scratch_len < softmax_scratch(a)) return ATTN_E_SCRATCH;

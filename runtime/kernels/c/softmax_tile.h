@@ -5,8 +5,9 @@
  *   VW         floats per SIMD vector (16 AVX-512, 8 AVX2, 4 SSE/wasm simd128)
  *   RT, NV     register tile: RT query rows x NV vectors of keys (or value columns)
  * Everything here is static; softmax.c picks one instantiation at run time.
- * The elementwise variants (sigmoid, elu1) share phase 1 and the P V product; their phase 2 maps
- * each logit on its own (no max, no normalizer except elu1's optional row sum).
+ * The elementwise variants (sigmoid, elu1, sigmoid-norm, softplus-norm) share phase 1 and the P V
+ * product; their phase 2 maps each logit on its own (no max), then divides by the row sum + eps
+ * where the variant normalizes (sigmoid-norm, softplus-norm, elu1 with normalize=1).
  *
  * Per work item (head h, rows [i0, i1)), two phases over the block, both inside this call:
  *   1. S = Q_blk K^T over the key tiles some row of the block can see (fully hidden 64-key tiles -
@@ -77,18 +78,26 @@ static inline VF SFX(vlog)(VF x) {
 }
 
 /*
- * Row pass of phase 2 for the elementwise variants on s[0..j1): s <- w = f(s) (0 where hidden);
- * returns sum w. With kc, counts the visible keys into kc; with wl, adds sum w ln w to *wl.
+ * Row pass of phase 2 for the elementwise variants on s[0..j1): s <- w = f(s) (0 where hidden),
+ * f by `map` (enum softmax_map: elu(s) + 1, sigmoid(s + b), softplus(s)); returns sum w. With kc,
+ * counts the visible keys into kc; with wl, adds sum w ln w to *wl.
  */
-static inline float SFX(row_elementwise)(float *s, int32_t j1, int sigmoid, float b, float *kc, float *wl) {
+static inline float SFX(row_elementwise)(float *s, int32_t j1, int map, float b, float *kc, float *wl) {
   VF vl = SPLAT(0), vwl = SPLAT(0);
   int32_t j = 0;
   for (; j + VW <= j1; j += VW) {
     VF x = LOADU(s + j);
     VI seen = x != SPLAT(-ATTN_INF);
     VF w;
-    if (sigmoid) w = 1.0f / (1.0f + SFX(vexp)(SPLAT(0) - (x + b)));
-    else w = SFX(vsel)(x > SPLAT(0), x + 1.0f, SFX(vexp)(x));
+    if (map == SOFTMAX_MAP_SIGMOID) {
+      w = 1.0f / (1.0f + SFX(vexp)(SPLAT(0) - (x + b)));
+    } else if (map == SOFTMAX_MAP_SOFTPLUS) { /* rownorm.c's steps: x+ + ln(1 + e^-|x|) */
+      const VF t = SFX(vexp)(SFX(vsel)(x < SPLAT(0), x, SPLAT(0) - x)); /* e^-|x| in [0, 1] */
+      const VF series = t * (1.0f - t * (0.5f - t * (1.0f / 3.0f)));
+      w = SFX(vsel)(x > SPLAT(0), x, SPLAT(0)) + SFX(vsel)(t < SPLAT(1e-3f), series, SFX(vlog)(1.0f + t));
+    } else {
+      w = SFX(vsel)(x > SPLAT(0), x + 1.0f, SFX(vexp)(x));
+    }
     w = (VF)((VI)w & seen);
     if (kc) STOREU(kc + j, LOADU(kc + j) + (VF)((VI)SPLAT(1.0f) & seen));
     if (wl) {
@@ -102,7 +111,8 @@ static inline float SFX(row_elementwise)(float *s, int32_t j1, int sigmoid, floa
   for (; j < j1; j++) {
     float x = s[j], w;
     if (x == -ATTN_INF) w = 0.0f;
-    else if (sigmoid) w = attn_sigmoidf(x + b);
+    else if (map == SOFTMAX_MAP_SIGMOID) w = attn_sigmoidf(x + b);
+    else if (map == SOFTMAX_MAP_SOFTPLUS) w = softmax_softplus(x);
     else w = x > 0.0f ? x + 1.0f : attn_expf(x);
     if (kc) kc[j] += x != -ATTN_INF ? 1.0f : 0.0f;
     if (w > 1.17549435e-38f) wls += w * attn_logf(w);
@@ -190,6 +200,14 @@ static inline float SFX(row_logits)(const attn_args *a, float *s, const float *b
   return m;
 }
 
+/* 1 when the float32 sum of softplus over the visible keys of s[0..hi) is not finite (such a
+   softplus-norm row is invalid, as in the reference); only asked for rows with huge logits. */
+static int SFX(softplus_sum_overflows)(const float *s, int32_t hi) {
+  float sum = 0.0f;
+  for (int32_t j = 0; j < hi; j++) sum += s[j] != -ATTN_INF ? softmax_softplus(s[j]) : 0.0f;
+  return sum - sum != 0.0f;
+}
+
 /* Max of s[j0..j1) (no bias, no softcap: the logits as the tiles left them); *bad on Inf/NaN. */
 static inline float SFX(row_tail_max)(const float *s, int32_t j0, int32_t j1, int *bad) {
   float m = -ATTN_INF;
@@ -267,10 +285,16 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
   float *kdiff = tmax + Rp;                 /* [tkp + 1] per-key count differences of the block */
   float *Vp = kdiff + tkp + 1;              /* [64, dvp] value tile padded when dv % TW != 0 */
   const int instr = a->instrument;
-  const int elementwise = a->variant == ATTN_SIGMOID || a->variant == ATTN_ELU1;
-  float sig_b = 0.0f; /* sigmoid's b; NaN means -ln tk */
+  const int elementwise = a->variant == ATTN_SIGMOID || a->variant == ATTN_ELU1 ||
+                          a->variant == ATTN_SIGMOID_NORM || a->variant == ATTN_SOFTPLUS_NORM;
+  const int map = a->variant == ATTN_SIGMOID || a->variant == ATTN_SIGMOID_NORM ? SOFTMAX_MAP_SIGMOID
+                  : a->variant == ATTN_SOFTPLUS_NORM ? SOFTMAX_MAP_SOFTPLUS : SOFTMAX_MAP_ELU1;
+  float sig_b = 0.0f; /* sigmoid's b; NaN means -ln tk (sigmoid-norm: 0) */
   if (a->variant == ATTN_SIGMOID) sig_b = a->params[0] == a->params[0] ? a->params[0] : -attn_logf((float)tk);
-  const int elu_norm = a->variant == ATTN_ELU1 && a->params[0] != 0.0f;
+  /* normalized rows: w / (sum w + norm_eps) (0 where that is 0); the others keep w as is */
+  const int norm = (a->variant == ATTN_ELU1 && a->params[0] != 0.0f) ||
+                   a->variant == ATTN_SIGMOID_NORM || a->variant == ATTN_SOFTPLUS_NORM;
+  const float norm_eps = a->variant == ATTN_SOFTPLUS_NORM ? a->params[0] : 1e-8f;
 
   for (int32_t item = begin; item < end; item++) {
     const int32_t h = item / blocks, i0 = (item % blocks) * R;
@@ -331,6 +355,8 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       } else {
         m = SFX(row_logits)(a, s, bh ? bh + (int64_t)i * tk : 0, rse[r], rlo[r], rhi[r], &bad);
       }
+      if (!bad && map == SOFTMAX_MAP_SOFTPLUS && m > 1e29f) /* the float sum may overflow */
+        bad = SFX(softplus_sum_overflows)(s, rhi[r]);
       a->invalid_rows[(int64_t)h * tq + i] = (uint8_t)bad;
       float extra = 0.0f; /* the extra slot's logit (softmax1: 0, sink-logit: sigma_h) */
       const int has_extra = a->variant == ATTN_SOFTMAX1 || a->variant == ATTN_SINK_LOGIT;
@@ -392,13 +418,14 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       float *kc = instr && !count_ranges ? t->key_count + (int64_t)h * tk : 0;
       if (elementwise) {
         float wl = 0.0f;
-        const float l = SFX(row_elementwise)(s, hi, a->variant == ATTN_SIGMOID, sig_b, kc,
+        const float l = SFX(row_elementwise)(s, hi, map, sig_b, kc,
                                              instr ? &wl : 0);
         for (int32_t j = hi; j < hi_tiles; j++) s[j] = 0.0f;
-        /* output scale: 1, or 1 / (sum + 1e-8) for elu1 normalized; statistics on p = w c with
+        /* output scale: 1, or 1 / (sum + eps) when normalized; statistics on p = w c with
            c = the output scale when normalized, else 1 / sum (the proxy map of spec 1.1) */
-        const float out_scale = elu_norm ? 1.0f / (l + 1e-8f) : 1.0f;
-        const float c = elu_norm ? out_scale : (l > 0.0f ? 1.0f / l : 0.0f);
+        const float den = l + norm_eps;
+        const float out_scale = norm ? (den > 0.0f ? 1.0f / den : 0.0f) : 1.0f;
+        const float c = norm ? out_scale : (l > 0.0f ? 1.0f / l : 0.0f);
         rowinv[r] = out_scale;
         if (instr) {
           /* H = -sum p ln p = -c sum w ln w - c (sum w) ln c */
