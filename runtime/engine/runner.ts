@@ -145,10 +145,12 @@ export class SegmentedModel {
     return { outputs, cores, totalMs: performance.now() - t0, kernelMs, ortMs };
   }
 
-  private sessionOptions(): ort.InferenceSession.SessionOptions {
+  private sessionOptions(segment = false): ort.InferenceSession.SessionOptions {
     // One arena per session would keep each segment's peak activations alive: 13 sessions, 13 arenas.
     // Errors only: ORT warns when its optimizer drops an initializer a segment no longer needs.
-    return { graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false, logSeverityLevel: 3, ...(this.threads ? { intraOpNumThreads: this.threads } : {}) };
+    // Segments alternate with our kernel's threads: ORT's pool must not spin on the cores meanwhile.
+    const noSpin = segment ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {};
+    return { graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false, logSeverityLevel: 3, ...(this.threads ? { intraOpNumThreads: this.threads } : {}), ...noSpin };
   }
 
   private async segmentSession(index: number, read: (name: string) => ort.Tensor): Promise<ort.InferenceSession> {
@@ -156,7 +158,7 @@ export class SegmentedModel {
     if (cached) return cached;
     const seg = this.plan.segments[index];
     const bytes = encodeSegment(this.model.proto, this.graph, seg, (name) => read(name).type);
-    const session = await ort.InferenceSession.create(bytes, this.sessionOptions());
+    const session = await ort.InferenceSession.create(bytes, this.sessionOptions(true));
     this.sessions.set(index, session);
     this.releaseWeights();
     return session;
