@@ -146,11 +146,7 @@ export class SegmentedModel {
   }
 
   private sessionOptions(segment = false): ort.InferenceSession.SessionOptions {
-    // One arena per session would keep each segment's peak activations alive: 13 sessions, 13 arenas.
-    // Errors only: ORT warns when its optimizer drops an initializer a segment no longer needs.
-    // Segments alternate with our kernel's threads: ORT's pool must not spin on the cores meanwhile.
-    const noSpin = segment ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {};
-    return { graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false, logSeverityLevel: 3, ...(this.threads ? { intraOpNumThreads: this.threads } : {}), ...noSpin };
+    return ortSessionOptions(this.threads, segment);
   }
 
   private async segmentSession(index: number, read: (name: string) => ort.Tensor): Promise<ort.InferenceSession> {
@@ -206,4 +202,15 @@ export function nativeVariant(core: AttentionCore): VariantSpec {
   if (core.normalizer === 'softmax') return { id: 'softmax', params: {} };
   if (core.normalizer === 'sigmoid') return { id: 'sigmoid', params: { b: 0 } };
   return { id: 'softplus-norm', params: { eps: 0 } };
+}
+
+/**
+ * The engine's ONNX Runtime session options (the profiler adds its own on top of these).
+ * One arena per session would keep each segment's peak activations alive: 13 sessions, 13 arenas.
+ * Errors only: ORT warns when its optimizer drops an initializer a segment no longer needs.
+ * Segments alternate with our kernel's threads, so their pool must not spin on the cores meanwhile.
+ */
+export function ortSessionOptions(threads: number | undefined, segment: boolean): ort.InferenceSession.SessionOptions {
+  const noSpin = segment ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {};
+  return { graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false, logSeverityLevel: 3, ...(threads ? { intraOpNumThreads: threads } : {}), ...noSpin };
 }

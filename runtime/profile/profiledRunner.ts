@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ModelError } from '../model/errors';
 import { coreInputs } from '../model/segment';
 import { DataType } from '../model/onnx/proto';
-import { nativeVariant, type SegmentedModel } from '../engine/runner';
+import { nativeVariant, ortSessionOptions, type SegmentedModel } from '../engine/runner';
 import { runCore } from '../engine/core-run';
 import { encodeSegment } from '../engine/segment-model';
 import { initializerTensor, makeTensor } from '../engine/tensors';
@@ -146,8 +146,7 @@ export class ProfiledRunner {
     const bytes = encodeSegment(this.model.model.proto, this.model.graph, seg, (name) => read(name).type);
     // The engine's session options (runner.ts) plus ONNX Runtime's profiler, one file per segment.
     const session = await ort.InferenceSession.create(bytes, {
-      graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false, logSeverityLevel: 3,
-      ...(this.threads ? { intraOpNumThreads: this.threads } : {}),
+      ...ortSessionOptions(this.threads, true),
       enableProfiling: true, profileFilePrefix: join(this.dir, `segment${index}`),
     });
     this.sessions.set(index, session);
