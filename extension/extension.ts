@@ -50,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): void {
     simulateStreaming: () => simulateStreaming(runtime, session),
     toggleOverlay: async () => vscode.window.setStatusBarMessage(`AttnScope overlay ${overlay.toggle() ? 'on' : 'off'}`, 2000),
     showPanel: async () => panel.show(),
-    exportInspection: () => exportInspection(session),
+    exportInspection: () => exportInspection(session, panel),
     restartRuntime: () => runtime.restart().then((info) => vscode.window.showInformationMessage(`AttnScope runtime restarted (pid ${info.pid}).`)),
   };
   // Not in the palette: the model summary's "Use this model" link calls it with the file's path.

@@ -12,7 +12,7 @@ import { parseIdPrompt, type TokenSpan, tokenSpans } from './overlay/tokenSpans'
 import type { PanelMetric } from './protocol/panel';
 import { resolveBackend } from './runtime/backendChoice';
 import type { RuntimeSupervisor } from './runtime/supervisor';
-import { MODEL_VARIANT } from './settings';
+import { type BackendChoice, MODEL_VARIANT, type VariantChoice } from './settings';
 
 export interface Inspection {
   uri: vscode.Uri;
@@ -25,6 +25,8 @@ export interface Inspection {
   variant: string;
   backend: BackendId;
   epsilon: number;
+  /** The variant and backend settings it ran with: a settings change to these same values needs no re-run. */
+  choice: { variant: VariantChoice; backend: BackendChoice };
 }
 
 export class Session implements vscode.Disposable {
@@ -50,8 +52,7 @@ export class Session implements vscode.Disposable {
   }
 
   /** The kernel variants a run will use: the chosen one, or the model's own normalizers. */
-  neededVariants(): VariantId[] {
-    const v = config.variant();
+  neededVariants(v: VariantChoice = config.variant()): VariantId[] {
     if (v !== MODEL_VARIANT) return [v];
     const own = new Set((this.model?.cores ?? []).map((c) => (c.normalizer === 'sigmoid' ? 'sigmoid' : 'softmax') as VariantId));
     return own.size ? [...own] : ['softmax'];
@@ -65,15 +66,15 @@ export class Session implements vscode.Disposable {
     return m;
   }
 
-  /** Inspects `range` of `doc` with the current variant, backend and ε. */
-  async inspect(doc: vscode.TextDocument, range: vscode.Range): Promise<Inspection> {
+  /** Inspects `range` of `doc` with the current backend and ε, and `choice` (default: the variant setting). */
+  async inspect(doc: vscode.TextDocument, range: vscode.Range, choice: VariantChoice = config.variant()): Promise<Inspection> {
     if (!this.model) throw new Error('No model is open: run AttnScope: Open Model… first.');
     const text = doc.getText(range);
     if (!text.trim()) throw new Error('The selection is empty: select the prompt to inspect (or nothing, for the whole document).');
     const info = await this.runtime.runtimeInfo();
-    const variants = this.neededVariants();
-    const backend = variants.map((v) => resolveBackend(config.backend(), v, info.kernels))[0];
-    const choice = config.variant();
+    const variants = this.neededVariants(choice);
+    const backendChoice = config.backend();
+    const backend = variants.map((v) => resolveBackend(backendChoice, v, info.kernels))[0];
     const epsilon = config.sinkEpsilon();
     const idPrompt = this.model.tokenizer ? undefined : parseIdPrompt(text);
     const result = await this.runtime.call(`AttnScope: inspecting ${doc.fileName.split(/[\\/]/).pop()}`, 'inspect', {
@@ -83,7 +84,7 @@ export class Session implements vscode.Disposable {
     });
     const start = doc.offsetAt(range.start);
     this.last = {
-      uri: doc.uri, version: doc.version, range, result, epsilon, backend,
+      uri: doc.uri, version: doc.version, range, result, epsilon, backend, choice: { variant: choice, backend: backendChoice },
       variant: choice === MODEL_VARIANT ? [...new Set(result.variants)].join(', ') : choice,
       spans: tokenSpans(result.tokens, start, idPrompt?.offsets),
     };
@@ -118,13 +119,20 @@ export class Session implements vscode.Disposable {
     this.changed.fire();
   }
 
-  /** Runs the last inspection again (after a variant or backend change), if its document is unchanged. */
-  async rerun(): Promise<Inspection | undefined> {
+  /**
+   * Runs the last inspection again (after a variant or backend change), if its document is
+   * unchanged; with `variant`, runs that variant without waiting for the setting to be written.
+   * Nothing runs when the last inspection already used these settings (the panel's swap ran it
+   * before writing the setting, so the settings listener finds nothing to do).
+   */
+  async rerun(variant?: VariantChoice): Promise<Inspection | undefined> {
     const last = this.last;
     if (!last) return undefined;
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === last.uri.toString());
     if (!doc || doc.version !== last.version) return undefined;
-    return this.inspect(doc, last.range);
+    const choice = variant ?? config.variant();
+    if (choice === last.choice.variant && config.backend() === last.choice.backend) return last;
+    return this.inspect(doc, last.range, choice);
   }
 
   /** The document changed under the inspection: its offsets no longer hold. */

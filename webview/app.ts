@@ -3,8 +3,12 @@
  * and error states. Holds the view state; everything it shows comes from the extension.
  */
 import type { HeadMap, PanelHostEvents, PanelHostMethods, PanelInspection, PanelMetric, PanelViewEvents, PanelViewMethods } from '../extension/protocol/panel';
+import { EXPORT_VIEW_LABELS, type ExportFormat, type ExportView, type PanelExport, type PanelExportRequest } from '../extension/protocol/panelExport';
 import type { RpcPeer } from '../runtime/protocol/rpc';
-import { dropdown, progressRing } from './ui';
+import { themeColor, themeRamp } from './color';
+import { type Figure, figureSvg, type FigurePalette, gridFigure, headMapFigure, stripFigure } from './export/figure';
+import { canvasPngBase64, paintFigure } from './export/paint';
+import { button, dropdown, progressRing } from './ui';
 import { HeadView } from './views/headView';
 import { modelGrid } from './views/modelGrid';
 import { outputsView } from './views/outputs';
@@ -34,6 +38,7 @@ export class PanelApp {
     peer.on('notice', ({ message }) => { this.screen = { kind: 'empty', message }; this.render(); });
     peer.on('loading', ({ message }) => { this.screen = { kind: 'loading', message }; this.render(); });
     peer.on('error', ({ message }) => { this.screen = { kind: 'error', message }; this.render(); });
+    peer.on('exportView', (r) => this.exportView(r));
     this.render();
   }
 
@@ -63,6 +68,53 @@ export class PanelApp {
     }, (err: Error) => {
       if (this.selected?.layer === layer && this.selected.head === head) { this.head = { error: err.message }; this.render(); }
     });
+  }
+
+  /** Exports a view as SVG (from the numbers) or PNG (the head view's canvas, or the figure painted) and posts it to the extension. */
+  exportView(r: PanelExportRequest): void {
+    let reply: PanelExport;
+    try {
+      const { data, name } = this.exportData(r.view, r.format);
+      reply = { ...r, data, name };
+    } catch (err) {
+      reply = { ...r, problem: err instanceof Error ? err.message : String(err) };
+    }
+    this.peer.notify('export', reply);
+  }
+
+  private exportData(view: ExportView, format: ExportFormat): { data: string; name: string } {
+    if (this.screen.kind !== 'ready') throw new Error(`Nothing to export: inspect a prompt first, then export the ${EXPORT_VIEW_LABELS[view]}.`);
+    const ins = this.screen.inspection;
+    const palette: FigurePalette = { lut: themeRamp(), background: themeColor('--vscode-editor-background'), foreground: themeColor('--vscode-editor-foreground') };
+    const base = ins.model.name.replace(/\.onnx$/i, '').replace(/[^\w.-]+/g, '_');
+    let figure: Figure;
+    let name: string;
+    if (view === 'head') {
+      if (!this.head || !('view' in this.head)) throw new Error('No head is open: click a cell of the model grid, then export the head map.');
+      const { map, view: hv } = this.head;
+      name = `${base}.L${map.layer}h${map.head}.${format}`;
+      if (format === 'png') return { data: canvasPngBase64(hv.canvas), name };
+      figure = headMapFigure({ layer: map.layer, head: map.head, weights: map.weights.data, tq: map.weights.shape[0], tk: map.weights.shape[1] }, palette);
+    } else if (view === 'grid') {
+      name = `${base}.grid.${format}`;
+      figure = gridFigure({ layers: ins.model.layers, heads: ins.model.heads, alpha: ins.alpha.data, tokens: ins.tokens.length }, palette);
+    } else {
+      name = `${base}.tokens.${format}`;
+      figure = stripFigure({ tokens: ins.tokens, values: this.metricValues(ins), metricLabel: METRIC_LABELS[this.metric] }, palette);
+    }
+    return { data: format === 'svg' ? figureSvg(figure) : canvasPngBase64(paintFigure(figure, getComputedStyle(document.body).getPropertyValue('--vscode-editor-font-family') || 'monospace')), name };
+  }
+
+  private exportButtons(view: ExportView): HTMLElement {
+    const bar = document.createElement('div');
+    bar.className = 'export-buttons';
+    bar.dataset.view = view;
+    for (const format of ['svg', 'png'] as const) {
+      const b = button(format.toUpperCase(), `Export the ${EXPORT_VIEW_LABELS[view]} as ${format.toUpperCase()}`, () => this.exportView({ view, format }));
+      b.dataset.format = format;
+      bar.append(b);
+    }
+    return bar;
   }
 
   private queryRow(tq: number, tk: number): number | undefined {
@@ -145,10 +197,14 @@ export class PanelApp {
       layers: ins.model.layers, heads: ins.model.heads, alpha: ins.alpha.data, tokens: ins.tokens.length, selected: this.selected,
       onPick: (l, h) => this.openHead(l, h),
     });
-    this.root.append(controls, summary, section('Tokens', strip), section('Model: α₁ per layer and head', grid));
+    this.root.append(controls, summary, section('Tokens', strip, this.exportButtons('strip')), section('Model: α₁ per layer and head', grid, this.exportButtons('grid')));
     if (ins.outputs) this.root.append(section('Outputs', outputsView(ins.outputs, ins.tokens, Math.max(200, Math.min(768, this.root.clientWidth - 32)))));
     if (this.head) {
-      if ('view' in this.head) this.root.append(this.head.view.element);
+      if ('view' in this.head) {
+        const el = this.head.view.element;
+        if (!el.querySelector('.export-buttons')) el.querySelector('h3')?.after(this.exportButtons('head'));
+        this.root.append(el);
+      }
       else if ('loading' in this.head) this.root.append(note('loading', this.head.loading));
       else this.root.append(note('error', this.head.error));
     }
@@ -165,10 +221,12 @@ function note(kind: 'empty' | 'loading' | 'error', text: string): HTMLElement {
   return d;
 }
 
-function section(title: string, body: HTMLElement): HTMLElement {
+function section(title: string, body: HTMLElement, actions?: HTMLElement): HTMLElement {
   const s = document.createElement('section');
   const h = document.createElement('h3');
   h.textContent = title;
-  s.append(h, body);
+  s.append(h);
+  if (actions) s.append(actions);
+  s.append(body);
   return s;
 }

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { VARIANTS } from '../../runtime/kernels/variants';
-import { VARIANT_IDS, type VariantId } from '../../runtime/kernels/types';
+import { VARIANT_IDS } from '../../runtime/kernels/types';
 import { type Channel, RpcPeer } from '../../runtime/protocol/rpc';
 import { config } from '../config';
 import {
@@ -13,9 +13,11 @@ import {
 } from '../protocol/panel';
 import type { RuntimeSupervisor } from '../runtime/supervisor';
 import type { Session } from '../session';
-import { MODEL_VARIANT, SETTINGS } from '../settings';
+import { MODEL_VARIANT, SETTINGS, type VariantChoice } from '../settings';
 import { newNonce, panelHtml } from './html';
 import { panelInspection } from './inspection';
+import { EXPORT_VIEW_LABELS, type PanelExport, type PanelExportRequest } from '../protocol/panelExport';
+import { saveExport } from '../export/saveExport';
 
 type HostPeer = RpcPeer<PanelHostMethods, PanelViewMethods, PanelHostEvents, PanelViewEvents>;
 
@@ -54,6 +56,7 @@ export class PanelHost implements vscode.Disposable {
     peer.on('ready', () => { this.ready = true; this.push(); });
     peer.on('setVariant', ({ variant }) => void this.setVariant(variant));
     peer.on('setMetric', (m) => void this.session.setOverlayMetric(m));
+    peer.on('export', (e) => void this.saveExport(e));
     this.panel = panel;
     this.peer = peer;
     panel.onDidDispose(() => { peer.dispose(); this.panel = undefined; this.peer = undefined; this.ready = false; }, null, this.disposables);
@@ -73,7 +76,7 @@ export class PanelHost implements vscode.Disposable {
     }
     this.peer.notify('show', {
       inspection: panelInspection(last.result, {
-        model: this.session.model!, variant: config.variant(), backend: last.backend, epsilon: last.epsilon,
+        model: this.session.model!, variant: last.choice.variant, backend: last.backend, epsilon: last.epsilon,
         variants: [{ id: MODEL_VARIANT, description: 'each core keeps its own normalizer' }, ...VARIANT_IDS.map((id) => ({ id, description: VARIANTS[id].description }))],
       }),
     });
@@ -84,15 +87,46 @@ export class PanelHost implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
   }
 
+  /** Asks the panel for a view as SVG or PNG (Export…); its `export` answer is saved like a button's. */
+  async exportView(request: PanelExportRequest): Promise<void> {
+    if (!this.session.last) throw new Error('Nothing to export yet: run AttnScope: Inspect Selection first.');
+    this.show(true);
+    for (let waited = 0; !(this.peer && this.ready); waited += 50) {
+      if (waited > 10_000) throw new Error('The AttnScope panel did not load within 10 s: run AttnScope: Show Panel, then Export… again.');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    this.peer.notify('exportView', request);
+  }
+
+  private async saveExport(e: PanelExport): Promise<void> {
+    const what = `${EXPORT_VIEW_LABELS[e.view]} ${e.format.toUpperCase()}`;
+    if ('problem' in e) { void vscode.window.showWarningMessage(`AttnScope: cannot export the ${what}: ${e.problem}`); return; }
+    const bytes = e.format === 'png' ? Buffer.from(e.data, 'base64') : new TextEncoder().encode(e.data);
+    await saveExport(e.name, bytes, what).catch((err: unknown) => vscode.window.showErrorMessage(`AttnScope: ${err instanceof Error ? err.message : String(err)}`));
+  }
+
   /** Shows a one-line error in the panel. */
   error(message: string): void {
     if (this.peer && this.ready) this.peer.notify('error', { message });
   }
 
-  /** Writes the variant setting; the settings listener re-runs the inspection and the panel follows. */
+  /**
+   * Re-runs the inspection with the variant at once, then writes the setting (writing the
+   * workspace settings file first added ~0.6 s before the run started); the settings listener
+   * then finds the inspection already current.
+   */
   private async setVariant(variant: string): Promise<void> {
     if (variant !== MODEL_VARIANT && !(VARIANT_IDS as readonly string[]).includes(variant)) { this.log.warn(`panel asked for unknown variant ${variant}`); return; }
-    if (this.session.last) this.peer?.notify('loading', { message: `Running ${variant}…` });
-    await config.write(SETTINGS.variant.key, variant as VariantId);
+    const choice = variant as VariantChoice;
+    if (this.session.last) {
+      this.peer?.notify('loading', { message: `Running ${variant}…` });
+      try {
+        await this.session.rerun(choice);
+      } catch (err) {
+        this.error(err instanceof Error ? err.message : String(err));
+        return; // the setting keeps the variant that last ran
+      }
+    }
+    await config.write(SETTINGS.variant.key, choice);
   }
 }

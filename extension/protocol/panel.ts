@@ -6,6 +6,7 @@
  */
 import type { Validator } from '../../runtime/protocol/rpc';
 import { tensorProblem, type WireTensor } from '../../runtime/protocol/tensor';
+import { exportRequestProblem, type PanelExport, panelExportProblem, type PanelExportRequest } from './panelExport';
 
 export interface PanelToken {
   id: number;
@@ -65,6 +66,8 @@ export type PanelHostEvents = {
   setVariant: { variant: string };
   /** The metric the token strip shows, for the editor overlay to show too. */
   setMetric: PanelMetric;
+  /** A view exported as SVG or PNG (or why not), to be saved by the extension. */
+  export: PanelExport;
 };
 
 /**
@@ -83,6 +86,8 @@ export type PanelViewEvents = {
   notice: { message: string };
   loading: { message: string };
   error: { message: string };
+  /** Export a view (Export… in the extension); the panel answers with an `export` event. */
+  exportView: PanelExportRequest;
 };
 
 export type PanelViewMethods = Record<never, never>;
@@ -138,6 +143,7 @@ export const panelViewEventValidators: { [K in keyof PanelViewEvents]: Validator
   notice: message,
   loading: message,
   error: message,
+  exportView: exportRequestProblem,
 };
 
 export const panelHostEventValidators: { [K in keyof PanelHostEvents]: Validator } = {
@@ -151,6 +157,7 @@ export const panelHostEventValidators: { [K in keyof PanelHostEvents]: Validator
     if (!natural(m.layer) || !natural(m.head)) return `${m.metric} needs layer and head`;
     return m.metric === 'query' && !natural(m.query) ? 'query needs the query token index' : null;
   },
+  export: panelExportProblem,
 };
 
 export const panelHostParamValidators: { [K in keyof PanelHostMethods]: Validator } = {
