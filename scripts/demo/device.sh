@@ -6,12 +6,13 @@
 #
 # Usage (repository root, corpus from scripts/demo/build-corpus.mjs in .cache/corpus):
 #   OUT=dir bash scripts/demo/device.sh [STEPS]      (STEPS per model; default 3600, 30 = smoke run)
-# RUNS lists the models, TAG=NORMALIZER,HEADS each (default: the two shipped models); all train at
-# once on the one GPU. Reuses media/models/tokenizer.json when it exists (delete it to retrain).
+# RUNS lists the models, TAG=NORMALIZER,HEADS[,LR] each (default: the two shipped models; LR
+# defaults to train.py's --lr, 2e-3); all train at once on the one GPU. Reuses media/models/tokenizer.json when it exists (delete it to retrain).
 # CTX (default 1024) is the positions, BATCH (default 64) the sequences per step; TRAIN_SECONDS
 # (default 0: off) makes the runs agree on fewer steps when STEPS would not fit in that many
 # seconds of training (train.py --budget-seconds); LOGIT_OFFSET (default ln CTX) the initial
-# q·k offset (train.py --logit-offset).
+# q·k offset (train.py --logit-offset). CHECKPOINTS=0 leaves the TAG.pt files out of $OUT (the
+# device returns at most 8 files).
 # Writes to $OUT: attnscope-demo-TAG.onnx and TAG.pt (the checkpoint) per run, tokenizer.json,
 # heldout.jsonl, train-log.json.
 set -euo pipefail
@@ -21,6 +22,7 @@ CTX=${CTX:-1024}
 BATCH=${BATCH:-64}
 TRAIN_SECONDS=${TRAIN_SECONDS:-0}
 LOGIT_OFFSET=${LOGIT_OFFSET:-}
+CHECKPOINTS=${CHECKPOINTS:-1}
 : "${OUT:?set OUT to the folder that receives the artifacts}"
 ROOT=$(pwd)
 WORK=${WORK:-/tmp/attnscope-demo-work}
@@ -38,15 +40,17 @@ tags=$(for run in $RUNS; do printf '%s,' "${run%%=*}"; done)
 rm -f "$WORK"/budget-*.json
 pids=()
 for run in $RUNS; do
-  tag=${run%%=*}; spec=${run#*=}
-  python3 train.py --tag "$tag" --normalizer "${spec%%,*}" --heads "${spec#*,}" --work "$WORK" \
+  tag=${run%%=*}; IFS=, read -r normalizer heads lr <<<"${run#*=}"
+  python3 train.py --tag "$tag" --normalizer "$normalizer" --heads "$heads" ${lr:+--lr "$lr"} --work "$WORK" \
     --heldout "$WORK/heldout.jsonl" --steps "$STEPS" --ctx "$CTX" --batch "$BATCH" \
     --budget-seconds "$TRAIN_SECONDS" --peers "$tags" ${LOGIT_OFFSET:+--logit-offset "$LOGIT_OFFSET"} &
   pids+=($!)
 done
 for pid in "${pids[@]}"; do wait "$pid"; done   # every run must succeed (set -e)
 T2=$(date +%s)
-for run in $RUNS; do cp "$WORK/${run%%=*}.pt" "$OUT/"; done   # checkpoints: a failed export can be redone
+if [ "$CHECKPOINTS" = 1 ]; then
+  for run in $RUNS; do cp "$WORK/${run%%=*}.pt" "$OUT/"; done   # checkpoints: a failed export can be redone
+fi
 for run in $RUNS; do
   tag=${run%%=*}
   python3 export.py --tag "$tag" --work "$WORK" --heldout "$WORK/heldout.jsonl" --out "$OUT/attnscope-demo-$tag.onnx"
@@ -67,7 +71,7 @@ log = {
 }
 json.dump(log, open(out, "w"), indent=1)
 for t, m in log["models"].items():
-    print(f"summary {t}: val {m['final_val_loss']} sink1 {m['sink_check_pytorch']['sink1_pct']}% "
+    print(f"summary {t}: lr {m['hyperparameters']['lr']} steps {m['steps_done']} val {m['final_val_loss']} sink1 {m['sink_check_pytorch']['sink1_pct']}% "
           f"per layer/head {m['sink_check_pytorch']['per_layer_head_pct']} tokens {m['tokens_seen']} {m['train_seconds']}s")
 print(f"wall {log['wall_seconds']}")
 EOF
