@@ -2,16 +2,21 @@
  * The panel: controls, token strip, layer × head grid and head view, with clear empty, loading
  * and error states. Holds the view state; everything it shows comes from the extension.
  */
-import type { HeadMap, PanelHostEvents, PanelHostMethods, PanelInspection, PanelMetric, PanelViewEvents, PanelViewMethods } from '../extension/protocol/panel';
+import type { PanelDrift, PanelProfile, PanelStream } from '../extension/protocol/analyses';
+import type { AnalysisTab, HeadMap, PanelHostEvents, PanelHostMethods, PanelInspection, PanelMetric, PanelViewEvents, PanelViewMethods } from '../extension/protocol/panel';
 import { EXPORT_VIEW_LABELS, type ExportFormat, type ExportView, type PanelExport, type PanelExportRequest } from '../extension/protocol/panelExport';
 import type { RpcPeer } from '../runtime/protocol/rpc';
 import { themeColor, themeRamp } from './color';
 import { type Figure, figureSvg, type FigurePalette, gridFigure, headMapFigure, stripFigure } from './export/figure';
 import { canvasPngBase64, paintFigure } from './export/paint';
 import { button, dropdown, progressRing } from './ui';
+import { analysisTabs, type AnalysisSlot, type Tab } from './views/analysisTabs';
+import { driftView, type DriftMetric } from './views/driftView';
 import { HeadView } from './views/headView';
 import { modelGrid } from './views/modelGrid';
 import { outputsView } from './views/outputs';
+import { streamView } from './views/streamView';
+import { timingsView } from './views/timingsView';
 import { tokenStrip } from './views/tokenStrip';
 
 export type PanelPeer = RpcPeer<PanelViewMethods, PanelHostMethods, PanelViewEvents, PanelHostEvents>;
@@ -32,12 +37,20 @@ export class PanelApp {
   private metric: Metric = 'sink';
   private announced = JSON.stringify({ metric: 'sink' });
   private head?: { map: HeadMap; view: HeadView } | { loading: string } | { error: string };
+  private tab: Tab = 'inspect';
+  private readonly analyses: { timings?: AnalysisSlot<PanelProfile>; drift?: AnalysisSlot<PanelDrift>; streaming?: AnalysisSlot<PanelStream> } = {};
+  private repeat = 5;
+  private driftMetric: DriftMetric = 'divergence';
 
   constructor(private readonly root: HTMLElement, private readonly peer: PanelPeer) {
     peer.on('show', ({ inspection }) => this.show(inspection));
     peer.on('notice', ({ message }) => { this.screen = { kind: 'empty', message }; this.render(); });
     peer.on('loading', ({ message }) => { this.screen = { kind: 'loading', message }; this.render(); });
     peer.on('error', ({ message }) => { this.screen = { kind: 'error', message }; this.render(); });
+    peer.on('profile', ({ profile }) => this.showAnalysis('timings', { data: profile }));
+    peer.on('drift', ({ drift }) => this.showAnalysis('drift', { data: drift }));
+    peer.on('stream', ({ stream }) => this.showAnalysis('streaming', { data: stream }));
+    peer.on('analysisState', ({ tab, state, message }) => this.showAnalysis(tab, state === 'loading' ? { loading: message } : { error: message }));
     peer.on('exportView', (r) => this.exportView(r));
     this.render();
   }
@@ -50,6 +63,25 @@ export class PanelApp {
     this.screen = { kind: 'ready', inspection };
     this.render();
     if (this.selected) this.openHead(this.selected.layer, this.selected.head);
+  }
+
+  private showAnalysis(tab: AnalysisTab, slot: AnalysisSlot<PanelProfile | PanelDrift | PanelStream>): void {
+    (this.analyses as Record<AnalysisTab, unknown>)[tab] = slot;
+    this.tab = tab;
+    this.render();
+  }
+
+  /** A head picked in an analysis view: open it in the model view of the inspection. */
+  private selectHead(layer: number, head: number): void {
+    this.tab = 'inspect';
+    if (this.screen.kind !== 'ready') { this.render(); return; }
+    const { layers, heads } = this.screen.inspection.model;
+    if (layer >= layers || head >= heads) {
+      this.head = { error: `Layer ${layer} head ${head} is not in the inspected model (${layers} layers × ${heads} heads); inspect the profiled model.` };
+      this.render();
+      return;
+    }
+    this.openHead(layer, head);
   }
 
   private openHead(layer: number, head: number): void {
@@ -137,6 +169,13 @@ export class PanelApp {
 
   private render(): void {
     this.root.replaceChildren();
+    this.root.append(analysisTabs({
+      tab: this.tab, analyses: this.analyses, repeat: this.repeat, width: Math.max(200, Math.min(768, this.root.clientWidth - 32)),
+      onTab: (tab) => { this.tab = tab; this.render(); },
+      onProfile: (repeat) => { this.repeat = repeat; this.analyses.timings = { loading: `Profiling: ${repeat} measured round${repeat > 1 ? 's' : ''} per configuration…` }; this.peer.notify('profile', { repeat }); this.render(); },
+      body: (tab) => this.analysisBody(tab),
+    }));
+    if (this.tab !== 'inspect') return;
     this.root.setAttribute('aria-busy', String(this.screen.kind === 'loading'));
     switch (this.screen.kind) {
       case 'empty':
@@ -154,6 +193,18 @@ export class PanelApp {
       case 'ready':
         this.renderReady(this.screen.inspection);
     }
+  }
+
+  private analysisBody(tab: AnalysisTab): HTMLElement | null {
+    const width = Math.max(200, Math.min(768, this.root.clientWidth - 32));
+    const onSelect = (layer: number, head: number): void => this.selectHead(layer, head);
+    const slot = this.analyses[tab];
+    if (!slot || !('data' in slot)) return null;
+    if (tab === 'timings') return timingsView({ profile: (slot as { data: PanelProfile }).data, onSelect });
+    if (tab === 'drift') return driftView({ drift: (slot as { data: PanelDrift }).data, metric: this.driftMetric, onMetric: (m) => { this.driftMetric = m; this.render(); }, onSelect });
+    const s = (slot as { data: PanelStream }).data;
+    const tokens = this.screen.kind === 'ready' && this.screen.inspection.tokens.length === s.tokens ? this.screen.inspection.tokens : null;
+    return streamView(s, tokens, width);
   }
 
   /** Tells the extension what the strip shows, so the editor overlay shows the same (only on change). */

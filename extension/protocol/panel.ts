@@ -7,6 +7,7 @@
 import type { Validator } from '../../runtime/protocol/rpc';
 import { tensorProblem, type WireTensor } from '../../runtime/protocol/tensor';
 import { exportRequestProblem, type PanelExport, panelExportProblem, type PanelExportRequest } from './panelExport';
+import { driftProblem, type PanelDrift, type PanelProfile, type PanelStream, profileProblem, streamProblem } from './analyses';
 
 export interface PanelToken {
   id: number;
@@ -68,7 +69,13 @@ export type PanelHostEvents = {
   setMetric: PanelMetric;
   /** A view exported as SVG or PNG (or why not), to be saved by the extension. */
   export: PanelExport;
+  /** Profile the kernels on the last inspected prompt: `repeat` measured rounds per configuration. */
+  profile: { repeat: number };
 };
+
+/** The panel's tabs that show an analysis. */
+export type AnalysisTab = 'timings' | 'drift' | 'streaming';
+export const ANALYSIS_TABS: readonly AnalysisTab[] = ['timings', 'drift', 'streaming'];
 
 /**
  * What tokens are coloured by: the sink score; α of one head; or the attention one query token
@@ -88,6 +95,14 @@ export type PanelViewEvents = {
   error: { message: string };
   /** Export a view (Export… in the extension); the panel answers with an `export` event. */
   exportView: PanelExportRequest;
+  /** A profile of the kernels (Timings tab). */
+  profile: { profile: PanelProfile };
+  /** Quantised attention against fp32 (Drift tab). */
+  drift: { drift: PanelDrift };
+  /** A StartRecent cache against the window alone and full attention (Streaming tab). */
+  stream: { stream: PanelStream };
+  /** An analysis is running (with its progress) or failed: shown in its tab, the inspection stays. */
+  analysisState: { tab: AnalysisTab; state: 'loading' | 'error'; message: string };
 };
 
 export type PanelViewMethods = Record<never, never>;
@@ -144,6 +159,14 @@ export const panelViewEventValidators: { [K in keyof PanelViewEvents]: Validator
   loading: message,
   error: message,
   exportView: exportRequestProblem,
+  profile: (b) => profileProblem(obj(b)?.profile),
+  drift: (b) => driftProblem(obj(b)?.drift),
+  stream: (b) => streamProblem(obj(b)?.stream),
+  analysisState: (b) => {
+    const a = obj(b);
+    if (!a || !(ANALYSIS_TABS as readonly unknown[]).includes(a.tab)) return `analysisState needs a tab (${ANALYSIS_TABS.join(', ')})`;
+    return (a.state === 'loading' || a.state === 'error') && typeof a.message === 'string' ? null : 'analysisState needs state loading or error and a message';
+  },
 };
 
 export const panelHostEventValidators: { [K in keyof PanelHostEvents]: Validator } = {
@@ -158,6 +181,7 @@ export const panelHostEventValidators: { [K in keyof PanelHostEvents]: Validator
     return m.metric === 'query' && !natural(m.query) ? 'query needs the query token index' : null;
   },
   export: panelExportProblem,
+  profile: (b) => (Number.isInteger(obj(b)?.repeat) && (obj(b)!.repeat as number) >= 1 && (obj(b)!.repeat as number) <= 1000 ? null : 'profile needs repeat, an integer from 1 to 1000'),
 };
 
 export const panelHostParamValidators: { [K in keyof PanelHostMethods]: Validator } = {

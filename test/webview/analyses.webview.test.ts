@@ -1,0 +1,254 @@
+// The panel's analysis tabs in headless Chromium, fed payloads recorded from real CLI runs of a
+// fixture model (scripts/e2e/record-analysis-payloads.ts): the Timings table shows the CLI's
+// --json numbers as the CLI prints them, bars and timeline follow the run, a kernel slice opens its
+// head; the Drift grid and worst heads, and the Streaming loss lines, in light and dark.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { fmt } from '../../runtime/analysis/format/table';
+import type { PanelDrift, PanelProfile, PanelSpread, PanelStream } from '../../extension/protocol/analyses';
+import { parseColor, ramp, rampIndex, type Rgb } from '../../webview/color';
+import { decodePayload, encodePayload, type PanelPayload } from '../../scripts/e2e/payload';
+import { hostScript, servePanel, THEMES, type PanelServer, type ThemeName } from './harness';
+
+const root = join(import.meta.dirname, '..', '..');
+const read = (f: string): string => readFileSync(join(import.meta.dirname, f), 'utf8');
+const payloadText = read('gqa-decoder-contrib.payload.json');
+const { inspection, headMaps } = decodePayload(payloadText);
+const { profile } = JSON.parse(read('gqa-decoder-contrib.profile.json')) as { profile: PanelProfile };
+const { drift } = JSON.parse(read('gqa-decoder-contrib.drift.json')) as { drift: PanelDrift };
+const { stream } = JSON.parse(read('gqa-decoder-contrib.stream.json')) as { stream: PanelStream };
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SERIES = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple'] as const;
+
+let browser: Browser;
+let server: PanelServer;
+
+before(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see RECIPES.md)`);
+  const built = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), 'bundle'], { cwd: root, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`node scripts/build.mjs bundle failed: ${built.stderr}`);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  server = await servePanel();
+});
+after(async () => { await browser?.close(); await server?.close(); });
+
+type Posted = { kind: string; event?: string; method?: string; body?: unknown; params?: unknown };
+
+async function send(page: Page, message: unknown): Promise<void> {
+  const json = encodePayload(message as PanelPayload);
+  await page.evaluate((text) => {
+    const revive = (_k: string, v: unknown): unknown => {
+      const o = v as { f32?: string } | null;
+      if (o && typeof o === 'object' && typeof o.f32 === 'string') return new Float32Array(Uint8Array.from(atob(o.f32), (c) => c.charCodeAt(0)).buffer);
+      return v;
+    };
+    window.postMessage(JSON.parse(text, revive), '*');
+  }, json);
+}
+
+const event = (name: string, body: unknown): unknown => ({ kind: 'event', event: name, body });
+const posted = (page: Page): Promise<Posted[]> => page.evaluate(() => (window as unknown as { __posted: Posted[] }).__posted);
+
+function rgb(css: string): Rgb {
+  const c = parseColor(css);
+  assert.ok(c, `not a colour: ${css}`);
+  return c;
+}
+
+async function openPanel(theme: ThemeName): Promise<{ page: Page; warnings: string[]; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 1200 } });
+  const warnings: string[] = [];
+  const errors: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.addInitScript(hostScript(theme));
+  await page.goto(`${server.origin}/panel.html`);
+  await page.waitForFunction(() => (window as unknown as { __posted: Posted[] }).__posted.some((m) => m.event === 'ready'));
+  await page.evaluate((text) => {
+    const revive = (_k: string, v: unknown): unknown => {
+      const o = v as { f32?: string } | null;
+      if (o && typeof o === 'object' && typeof o.f32 === 'string') return new Float32Array(Uint8Array.from(atob(o.f32), (c) => c.charCodeAt(0)).buffer);
+      return v;
+    };
+    (window as unknown as { __headMaps: unknown }).__headMaps = JSON.parse(text, revive).headMaps;
+  }, payloadText);
+  await send(page, event('show', { inspection }));
+  await page.waitForSelector('.model-grid .cell');
+  return { page, warnings, errors };
+}
+
+const ms = (s: PanelSpread | null): string => (s ? `${fmt(s.median)} ±${fmt(s.mad)}` : '');
+
+for (const theme of ['dark', 'light'] as ThemeName[]) {
+  describe(`analysis tabs, ${theme} theme`, () => {
+    const colour = (name: string): Rgb => rgb(THEMES[theme][name as keyof (typeof THEMES)[typeof theme]]);
+
+    test('Timings: the table shows the CLI --json numbers as the CLI prints them, sorted by cost; bars per configuration', async () => {
+      const { page, errors } = await openPanel(theme);
+      await page.click('#tab-timings');
+      assert.match(await page.textContent('.tab-panel-timings .state-empty') ?? '', /No profile yet/);
+      await send(page, event('profile', { profile }));
+      await page.waitForSelector('.timings-table tbody tr');
+      assert.equal(await page.getAttribute('#tab-timings', 'aria-selected'), 'true');
+      const head = await page.$$eval('.timings-table thead th', (els) => els.map((e) => e.textContent));
+      assert.deepEqual(head, ['layer', 'heads', 'configuration', 'kernel ms ±MAD', 'min-max', 'GFLOP/s', '% peak', 'ORT before ms', 'ORT after ms']);
+      const rows = await page.$$eval('.timings-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+      const { configs } = profile.report;
+      assert.equal(rows.length, configs.reduce((n, c) => n + c.layers.length, 0), 'one row per layer and configuration');
+      const seen = new Set<string>();
+      let prev = Infinity;
+      for (const r of rows) {
+        const c = configs.find((x) => x.label === r[2]);
+        assert.ok(c, `configuration ${r[2]} is in the CLI report`);
+        const l = c.layers.find((x) => `L${x.layer}` === r[0]);
+        assert.ok(l, `${r[0]} of ${r[2]}`);
+        seen.add(`${r[2]} ${r[0]}`);
+        assert.deepEqual(r, [`L${l.layer}`, `0-${l.heads - 1}`, c.label, ms(l.kernelMs), `${fmt(l.kernelMs.min)}-${fmt(l.kernelMs.max)}`,
+          fmt(l.gflops), l.pctPeak === null ? '' : `${(100 * l.pctPeak).toFixed(1)}%`, ms(l.ortBeforeMs), ms(l.ortAfterMs)]);
+        assert.ok(l.kernelMs.median <= prev, 'rows are sorted by kernel median, costliest first');
+        prev = l.kernelMs.median;
+      }
+      assert.equal(seen.size, rows.length);
+      const totals = await page.$$eval('.timings-totals tbody tr', (trs) => trs.map((tr) => tr.querySelector('td')?.textContent));
+      assert.deepEqual(totals, [...configs].sort((a, b) => b.kernelSumMs.median - a.kernelSumMs.median).map((c) => c.label));
+      // Bars: per layer one bar per configuration, in that configuration's theme colour, as long as its median.
+      const bars = await page.$$eval('.layer-bars .bar', (els) => els.map((e) => ({ layer: Number((e as HTMLElement).dataset.layer), config: (e as HTMLElement).dataset.config, bg: getComputedStyle(e).backgroundColor, width: e.getBoundingClientRect().width, full: (e.parentElement as HTMLElement).getBoundingClientRect().width })));
+      assert.equal(bars.length, rows.length);
+      const max = Math.max(...configs.flatMap((c) => c.layers.map((l) => l.kernelMs.median)));
+      for (const b of bars) {
+        const i = configs.findIndex((c) => c.label === b.config);
+        assert.deepEqual(rgb(b.bg), colour(SERIES[i]), `bar colour of ${b.config}`);
+        const want = (configs[i].layers.find((l) => l.layer === b.layer)!.kernelMs.median / max) * b.full;
+        assert.ok(Math.abs(b.width - Math.max(1, want)) <= 1, `bar L${b.layer} ${b.config}: ${b.width} px, expected ${want}`);
+      }
+      assert.deepEqual(errors, []);
+      await page.close();
+    });
+
+    test('Timings: the timeline shows the last round; clicking or Enter on a kernel slice opens its layer and head', async () => {
+      const { page, errors } = await openPanel(theme);
+      await send(page, event('profile', { profile }));
+      await page.waitForSelector('.timeline .kernel-slice');
+      const { repeat } = profile.report;
+      const kernelTids = new Set(profile.trace!.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name' && String(e.args?.name).startsWith('kernels ')).map((e) => e.tid));
+      const lastKernel = profile.trace!.traceEvents.filter((e) => e.ph === 'X' && e.args?.run === repeat && kernelTids.has(e.tid));
+      const slices = await page.$$eval('.timeline .kernel-slice', (els) => els.map((e) => `L${(e as HTMLElement).dataset.layer} h${(e as HTMLElement).dataset.heads}`));
+      assert.equal(slices.length, lastKernel.length, 'every kernel slice of the last round');
+      assert.deepEqual(slices.sort(), lastKernel.map((e) => `L${e.args!.layer} h${e.args!.heads}`).sort());
+      assert.ok(slices.includes('L1 h2-3'), 'the head-range slices are there');
+      await page.click('.timeline .kernel-slice[data-layer="1"][data-heads="2-3"]');
+      await page.waitForSelector('.head-view canvas');
+      assert.equal(await page.getAttribute('#tab-inspect', 'aria-selected'), 'true');
+      const req = (await posted(page)).filter((m) => m.method === 'headMap').map((m) => m.params);
+      assert.deepEqual(req.at(-1), { layer: 1, head: 2 });
+      assert.equal(await page.getAttribute('.model-grid .cell[data-layer="1"][data-head="2"]', 'aria-selected'), 'true', 'the model view selects the head');
+      const map = headMaps.find((m) => m.layer === 1 && m.head === 2)!;
+      assert.equal(await page.$eval('.head-view canvas', (c) => (c as HTMLCanvasElement).width) > 0, true);
+      assert.equal(map.weights.shape[1], inspection.tokens.length);
+      // Keyboard: back to Timings with the arrow keys, Tab to a slice, Enter opens it.
+      await page.focus('#tab-inspect');
+      await page.keyboard.press('ArrowRight');
+      await page.waitForSelector('.timeline .kernel-slice');
+      await page.focus('.timeline .kernel-slice[data-layer="0"][data-heads="0-1"]');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => (window as unknown as { __posted: Posted[] }).__posted.filter((m) => m.method === 'headMap').length >= 2);
+      assert.deepEqual((await posted(page)).filter((m) => m.method === 'headMap').map((m) => m.params).at(-1), { layer: 0, head: 0 });
+      assert.deepEqual(errors, []);
+      await page.close();
+    });
+
+    test('Timings: Profile posts the repeat count, shows progress and errors; a bad count is refused', async () => {
+      const { page, errors } = await openPanel(theme);
+      await page.click('#tab-timings');
+      await page.fill('#profile-repeat', '0');
+      await page.click('#profile-run');
+      assert.match(await page.textContent('.tab-panel-timings .controls [role=alert]') ?? '', /Repeat must be a whole number from 1 to 1000/);
+      assert.equal((await posted(page)).filter((m) => m.event === 'profile').length, 0);
+      await page.fill('#profile-repeat', '7');
+      await page.click('#profile-run');
+      await page.waitForSelector('.tab-panel-timings .state-loading');
+      assert.deepEqual((await posted(page)).filter((m) => m.event === 'profile').map((m) => m.body), [{ repeat: 7 }]);
+      assert.equal(await page.getAttribute('#profile-run', 'disabled'), '');
+      await send(page, event('analysisState', { tab: 'timings', state: 'loading', message: 'profile: run 3/16' }));
+      await page.waitForFunction(() => document.querySelector('.tab-panel-timings .state-loading p')?.textContent === 'profile: run 3/16');
+      await send(page, event('analysisState', { tab: 'timings', state: 'error', message: 'nothing inspected yet; run AttnScope: Inspect Selection first' }));
+      await page.waitForSelector('.tab-panel-timings .state-error');
+      assert.equal(await page.textContent('.tab-panel-timings .state-error p'), 'nothing inspected yet; run AttnScope: Inspect Selection first');
+      // The inspection survives an analysis error.
+      await page.click('#tab-inspect');
+      assert.equal(await page.$$eval('.model-grid .cell', (e) => e.length), inspection.model.layers * inspection.model.heads);
+      assert.deepEqual(errors, []);
+      await page.close();
+    });
+
+    test('Drift: grid coloured by per-head drift, worst heads, top-1 agreement and Δloss; the metric switches; a cell opens its head', async () => {
+      const { page, errors } = await openPanel(theme);
+      const lut = ramp(colour('--vscode-editor-background'), colour('--vscode-charts-orange'));
+      const expected = (v: number): Rgb => { const i = rampIndex(v) * 3; return [lut[i], lut[i + 1], lut[i + 2]]; };
+      await send(page, event('drift', { drift }));
+      await page.waitForSelector('.drift-grid .cell');
+      const check = async (value: (h: PanelDrift['heads'][number]) => number): Promise<void> => {
+        const max = Math.max(...drift.heads.map(value));
+        const cells = await page.$$eval('.drift-grid .cell', (els) => els.map((e) => ({ l: Number((e as HTMLElement).dataset.layer), h: Number((e as HTMLElement).dataset.head), bg: getComputedStyle(e).backgroundColor })));
+        assert.equal(cells.length, drift.heads.length);
+        for (const c of cells) {
+          const h = drift.heads.find((x) => x.layer === c.l && x.head === c.h)!;
+          assert.deepEqual(rgb(c.bg), expected(value(h) / max), `drift cell L${c.l} h${c.h}`);
+        }
+        const worst = await page.$$eval('.worst-heads tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 2).map((td) => Number(td.textContent))));
+        assert.deepEqual(worst, [...drift.heads].sort((a, b) => value(b) - value(a)).slice(0, 5).map((h) => [h.layer, h.head]));
+      };
+      await check((h) => h.meanRowDivergence);
+      const facts = await page.textContent('.drift-facts') ?? '';
+      assert.ok(facts.includes(`top-1 agreement${(100 * drift.output.top1Agreement).toFixed(1)} %`), facts);
+      assert.ok(facts.includes(`Δloss${fmt(drift.output.deltaLoss)} (fp32 ${fmt(drift.output.lossA)}, ${drift.quant.mode} ${fmt(drift.output.lossB)})`), facts);
+      await page.click('#drift-metric');
+      await page.click('#drift-metric vscode-option[value="maxAbsDelta"]');
+      await page.waitForFunction(() => document.querySelector('.worst-heads caption')?.textContent?.includes('max |ΔA|'));
+      await check((h) => h.maxAbsDelta);
+      await page.focus('.drift-grid .cell[data-layer="0"][data-head="0"]');
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('.head-view canvas');
+      assert.deepEqual((await posted(page)).filter((m) => m.method === 'headMap').map((m) => m.params).at(-1), { layer: 1, head: 2 });
+      assert.deepEqual(errors, []);
+      await page.close();
+    });
+
+    test('Streaming: one loss line per run in its theme colour, the runs table, hover readout; inconsistent reports are refused', async () => {
+      const { page, errors, warnings } = await openPanel(theme);
+      await send(page, event('stream', { stream }));
+      await page.waitForSelector('.stream-chart');
+      const hits = await page.$eval('.stream-chart', (c, colours) => {
+        const cv = c as HTMLCanvasElement;
+        const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+        return colours.map((rgb) => {
+          let n = 0;
+          for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - rgb[0]) < 8 && Math.abs(d[i + 1] - rgb[1]) < 8 && Math.abs(d[i + 2] - rgb[2]) < 8 && d[i + 3] > 200) n++;
+          return n;
+        });
+      }, stream.runs.map((_, i) => colour(SERIES[i])));
+      hits.forEach((n, i) => assert.ok(n > 30, `the line of "${stream.runs[i].label}" is drawn in ${SERIES[i]} (${n} pixels)`));
+      const rows = await page.$$eval('.stream-runs tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+      assert.deepEqual(rows, stream.runs.map((r) => [r.label, fmt(r.loss), fmt(r.perplexity)]));
+      await page.focus('.stream-chart');
+      await page.keyboard.press('ArrowRight');
+      const i = stream.evaluatedFrom + 1;
+      assert.equal(await page.textContent('.stream .readout'), `token #${i + 1} “${inspection.tokens[i + 1].text}”: ${stream.runs.map((r) => `${r.label} ${fmt(r.tokenLoss[i]!)}`).join(' · ')}`);
+      const broken = { ...stream, runs: [{ ...stream.runs[0], tokenLoss: stream.runs[0].tokenLoss.slice(1) }] };
+      await send(page, event('stream', { stream: broken }));
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(warnings.some((w) => w.includes(`stream run "${stream.runs[0].label}" has ${stream.tokens - 2} token losses for ${stream.tokens} tokens`)), warnings.join('\n'));
+      assert.equal(await page.$$eval('.stream-runs tbody tr', (e) => e.length), stream.runs.length, 'the valid report stays');
+      assert.deepEqual(errors, []);
+      await page.close();
+    });
+  });
+}
