@@ -159,12 +159,14 @@ typedef struct attn_family {
 /* The families (defined in c/<name>.c; the registry in c/registry.c maps variants to them). */
 extern const attn_family attn_family_softmax;     /* softmax, softmax1, sink-logit, unified-max, */
                                                   /*   and the elementwise sigmoid, elu1, */
-                                                  /*   sigmoid-norm, softplus-norm (tiled) */
+                                                  /*   sigmoid-norm, softplus-norm, shiftmax */
+                                                  /*   (tiled) */
 extern const attn_family attn_family_rownorm;     /* lssa, lssar (also implements sigmoid-norm and */
                                                   /*   softplus-norm; the registry routes them to */
                                                   /*   the tiled family) */
 extern const attn_family attn_family_gauss;       /* soft-gauss, soft-nystrom */
-extern const attn_family attn_family_integer;     /* shiftmax */
+extern const attn_family attn_family_integer;     /* shiftmax row by row (the registry routes */
+                                                  /*   shiftmax to the tiled family) */
 
 /* The family that implements `variant` in this build, or NULL. */
 const attn_family *attn_family_for(int32_t variant);

@@ -15,6 +15,9 @@
  *   softplus-norm w_j = softplus(s_j) / (sum_k softplus(s_k) + eps), eps = params[0] >= 0; a row
  *                 whose denominator is 0 outputs 0, one whose float32 sum is not finite is invalid
  *                 (torch's threshold 20 is exact here: above it x + log1p(e^-x) rounds to x)
+ *   shiftmax      I-ViT integer Shiftmax on the tile's logits (integer.c's header gives the steps
+ *                 and params), bit-exact: int8 quantization, ShiftExp through a table of the 256
+ *                 possible I - max I per x0 (cached per thread), integer division; only P V is float
  * The statistics use the weights as produced (softmax1/sink-logit rows sum to < 1), except for
  * sigmoid and unnormalized elu1, whose rows have no fixed sum: those use the proxy map w / sum(w)
  * of spec 1.1. Oracles: runtime/kernels/reference/{softmax,elementwise,softplusNorm}.ts.
@@ -24,6 +27,7 @@
  */
 #include "attn.h"
 #include "math.h"
+#include "shiftexp.h"
 
 /* Block geometry shared by scratch_floats() and the tile bodies. */
 typedef struct softmax_plan {
@@ -45,6 +49,42 @@ static inline float softmax_softplus(float x) {
   return x > 0.0f ? x + softmax_log1p(attn_expf(-x)) : softmax_log1p(attn_expf(x));
 }
 
+/* shiftmax: ShiftExp tables cached per thread, one per x0 (direct-mapped on x0; per-row scales
+   give a few dozen x0 values per head) */
+#define SOFTMAX_SHIFT_SLOTS 32
+#define SOFTMAX_SHIFT_HIDDEN (-1000) /* I of a hidden key: max I - I > 255 -> table entry 256 (0) */
+
+/* Shiftmax's parameters as integers, and the thread's table cache (in its scratch). */
+typedef struct softmax_shift {
+  shiftmax_cfg c;
+  double fixed_scale; /* 0: per row, max |s| / 127 */
+  int64_t top;        /* 2^M - 1 */
+  int shift;          /* O = (E f) >> shift */
+  float unit;         /* 2^-(bits - 1) */
+  double inv_pow_shift; /* 2^-shift */
+  int32_t iq_len;     /* floats of the row's I before the row's weight table (257 floats) */
+  int64_t *lut;       /* [SOFTMAX_SHIFT_SLOTS][257]: ShiftExp(-d) for d = max I - I in 0..255, */
+                      /*   then 0 (hidden keys) */
+  int64_t *lut_x0;    /* [SOFTMAX_SHIFT_SLOTS]: the x0 of each table (0: empty; x0 <= -1) */
+} softmax_shift;
+
+/* Reads shiftmax's params (checked by softmax_run); the cache lives at `mem` (8-byte aligned). */
+static void softmax_shift_init(softmax_shift *x, const attn_args *a, int64_t *mem) {
+  const float *pr = a->params;
+  x->c = (shiftmax_cfg){(int32_t)pr[1], (int32_t)pr[2], pr[3] != 0.0f, pr[4] != 0.0f, (int32_t)pr[5]};
+  x->fixed_scale = pr[0] > 0.0f
+      ? ((double)pr[0] > INTEGER_MIN_SCALE ? (double)pr[0] : INTEGER_MIN_SCALE) : 0.0;
+  x->top = ((int64_t)1 << x->c.div) - 1;
+  x->shift = x->c.div - (x->c.bits - 1);
+  x->unit = 1.0f / (float)(1 << (x->c.bits - 1));
+  x->inv_pow_shift = 1.0;
+  for (int i = 0; i < x->shift; i++) x->inv_pow_shift *= 0.5;
+  x->iq_len = (a->tk + 63) / 64 * 64 + 16;
+  x->lut = mem;
+  x->lut_x0 = mem + SOFTMAX_SHIFT_SLOTS * 257;
+  for (int i = 0; i < SOFTMAX_SHIFT_SLOTS; i++) x->lut_x0[i] = 0;
+}
+
 #define SOFTMAX_RT_MAX 8
 #define SOFTMAX_TW_MAX 64
 
@@ -60,7 +100,9 @@ static int64_t softmax_scratch(const attn_args *a) {
   int64_t dvp = (a->head_dim_v + SOFTMAX_TW_MAX - 1) / SOFTMAX_TW_MAX * SOFTMAX_TW_MAX;
   return (int64_t)a->head_dim * (p.keys_padded + 16) + (int64_t)p.rows_padded * a->head_dim +
          (int64_t)p.rows_padded * (p.keys_padded + 16) + (int64_t)p.rows_padded * dvp +
-         9 * (int64_t)p.rows_padded + (p.keys_padded + 17) + 64 * dvp + 16;
+         9 * (int64_t)p.rows_padded + (p.keys_padded + 17) + 64 * dvp + 16 +
+         /* shiftmax: I of a row (int32), then the table cache (int64, 8-byte aligned) */
+         (p.keys_padded + 16) + 528 + 2 * (SOFTMAX_SHIFT_SLOTS * 258) + 2;
 }
 
 #if defined(__x86_64__) && !defined(__wasm__)
@@ -157,6 +199,12 @@ static int32_t softmax_run(const attn_args *a, attn_thread *t, int32_t begin, in
       break;
     case ATTN_SIGMOID: case ATTN_ELU1: if (a->n_params < 1) return ATTN_E_PARAMS; break;
     case ATTN_SIGMOID_NORM: break;
+    case ATTN_SHIFTMAX:
+      if (a->n_params < 6 || !(a->params[1] >= 1.0f && a->params[1] <= 30.0f) ||
+          ((int32_t)a->params[2] != 8 && (int32_t)a->params[2] != 16) ||
+          !(a->params[5] >= 16.0f && a->params[5] <= 52.0f))
+        return ATTN_E_PARAMS;
+      break;
     case ATTN_SOFTPLUS_NORM:
       if (a->n_params < 1 || !(a->params[0] >= 0.0f) || a->params[0] - a->params[0] != 0.0f)
         return ATTN_E_PARAMS;

@@ -124,6 +124,177 @@ static inline float SFX(row_elementwise)(float *s, int32_t j1, int map, float b,
 }
 
 /*
+ * lut[d] = ShiftExp(-d) (shiftexp.h) for d in 0..255, branch-free so that it vectorizes: for d >= 0,
+ * floor(-d / 2) = -((d + 1) >> 1) and floor(-d / 16) = -((d + 15) >> 4); the rest is shiftexp.h's
+ * steps with selects. x0 <= -1; 0 <= q <= n, so every shift count is in [0, 30].
+ */
+static void SFX(shift_lut_build)(int64_t *lut, int64_t x0, const shiftmax_cfg *c) {
+  const int64_t n = c->n, floor_p = n * x0;
+  const double dx0 = (double)x0;
+  for (int64_t d = 0; d < 256; d++) {
+    int64_t p = -d - ((d + 1) >> 1) + ((d + 15) >> 4);
+    p = p < floor_p ? floor_p : p;
+    int64_t q = (int64_t)((double)p / dx0);
+    int64_t r = p - q * x0;
+    const int64_t up = r > 0, down = r <= x0;
+    q = q - up + down;
+    r = r + (up ? x0 : 0) - (down ? x0 : 0);
+    const int64_t sh = n - q;
+    int64_t e;
+    if (c->exp_tvm) e = (-((1 - r) >> 1) - x0) << sh; /* floor(r / 2) = -((-r + 1) >> 1), r <= 0 */
+    else {
+      e = ((r - 2 * x0) << sh) >> 1;
+      e = e > 0 ? e : 0;
+    }
+    lut[d] = e;
+  }
+}
+
+/* The ShiftExp table of x0 (entry 256: 0, for hidden keys), from the cache or built in its slot. */
+static const int64_t *SFX(shift_lut)(softmax_shift *x, int64_t x0) {
+  const int slot = (int)(x0 & (SOFTMAX_SHIFT_SLOTS - 1));
+  int64_t *lut = x->lut + slot * 257;
+  if (x->lut_x0[slot] == x0) return lut;
+  SFX(shift_lut_build)(lut, x0, &x->c);
+  lut[256] = 0;
+  x->lut_x0[slot] = x0;
+  return lut;
+}
+
+/*
+ * Row pass of phase 2 for shiftmax on s[0..hi) (-inf where hidden, at least one key visible):
+ * s <- the dequantized weights, integer.c's steps bit for bit. The quantization divides s by the
+ * scale in double; here a float product with the reciprocal (within 1.6e-5 of the quotient for
+ * |s / S| <= 129) decides, except for lanes whose product lies within 1e-4 of a half-integer:
+ * those take the double division. The sum is min(2^M - 1, sum E), exactly what clamping after
+ * every key gives (E >= 0), taken 128 keys at a time (each E < 2^55: no int64 overflow). With kc,
+ * counts the visible keys; with wl, adds sum w ln w.
+ */
+static void SFX(row_shiftmax)(float *s, int32_t hi, softmax_shift *x, int32_t *iq, float *kc,
+                              float *wl) {
+  double scale = x->fixed_scale;
+  if (scale == 0.0) {
+    VF vm = SPLAT(0);
+    int32_t j = 0;
+    for (; j + VW <= hi; j += VW) {
+      const VF v = LOADU(s + j);
+      const VF av = SFX(vsel)(v != SPLAT(-ATTN_INF), (VF)((VI)v & ((VI){0} + 0x7fffffff)), SPLAT(0));
+      vm = SFX(vmax)(vm, av);
+    }
+    float max_abs = SFX(hmax)(vm);
+    for (; j < hi; j++) {
+      float v = s[j] < 0.0f ? -s[j] : s[j];
+      v = s[j] != -ATTN_INF ? v : 0.0f;
+      max_abs = v > max_abs ? v : max_abs;
+    }
+    scale = (double)max_abs / 127.0;
+    if (scale < INTEGER_MIN_SCALE) scale = INTEGER_MIN_SCALE;
+  }
+  const int64_t x0 = x->c.x0_tvm ? (int64_t)(-1.0 / scale - 1.0) : integer_floor(-1.0 / scale);
+  /* I_j = clamp(round_half_even(s_j / S), -128, 127): adding and subtracting 1.5 * 2^23 rounds a
+     float below 2^22 to the nearest integer, ties to even; hidden keys get SOFTMAX_SHIFT_HIDDEN */
+  const float invf = (float)(1.0 / scale);
+  VI vmi = (VI){0} - 128, vnear = (VI){0};
+  int32_t j = 0;
+  for (; j + VW <= hi; j += VW) {
+    const VF xs = LOADU(s + j);
+    VF r = xs * invf;
+    r = SFX(vmax)(r, SPLAT(-129.0f));
+    r = SFX(vsel)(r > SPLAT(128.0f), SPLAT(128.0f), r);
+    const VF rr = (r + 12582912.0f) - 12582912.0f;
+    const VF off = r - rr;
+    const VI near = (off > SPLAT(0.4999f)) | (off < SPLAT(-0.4999f));
+    VI v = __builtin_convertvector(rr, VI);
+    v = (VI)SFX(vsel)(v < (VI){0} - 128, (VF)((VI){0} - 128), (VF)v);
+    v = (VI)SFX(vsel)(v > (VI){0} + 127, (VF)((VI){0} + 127), (VF)v);
+    vnear |= near & (xs != SPLAT(-ATTN_INF));
+    v = (VI)SFX(vsel)(xs != SPLAT(-ATTN_INF), (VF)v, (VF)((VI){0} + SOFTMAX_SHIFT_HIDDEN));
+    vmi = (VI)SFX(vsel)(v > vmi, (VF)v, (VF)vmi);
+    STOREU((float *)(void *)(iq + j), (VF)v); /* the bits of I, unaligned */
+  }
+  int32_t m = -128, near = 0;
+  for (int u = 0; u < VW; u++) { m = vmi[u] > m ? vmi[u] : m; near |= vnear[u]; }
+  if (near) { /* some product lay near a rounding edge: there the quotient decides */
+    for (int32_t k = 0; k < j; k++) {
+      if (s[k] == -ATTN_INF) continue;
+      float r = s[k] * invf;
+      r = r < -129.0f ? -129.0f : r > 128.0f ? 128.0f : r;
+      const float off = r - ((r + 12582912.0f) - 12582912.0f);
+      if (!(off > 0.4999f || off < -0.4999f)) continue;
+      double q = (double)s[k] / scale;
+      q = q < -129.0 ? -129.0 : q;
+      q = q > 128.0 ? 128.0 : q;
+      const int32_t v = (int32_t)((q + 6755399441055744.0) - 6755399441055744.0);
+      iq[k] = v < -128 ? -128 : v > 127 ? 127 : v;
+    }
+    m = -128;
+    for (int32_t k = 0; k < j; k++) m = iq[k] > m ? iq[k] : m;
+  }
+  for (; j < hi; j++) {
+    if (s[j] == -ATTN_INF) { iq[j] = SOFTMAX_SHIFT_HIDDEN; continue; }
+    double q = (double)s[j] / scale;
+    q = q < -129.0 ? -129.0 : q;
+    q = q > 128.0 ? 128.0 : q;
+    int32_t v = (int32_t)((q + 6755399441055744.0) - 6755399441055744.0);
+    v = v < -128 ? -128 : v > 127 ? 127 : v;
+    iq[j] = v;
+    m = v > m ? v : m;
+  }
+  const int64_t *lut = SFX(shift_lut)(x, x0);
+  /* E_j = lut[min(m - I_j, 256)]; sum E */
+  int64_t sum = 0;
+  for (int32_t j0 = 0; j0 < hi; j0 += 128) {
+    const int32_t j1 = j0 + 128 < hi ? j0 + 128 : hi;
+    int64_t part = 0;
+    for (int32_t k = j0; k < j1; k++) {
+      const int32_t d = m - iq[k];
+      part += lut[d < 256 ? d : 256];
+    }
+    sum += part;
+    if (sum > x->top) sum = x->top;
+  }
+  const int64_t f = x->top / sum;
+  const int shift = x->shift;
+  const float unit = x->unit;
+  if (lut[0] <= (((int64_t)1 << 52) - 1) / f) {
+    /* every E (<= lut[0]), f and E f (< 2^52) are exact doubles: the double product is exact, so
+       is its scaling by 2^-shift, and floor gives (E f) >> shift. A table of the 257 weights of
+       this row, then one lookup per key. */
+    float *wt = (float *)(void *)(iq + x->iq_len);
+    const double fs = (double)f * x->inv_pow_shift;
+    for (int32_t d = 0; d < 257; d++) {
+      const double p = (double)lut[d] * fs; /* in [0, 2^52): floor by the magic constant */
+      double fl = (p + 4503599627370496.0) - 4503599627370496.0;
+      fl = fl > p ? fl - 1.0 : fl;
+      wt[d] = (float)fl * unit;
+    }
+    for (int32_t k = 0; k < hi; k++) {
+      const int32_t d = m - iq[k];
+      s[k] = wt[d < 256 ? d : 256];
+    }
+  } else {
+    for (int32_t k = 0; k < hi; k++) {
+      const int32_t d = m - iq[k];
+      s[k] = (float)(int32_t)((lut[d < 256 ? d : 256] * f) >> shift) * unit;
+    }
+  }
+  if (kc)
+    for (int32_t k = 0; k < hi; k++) kc[k] += iq[k] != SOFTMAX_SHIFT_HIDDEN ? 1.0f : 0.0f;
+  if (wl) {
+    VF vwl = SPLAT(0);
+    int32_t k = 0;
+    for (; k + VW <= hi; k += VW) {
+      const VF w = LOADU(s + k);
+      const VI pos = w > SPLAT(1.17549435e-38f);
+      vwl += (VF)((VI)(w * SFX(vlog)(SFX(vsel)(pos, w, SPLAT(1.0f)))) & pos);
+    }
+    float wls = SFX(hsum)(vwl);
+    for (; k < hi; k++) if (s[k] > 1.17549435e-38f) wls += s[k] * attn_logf(s[k]);
+    *wl += wls;
+  }
+}
+
+/*
  * C[r][0..NV*VW) (ldc) = (accumulate ? C : 0) + sum_kk A[r][kk] (lda) * B[kk][0..NV*VW) (ldb),
  * for r < RT, kk < kdim. Rows of A beyond the block are zero padding.
  * With tmax: for each row r whose fully visible key prefix reaches col_end (col_end <= full[r]),
@@ -295,6 +466,11 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
   const int norm = (a->variant == ATTN_ELU1 && a->params[0] != 0.0f) ||
                    a->variant == ATTN_SIGMOID_NORM || a->variant == ATTN_SOFTPLUS_NORM;
   const float norm_eps = a->variant == ATTN_SOFTPLUS_NORM ? a->params[0] : 1e-8f;
+  const int shiftmax = a->variant == ATTN_SHIFTMAX;
+  softmax_shift sx;
+  int32_t *iq = (int32_t *)(Vp + 64 * dvp); /* [tkp] shiftmax's I of a row, then its weight and w ln w tables */
+  if (shiftmax)
+    softmax_shift_init(&sx, a, (int64_t *)(((uintptr_t)(iq + tkp + 528) + 7) & ~(uintptr_t)7));
 
   for (int32_t item = begin; item < end; item++) {
     const int32_t h = item / blocks, i0 = (item % blocks) * R;
@@ -362,7 +538,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       const int has_extra = a->variant == ATTN_SOFTMAX1 || a->variant == ATTN_SINK_LOGIT;
       if (a->variant == ATTN_SINK_LOGIT) extra = a->params[h];
       if (bad || m == -ATTN_INF) { rowm[r] = -ATTN_INF; rowinv[r] = 0.0f; continue; }
-      if (elementwise) { rowm[r] = 0.0f; continue; } /* no reduction before the weights */
+      if (elementwise || shiftmax) { rowm[r] = 0.0f; continue; } /* no reduction before the weights */
       if (has_extra && extra > m) m = extra;
       rmax[r] = m;
       if (a->variant == ATTN_UNIFIED_MAX) {
@@ -416,6 +592,19 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       const int32_t hi = rhi[r];
       const float m = rowm[r];
       float *kc = instr && !count_ranges ? t->key_count + (int64_t)h * tk : 0;
+      if (shiftmax) { /* rows sum to about 1: the statistics take the weights as they are */
+        float wl = 0.0f;
+        SFX(row_shiftmax)(s, hi, &sx, iq, kc, instr ? &wl : 0);
+        for (int32_t j = hi; j < hi_tiles; j++) s[j] = 0.0f;
+        rowinv[r] = 1.0f;
+        if (instr) {
+          t->entropy_sum[h] += (double)-wl;
+          t->entropy_rows[h] += 1.0;
+          float *ks = t->key_sum + (int64_t)h * tk;
+          for (int32_t j = 0; j < hi; j++) ks[j] += s[j];
+        }
+        continue;
+      }
       if (elementwise) {
         float wl = 0.0f;
         const float l = SFX(row_elementwise)(s, hi, map, sig_b, kc,
