@@ -3,7 +3,9 @@
  * runtime/protocol/runtime.ts on the IPC channel it was forked with (`serialization: 'advanced'`).
  * It holds no UI state; if it dies, the extension host reports it and forks a fresh one.
  */
-import { basename } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { topK } from './analysis/compare/topK';
 import { tokenLoss } from './analysis/drift/outputDrift';
@@ -12,6 +14,9 @@ import { keyImportanceFromStats } from './analysis/sinks/keyImportance';
 import { tokenSinkScores } from './analysis/sinks/sinkRate';
 import { compareCommand } from './cli/compare';
 import { driftCommand } from './cli/drift';
+import { profileCommand } from './cli/profile';
+import type { ChromeTrace } from './profile/chromeTrace';
+import type { ProfileReport } from './profile/format';
 import { streamCommand } from './cli/stream';
 import { BACKEND_IDS, getBackend } from './engine/backends';
 import type { CoreRun } from './engine/core-run';
@@ -186,6 +191,19 @@ const handlers: Handlers<RuntimeMethods> = {
     if (last && sinks + window >= last.ids.length) throw new RpcError('bad-request', `sinks + window (${sinks + window}) must be shorter than the prompt (${last.ids.length} tokens), or nothing is evicted`);
     const j = await analysis(streamCommand, ['--sinks', String(sinks), '--window', String(window), '--backend', backend]) as unknown as Omit<StreamReport, 'totalMs'> & { timings: { totalMs: number } };
     return { sinks: j.sinks, window: j.window, evaluatedFrom: j.evaluatedFrom, runs: j.runs.map((r) => ({ label: r.label, loss: r.loss, perplexity: r.perplexity })), note: j.note, totalMs: j.timings.totalMs };
+  },
+  profile: async ({ variants, backends, repeat }, ctx) => {
+    // The profile command in this process (the CLI's code), its trace in a private temporary folder.
+    const dir = mkdtempSync(join(tmpdir(), 'attnscope-profile-'));
+    const tracePath = join(dir, 'trace.json');
+    try {
+      const progress = (done: number, total: number): void => ctx.progress({ message: `profile: run ${done} of ${total}`, fraction: done / total });
+      const report = await analysis((argv) => profileCommand(argv, progress), ['--variant', variants.join(','), '--backend', backends.join(','), '--repeat', String(repeat), '--trace', tracePath]) as unknown as ProfileReport;
+      const trace = JSON.parse(readFileSync(tracePath, 'utf8')) as ChromeTrace;
+      return { report: { ...report, trace: report.trace && { ...report.trace, path: 'trace.json' } }, trace };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   },
   inspect: async ({ prompt, variant, backend, epsilon }, ctx) => {
     const m = loaded();

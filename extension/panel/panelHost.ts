@@ -57,6 +57,7 @@ export class PanelHost implements vscode.Disposable {
     peer.on('setVariant', ({ variant }) => void this.setVariant(variant));
     peer.on('setMetric', (m) => void this.session.setOverlayMetric(m));
     peer.on('export', (e) => void this.saveExport(e));
+    peer.on('profile', ({ repeat }) => void this.profile(repeat));
     this.panel = panel;
     this.peer = peer;
     panel.onDidDispose(() => { peer.dispose(); this.panel = undefined; this.peer = undefined; this.ready = false; }, null, this.disposables);
@@ -103,6 +104,26 @@ export class PanelHost implements vscode.Disposable {
     if ('problem' in e) { void vscode.window.showWarningMessage(`AttnScope: cannot export the ${what}: ${e.problem}`); return; }
     const bytes = e.format === 'png' ? Buffer.from(e.data, 'base64') : new TextEncoder().encode(e.data);
     await saveExport(e.name, bytes, what).catch((err: unknown) => vscode.window.showErrorMessage(`AttnScope: ${err instanceof Error ? err.message : String(err)}`));
+  }
+
+  /**
+   * Profiles the attention kernels on the last inspected prompt (the runtime runs `attnscope
+   * profile` in its process): the model's own normalizer and the panel's variant, on the native and
+   * wasm kernels, `repeat` measured rounds. Progress, errors and the result go to the Timings tab.
+   */
+  private async profile(repeat: number): Promise<void> {
+    const peer = this.peer;
+    if (!peer) return;
+    const state = (s: 'loading' | 'error', message: string): void => peer.notify('analysisState', { tab: 'timings', state: s, message });
+    const last = this.session.last;
+    if (!last) { state('error', 'Nothing inspected yet: run “AttnScope: Inspect Selection” on a prompt, then Profile.'); return; }
+    const variants = [...new Set<string>([MODEL_VARIANT, last.choice.variant])];
+    try {
+      const profile = await this.runtime.call(`AttnScope: profiling ${variants.join(', ')}`, 'profile', { variants, backends: ['native', 'wasm'], repeat }, (p) => state('loading', p.message));
+      peer.notify('profile', { profile });
+    } catch (err) {
+      state('error', err instanceof Error ? err.message : String(err));
+    }
   }
 
   /** Shows a one-line error in the panel. */

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { RpcError } from '../../runtime/protocol/errors';
 import type { RuntimeInfo, RuntimeMethods } from '../../runtime/protocol/runtime';
+import type { Progress } from '../../runtime/protocol/rpc';
 import { COMMANDS } from '../commands';
 import { config } from '../config';
 import { SETTINGS } from '../settings';
@@ -37,8 +38,8 @@ export class RuntimeSupervisor implements vscode.Disposable {
     return (this.info ??= await this.client.start());
   }
 
-  /** A call with a cancellable progress notification titled `title`; errors are RpcErrors. */
-  call<K extends keyof RuntimeMethods & string>(title: string, method: K, params: RuntimeMethods[K]['params']): Thenable<RuntimeMethods[K]['result']> {
+  /** A call with a cancellable progress notification titled `title` (its progress also to `onProgress`); errors are RpcErrors. */
+  call<K extends keyof RuntimeMethods & string>(title: string, method: K, params: RuntimeMethods[K]['params'], onProgress?: (p: Progress) => void): Thenable<RuntimeMethods[K]['result']> {
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
       const ac = new AbortController();
       token.onCancellationRequested(() => ac.abort());
@@ -49,6 +50,7 @@ export class RuntimeSupervisor implements vscode.Disposable {
           const increment = p.fraction === undefined ? undefined : Math.max(0, 100 * p.fraction - done);
           if (p.fraction !== undefined) done = 100 * p.fraction;
           progress.report({ message: p.message, increment });
+          onProgress?.(p);
         },
       });
     });

@@ -28,8 +28,8 @@ Without --model: the bundled demo model.`;
 
 const CLOCK = 'performance.now() around each call; kernel time = AttentionStats.wallMs (native: steady_clock inside the addon; wasm/js: performance.now() around the kernel); ORT time = model_run of its session profiler';
 
-/** `attnscope profile`: the per-layer report, or one JSON object with --json. */
-export async function profileCommand(argv: string[]): Promise<string> {
+/** `attnscope profile`: the per-layer report, or one JSON object with --json. `onProgress` hears every finished run (the panel's progress). */
+export async function profileCommand(argv: string[], onProgress?: (done: number, total: number) => void): Promise<string> {
   if (argv.includes('--help')) return PROFILE_USAGE;
   const args = parseArgs('profile', argv, {
     values: ['model', 'tokenizer', 'prompt', 'prompt-file', 'ids', 'tokens', 'variant', 'backend', 'threads', 'repeat', 'trace', 'trace-events', 'head-ranges'],
@@ -62,7 +62,10 @@ export async function profileCommand(argv: string[]): Promise<string> {
     checkIds(model, ids);
     const record = await profileModel(model, ids, {
       configs, repeat, headRanges,
-      onProgress: (done, total) => { if (process.stderr.isTTY) process.stderr.write(`\rprofile: run ${done}/${total}${done === total ? '\n' : ''}`); },
+      onProgress: (done, total) => {
+        onProgress?.(done, total);
+        if (process.stderr.isTTY) process.stderr.write(`\rprofile: run ${done}/${total}${done === total ? '\n' : ''}`);
+      },
     });
     const peakThreads = [...new Set(configs.map((c) => (c.backend === 'wasm' ? 1 : c.threads)))].sort((a, b) => a - b);
     const peak = peakThreads.map(fmaPeak);

@@ -7,10 +7,12 @@
 import type { AttentionInput, AttentionResult, BackendId, VariantId, VariantSpec } from '../kernels/types';
 import { VARIANT_IDS } from '../kernels/types';
 import type { WireTensor } from './tensor';
+import type { ProfileReport } from '../profile/format';
+import type { ChromeTrace } from '../profile/chromeTrace';
 import type { CancelMessage, EventMessage, ProgressMessage, RequestMessage, ResponseMessage, Validator } from './rpc';
 
 /** Bumped whenever a message changes shape; the client refuses a runtime that speaks another. */
-export const RUNTIME_PROTOCOL_VERSION = 1;
+export const RUNTIME_PROTOCOL_VERSION = 2;
 
 export interface RuntimeInfo {
   protocolVersion: number;
@@ -173,7 +175,21 @@ export type RuntimeMethods = {
   compare: { params: { variantA: string; variantB: string; backend: BackendId; epsilon: number }; result: CompareReport };
   drift: { params: { quant: 'ivit' | 'int8'; backend: BackendId; epsilon: number }; result: DriftReport };
   stream: { params: { sinks: number; window: number; backend: BackendId }; result: StreamReport };
+  /** `attnscope profile` on the last inspected prompt: its --json report and the Chrome trace it wrote. */
+  profile: { params: ProfileParams; result: ProfileResult };
 };
+
+/** Variants (registry ids with parameters, or `model`) × backends, `repeat` measured rounds each. */
+export interface ProfileParams {
+  variants: string[];
+  backends: BackendId[];
+  repeat: number;
+}
+
+export interface ProfileResult {
+  report: ProfileReport;
+  trace: ChromeTrace | null;
+}
 
 /** Events the runtime sends on its own. */
 export type RuntimeEvents = {
@@ -287,6 +303,12 @@ export const runtimeParamValidators: { [K in keyof RuntimeMethods]: Validator } 
     if (!r || (r.quant !== 'ivit' && r.quant !== 'int8')) return 'quant must be ivit or int8';
     if (!BACKENDS.includes(r.backend as BackendId)) return `backend must be one of ${BACKENDS.join(', ')}`;
     return typeof r.epsilon === 'number' && r.epsilon > 0 && r.epsilon < 1 ? null : 'epsilon must be a number in (0, 1)';
+  },
+  profile: (p) => {
+    const r = p as { variants?: unknown; backends?: unknown; repeat?: unknown } | null;
+    if (!r || !Array.isArray(r.variants) || !r.variants.length || !r.variants.every((v) => typeof v === 'string' && v.length > 0)) return 'variants must be a non-empty list of variant strings (e.g. model, softmax, sigmoid:b=0)';
+    if (!Array.isArray(r.backends) || !r.backends.length || !r.backends.every((b) => BACKENDS.includes(b as BackendId))) return `backends must be a non-empty list of ${BACKENDS.join(', ')}`;
+    return Number.isInteger(r.repeat) && (r.repeat as number) >= 1 && (r.repeat as number) <= 1000 ? null : 'repeat must be an integer from 1 to 1000';
   },
   stream: (p) => {
     const r = p as { sinks?: unknown; window?: unknown; backend?: unknown } | null;
