@@ -7,6 +7,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { E2E_USER_SETTINGS } from './settings';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 const root = join(import.meta.dirname, '..', '..');
@@ -75,10 +76,7 @@ export async function startCodeServer(dir: string, workspace: string, vsix?: str
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
     symlinkSync(root, join(ext, `${pkg.publisher}.${pkg.name}-${pkg.version}`));
   }
-  writeFileSync(join(udir, 'User/settings.json'), JSON.stringify({
-    'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'files.simpleDialog.enable': true,
-    'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'workbench.tips.enabled': false,
-  }));
+  writeFileSync(join(udir, 'User/settings.json'), JSON.stringify(E2E_USER_SETTINGS));
   const port = await freePort();
   const child = spawn(process.execPath, [main, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--extensions-dir', ext, '--user-data-dir', udir,
     '--disable-telemetry', '--disable-update-check', workspace], { stdio: ['ignore', 'pipe', 'pipe'] });
