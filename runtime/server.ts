@@ -190,7 +190,7 @@ const handlers: Handlers<RuntimeMethods> = {
   stream: async ({ sinks, window, backend }) => {
     if (last && sinks + window >= last.ids.length) throw new RpcError('bad-request', `sinks + window (${sinks + window}) must be shorter than the prompt (${last.ids.length} tokens), or nothing is evicted`);
     const j = await analysis(streamCommand, ['--sinks', String(sinks), '--window', String(window), '--backend', backend]) as unknown as Omit<StreamReport, 'totalMs'> & { timings: { totalMs: number } };
-    return { sinks: j.sinks, window: j.window, evaluatedFrom: j.evaluatedFrom, runs: j.runs.map((r) => ({ label: r.label, loss: r.loss, perplexity: r.perplexity })), note: j.note, totalMs: j.timings.totalMs };
+    return { sinks: j.sinks, window: j.window, evaluatedFrom: j.evaluatedFrom, tokens: j.tokens, runs: j.runs.map((r) => ({ label: r.label, loss: r.loss, perplexity: r.perplexity, tokenLoss: r.tokenLoss })), note: j.note, totalMs: j.timings.totalMs };
   },
   profile: async ({ variants, backends, repeat }, ctx) => {
     // The profile command in this process (the CLI's code), its trace in a private temporary folder.

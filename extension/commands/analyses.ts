@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { config } from '../config';
 import { compareMarkdown, driftMarkdown, streamMarkdown } from '../reports/markdown';
 import { resolveBackend } from '../runtime/backendChoice';
+import type { PanelHost } from '../panel/panelHost';
 import type { RuntimeSupervisor } from '../runtime/supervisor';
 import type { Session } from '../session';
 import { MODEL_VARIANT } from '../settings';
@@ -33,7 +34,7 @@ export async function compareVariants(runtime: RuntimeSupervisor, session: Sessi
   await showReport(compareMarkdown(r, model));
 }
 
-export async function showDrift(runtime: RuntimeSupervisor, session: Session): Promise<void> {
+export async function showDrift(runtime: RuntimeSupervisor, session: Session, panel: PanelHost): Promise<void> {
   const { model } = inspected(session);
   const pick = await vscode.window.showQuickPick([
     { label: 'ivit', quant: 'ivit' as const, detail: 'I-ViT integer-only attention: int8 Q/K/V, int32 Q·Kᵀ, dyadic requantization, Shiftmax' },
@@ -42,9 +43,10 @@ export async function showDrift(runtime: RuntimeSupervisor, session: Session): P
   if (!pick) return;
   const r = await runtime.call(`AttnScope: ${pick.label} drift`, 'drift', { quant: pick.quant, backend: await backend(runtime, session), epsilon: config.sinkEpsilon() });
   await showReport(driftMarkdown(r, model));
+  await panel.showDrift(r, model);
 }
 
-export async function simulateStreaming(runtime: RuntimeSupervisor, session: Session): Promise<void> {
+export async function simulateStreaming(runtime: RuntimeSupervisor, session: Session, panel: PanelHost): Promise<void> {
   const { model } = inspected(session);
   const n = session.last!.result.tokens.length;
   const answer = await vscode.window.showInputBox({
@@ -60,4 +62,5 @@ export async function simulateStreaming(runtime: RuntimeSupervisor, session: Ses
   const [sinks, window] = answer.split(',').map((x) => Number(x.trim()));
   const r = await runtime.call(`AttnScope: streaming ${sinks} + ${window}`, 'stream', { sinks, window, backend: await backend(runtime, session) });
   await showReport(streamMarkdown(r, model));
+  await panel.showStream(r, model);
 }

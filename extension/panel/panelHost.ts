@@ -16,6 +16,8 @@ import type { Session } from '../session';
 import { MODEL_VARIANT, SETTINGS, type VariantChoice } from '../settings';
 import { newNonce, panelHtml } from './html';
 import { panelInspection } from './inspection';
+import { driftForPanel, streamForPanel } from './analysisViews';
+import type { DriftReport, StreamReport } from '../../runtime/protocol/runtime';
 import { EXPORT_VIEW_LABELS, type PanelExport, type PanelExportRequest } from '../protocol/panelExport';
 import { saveExport } from '../export/saveExport';
 
@@ -104,6 +106,26 @@ export class PanelHost implements vscode.Disposable {
     if ('problem' in e) { void vscode.window.showWarningMessage(`AttnScope: cannot export the ${what}: ${e.problem}`); return; }
     const bytes = e.format === 'png' ? Buffer.from(e.data, 'base64') : new TextEncoder().encode(e.data);
     await saveExport(e.name, bytes, what).catch((err: unknown) => vscode.window.showErrorMessage(`AttnScope: ${err instanceof Error ? err.message : String(err)}`));
+  }
+
+  /** Shows a drift report in the panel's Drift tab (opening the panel beside the editor). */
+  async showDrift(r: DriftReport, model: string): Promise<void> {
+    (await this.loaded())?.notify('drift', { drift: driftForPanel(r, model) });
+  }
+
+  /** Shows a streaming report in the panel's Streaming tab. */
+  async showStream(r: StreamReport, model: string): Promise<void> {
+    (await this.loaded())?.notify('stream', { stream: streamForPanel(r, model) });
+  }
+
+  /** The panel's peer once its webview has loaded (shown without taking focus), or undefined after 10 s. */
+  private async loaded(): Promise<HostPeer | undefined> {
+    this.show(true);
+    for (let waited = 0; !(this.peer && this.ready); waited += 50) {
+      if (waited > 10_000) { this.log.warn('the AttnScope panel did not load within 10 s'); return undefined; }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return this.peer;
   }
 
   /**

@@ -158,7 +158,9 @@ export interface StreamReport {
   sinks: number;
   window: number;
   evaluatedFrom: number;
-  runs: { label: string; loss: number; perplexity: number }[];
+  /** Tokens of the prompt; each run's tokenLoss has tokens − 1 entries (null where not finite). */
+  tokens: number;
+  runs: { label: string; loss: number; perplexity: number; tokenLoss: (number | null)[] }[];
   note: string;
   totalMs: number;
 }

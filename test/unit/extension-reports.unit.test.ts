@@ -29,7 +29,7 @@ test('drift and stream reports', () => {
   const d = driftMarkdown({ quant: 'ivit', heads, tokenDrift, output, sink: { fp32: 0.4, quant: 0.3, delta: -0.1 }, totalMs: 5 }, 'm.onnx');
   assert.match(d, /# AttnScope: quantization drift \(ivit against fp32\)/);
   assert.match(d, /\| 1 \| "a\\\|b" \| 0\.1000 \|/);
-  const s = streamMarkdown({ sinks: 4, window: 8, evaluatedFrom: 12, runs: [{ label: 'sinks+window', loss: 2.25, perplexity: 9.49 }], note: 'one pass', totalMs: 3 }, 'm.onnx');
+  const s = streamMarkdown({ sinks: 4, window: 8, evaluatedFrom: 12, tokens: 3, runs: [{ label: 'sinks+window', loss: 2.25, perplexity: 9.49, tokenLoss: [2.5, 2] }], note: 'one pass', totalMs: 3 }, 'm.onnx');
   assert.match(s, /# AttnScope: streaming window \(4 sinks \+ 8 recent tokens\)\n\nm\.onnx · loss over predictions from token 12/);
   assert.match(s, /\| sinks\+window \| 2\.2500 \| 9\.49 \|/);
 });
