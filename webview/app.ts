@@ -200,7 +200,7 @@ export class PanelApp {
     const onSelect = (layer: number, head: number): void => this.selectHead(layer, head);
     const slot = this.analyses[tab];
     if (!slot || !('data' in slot)) return null;
-    if (tab === 'timings') return timingsView({ profile: (slot as { data: PanelProfile }).data, onSelect });
+    if (tab === 'timings') return timingsView({ profile: (slot as { data: PanelProfile }).data, onSelect, onExport: (format) => this.peer.notify('exportProfile', { format }) });
     if (tab === 'drift') return driftView({ drift: (slot as { data: PanelDrift }).data, metric: this.driftMetric, onMetric: (m) => { this.driftMetric = m; this.render(); }, onSelect });
     const s = (slot as { data: PanelStream }).data;
     const tokens = this.screen.kind === 'ready' && this.screen.inspection.tokens.length === s.tokens ? this.screen.inspection.tokens : null;

@@ -3,6 +3,7 @@
  * the webview validated; forwards head-map requests to the runtime and re-runs the inspection
  * when the panel changes the variant.
  */
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { VARIANTS } from '../../runtime/kernels/variants';
 import { VARIANT_IDS } from '../../runtime/kernels/types';
@@ -17,6 +18,8 @@ import { MODEL_VARIANT, SETTINGS, type VariantChoice } from '../settings';
 import { newNonce, panelHtml } from './html';
 import { panelInspection } from './inspection';
 import { driftForPanel, streamForPanel } from './analysisViews';
+import { profileCsv, profileTraceJson } from './profileExport';
+import type { PanelProfile } from '../protocol/analyses';
 import type { DriftReport, StreamReport } from '../../runtime/protocol/runtime';
 import { EXPORT_VIEW_LABELS, type PanelExport, type PanelExportRequest } from '../protocol/panelExport';
 import { saveExport } from '../export/saveExport';
@@ -27,6 +30,8 @@ export class PanelHost implements vscode.Disposable {
   private panel?: vscode.WebviewPanel;
   private peer?: HostPeer;
   private ready = false;
+  /** The last profile the Timings tab shows, for its export. */
+  private lastProfile?: PanelProfile;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly session: Session, private readonly runtime: RuntimeSupervisor, private readonly log: vscode.LogOutputChannel) {
@@ -60,6 +65,7 @@ export class PanelHost implements vscode.Disposable {
     peer.on('setMetric', (m) => void this.session.setOverlayMetric(m));
     peer.on('export', (e) => void this.saveExport(e));
     peer.on('profile', ({ repeat }) => void this.profile(repeat));
+    peer.on('exportProfile', ({ format }) => void this.exportProfile(format));
     this.panel = panel;
     this.peer = peer;
     panel.onDidDispose(() => { peer.dispose(); this.panel = undefined; this.peer = undefined; this.ready = false; }, null, this.disposables);
@@ -142,9 +148,24 @@ export class PanelHost implements vscode.Disposable {
     const variants = [...new Set<string>([MODEL_VARIANT, last.choice.variant])];
     try {
       const profile = await this.runtime.call(`AttnScope: profiling ${variants.join(', ')}`, 'profile', { variants, backends: ['native', 'wasm'], repeat }, (p) => state('loading', p.message));
+      this.lastProfile = profile;
       peer.notify('profile', { profile });
     } catch (err) {
       state('error', err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /** Saves the last profile's trace (open it in Perfetto or chrome://tracing) or its table as CSV. */
+  private async exportProfile(format: 'trace' | 'csv'): Promise<void> {
+    const p = this.lastProfile;
+    const what = format === 'trace' ? 'profile trace' : 'profile table';
+    try {
+      if (!p) throw new Error('No profile yet: press Profile in the Timings tab first.');
+      const base = basename(p.report.model).replace(/\.onnx$/i, '');
+      const text = format === 'trace' ? profileTraceJson(p) : profileCsv(p);
+      await saveExport(`${base}.profile.${format === 'trace' ? 'trace.json' : 'csv'}`, new TextEncoder().encode(text), what);
+    } catch (err) {
+      void vscode.window.showErrorMessage(`AttnScope: cannot export the ${what}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 

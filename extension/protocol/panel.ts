@@ -71,6 +71,8 @@ export type PanelHostEvents = {
   export: PanelExport;
   /** Profile the kernels on the last inspected prompt: `repeat` measured rounds per configuration. */
   profile: { repeat: number };
+  /** Save the last profile's Chrome trace (JSON) or its per-layer table (CSV). */
+  exportProfile: { format: 'trace' | 'csv' };
 };
 
 /** The panel's tabs that show an analysis. */
@@ -181,6 +183,7 @@ export const panelHostEventValidators: { [K in keyof PanelHostEvents]: Validator
     return m.metric === 'query' && !natural(m.query) ? 'query needs the query token index' : null;
   },
   export: panelExportProblem,
+  exportProfile: (b) => (obj(b)?.format === 'trace' || obj(b)?.format === 'csv' ? null : 'exportProfile needs format trace or csv'),
   profile: (b) => (Number.isInteger(obj(b)?.repeat) && (obj(b)!.repeat as number) >= 1 && (obj(b)!.repeat as number) <= 1000 ? null : 'profile needs repeat, an integer from 1 to 1000'),
 };
 

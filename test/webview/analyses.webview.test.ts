@@ -126,6 +126,10 @@ for (const theme of ['dark', 'light'] as ThemeName[]) {
         const want = (configs[i].layers.find((l) => l.layer === b.layer)!.kernelMs.median / max) * b.full;
         assert.ok(Math.abs(b.width - Math.max(1, want)) <= 1, `bar L${b.layer} ${b.config}: ${b.width} px, expected ${want}`);
       }
+      // Export: the trace and the table go to the extension's save path.
+      await page.click('.profile-exports vscode-button[data-format="csv"]');
+      await page.click('.profile-exports vscode-button[data-format="trace"]');
+      assert.deepEqual((await posted(page)).filter((m) => m.event === 'exportProfile').map((m) => m.body), [{ format: 'csv' }, { format: 'trace' }]);
       assert.deepEqual(errors, []);
       await page.close();
     });

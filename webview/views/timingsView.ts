@@ -5,12 +5,15 @@
  * Enter on it) selects its layer and head range in the model view.
  */
 import type { PanelProfile, PanelProfileConfig, PanelProfileLayer, PanelSpread, PanelTraceEvent } from '../../extension/protocol/analyses';
+import { button } from '../ui';
 import { fmt, htmlTable, pct, SERIES_COLORS } from './numbers';
 
 export interface TimingsOptions {
   profile: PanelProfile;
   /** A kernel slice was picked: its layer and first head. */
   onSelect(layer: number, head: number): void;
+  /** Save the trace (JSON) or the per-layer table (CSV) through the extension. */
+  onExport(format: 'trace' | 'csv'): void;
 }
 
 const ms = (s: PanelSpread | null): string => (s ? `${fmt(s.median)} ±${fmt(s.mad)}` : '');
@@ -37,7 +40,17 @@ export function timingsView(o: TimingsOptions): HTMLElement {
   const peak = report.peak.map((p) => (p.gflops === null ? p.note : `${fmt(p.gflops)} GFLOP/s at ${p.threads} thread${p.threads > 1 ? 's' : ''}`)).join('; ');
   summary.textContent = `${report.model} · ${report.tokens} tokens · ${report.repeat} measured round${report.repeat > 1 ? 's' : ''} after ${report.warmup} warm-up · FMA peak ${peak}`;
   summary.title = report.clock;
-  el.append(summary);
+  const exports = document.createElement('div');
+  exports.className = 'export-buttons profile-exports';
+  const csv = button('CSV', 'Save the per-layer table as CSV', () => o.onExport('csv'));
+  csv.dataset.format = 'csv';
+  exports.append(csv);
+  if (trace) {
+    const json = button('Trace JSON', 'Save the Chrome trace (Perfetto, chrome://tracing)', () => o.onExport('trace'));
+    json.dataset.format = 'trace';
+    exports.append(json);
+  }
+  el.append(summary, exports);
   el.append(htmlTable('timings-table', 'Kernels by cost (median per run)', TIMINGS_COLUMNS, timingsRows(report.configs)));
   el.append(totals(report.configs));
   el.append(layerBars(report.configs));
