@@ -159,11 +159,11 @@ typedef struct attn_family {
 /* The families (defined in c/<name>.c; the registry in c/registry.c maps variants to them). */
 extern const attn_family attn_family_softmax;     /* softmax, softmax1, sink-logit, unified-max, */
                                                   /*   and the elementwise sigmoid, elu1, */
-                                                  /*   sigmoid-norm, softplus-norm, shiftmax */
-                                                  /*   (tiled) */
-extern const attn_family attn_family_rownorm;     /* lssa, lssar (also implements sigmoid-norm and */
-                                                  /*   softplus-norm; the registry routes them to */
-                                                  /*   the tiled family) */
+                                                  /*   sigmoid-norm, softplus-norm, shiftmax, */
+                                                  /*   lssa, lssar (tiled) */
+extern const attn_family attn_family_rownorm;     /* sigmoid-norm, lssa, lssar, softplus-norm row */
+                                                  /*   by row (the registry routes them to the */
+                                                  /*   tiled family; kept as its cross-check) */
 extern const attn_family attn_family_gauss;       /* soft-gauss, soft-nystrom */
 extern const attn_family attn_family_integer;     /* shiftmax row by row (the registry routes */
                                                   /*   shiftmax to the tiled family) */

@@ -19,6 +19,8 @@
  * Q.K, |q|^2 or |k|^2 is not finite, or whose bias is NaN/+inf, is invalid. Rows sum to 1 (or 0
  * for an LSSAR row that the ReLU empties), so the statistics use the weights as they are.
  * Oracle: runtime/kernels/reference/{elementwise,lssa,softplusNorm}.ts.
+ * The registry routes these variants to the tiled kernel (softmax.c), which computes the same rows
+ * from its Q K^T tiles; this row form stays as its cross-check.
  */
 #include "attn.h"
 #include "math.h"

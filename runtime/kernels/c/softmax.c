@@ -18,9 +18,14 @@
  *   shiftmax      I-ViT integer Shiftmax on the tile's logits (integer.c's header gives the steps
  *                 and params), bit-exact: int8 quantization, ShiftExp through a table of the 256
  *                 possible I - max I per x0 (cached per thread), integer division; only P V is float
+ *   lssa, lssar   rownorm.c's rows (its header gives the formulas and params) on the tile's raw
+ *                 Q K^T: cos = q.k / (|q| |k|) with |k| per key of the cached kv head, lambda per
+ *                 row, the bias added to the softplus argument; LSSAR re-weights the row after
+ *                 (scale and softcap do not apply to these two)
  * The statistics use the weights as produced (softmax1/sink-logit rows sum to < 1), except for
  * sigmoid and unnormalized elu1, whose rows have no fixed sum: those use the proxy map w / sum(w)
- * of spec 1.1. Oracles: runtime/kernels/reference/{softmax,elementwise,softplusNorm}.ts.
+ * of spec 1.1. Oracles: runtime/kernels/reference/{softmax,elementwise,softplusNorm,
+ * lssa,shiftmax}.ts.
  *
  * Native builds carry three instantiations of softmax_tile.h (AVX-512, AVX2+FMA, SSE2) and pick one
  * at run time with __builtin_cpu_supports; the WASM build carries one (simd128).
@@ -102,7 +107,9 @@ static int64_t softmax_scratch(const attn_args *a) {
          (int64_t)p.rows_padded * (p.keys_padded + 16) + (int64_t)p.rows_padded * dvp +
          9 * (int64_t)p.rows_padded + (p.keys_padded + 17) + 64 * dvp + 16 +
          /* shiftmax: I of a row (int32), then the table cache (int64, 8-byte aligned) */
-         (p.keys_padded + 16) + 528 + 2 * (SOFTMAX_SHIFT_SLOTS * 258) + 2;
+         (p.keys_padded + 16) + 528 + 2 * (SOFTMAX_SHIFT_SLOTS * 258) + 2 +
+         /* lssa: |k_j|^2 and |k_j| of the cached kv head */
+         2 * (int64_t)(p.keys_padded + 16);
 }
 
 #if defined(__x86_64__) && !defined(__wasm__)
@@ -199,6 +206,15 @@ static int32_t softmax_run(const attn_args *a, attn_thread *t, int32_t begin, in
       break;
     case ATTN_SIGMOID: case ATTN_ELU1: if (a->n_params < 1) return ATTN_E_PARAMS; break;
     case ATTN_SIGMOID_NORM: break;
+    case ATTN_LSSA: case ATTN_LSSAR: {
+      const int lssar = a->variant == ATTN_LSSAR;
+      if (a->n_params < (lssar ? 3 : 1)) return ATTN_E_PARAMS;
+      const float dim = a->params[0] == a->params[0] ? a->params[0] : (float)a->head_dim;
+      if (!(dim >= 1.0f)) return ATTN_E_PARAMS;
+      if (lssar && (!(a->params[1] >= 0.0f) || !(a->params[2] >= 0.0f) || a->params[2] > 2147483647.0f))
+        return ATTN_E_PARAMS;
+      break;
+    }
     case ATTN_SHIFTMAX:
       if (a->n_params < 6 || !(a->params[1] >= 1.0f && a->params[1] <= 30.0f) ||
           ((int32_t)a->params[2] != 8 && (int32_t)a->params[2] != 16) ||

@@ -161,6 +161,8 @@ static const int64_t *SFX(shift_lut)(softmax_shift *x, int64_t x0) {
   return lut;
 }
 
+static float SFX(row_wlogw)(const float *s, int32_t hi);
+
 /*
  * Row pass of phase 2 for shiftmax on s[0..hi) (-inf where hidden, at least one key visible):
  * s <- the dequantized weights, integer.c's steps bit for bit. The quantization divides s by the
@@ -280,18 +282,121 @@ static void SFX(row_shiftmax)(float *s, int32_t hi, softmax_shift *x, int32_t *i
   }
   if (kc)
     for (int32_t k = 0; k < hi; k++) kc[k] += iq[k] != SOFTMAX_SHIFT_HIDDEN ? 1.0f : 0.0f;
-  if (wl) {
-    VF vwl = SPLAT(0);
-    int32_t k = 0;
-    for (; k + VW <= hi; k += VW) {
-      const VF w = LOADU(s + k);
-      const VI pos = w > SPLAT(1.17549435e-38f);
-      vwl += (VF)((VI)(w * SFX(vlog)(SFX(vsel)(pos, w, SPLAT(1.0f)))) & pos);
+  if (wl) *wl += SFX(row_wlogw)(s, hi);
+}
+
+/* sum w ln w over the normal positive w of s[0..hi). */
+static float SFX(row_wlogw)(const float *s, int32_t hi) {
+  VF vwl = SPLAT(0);
+  for (int32_t k = 0; k < hi; k += VW) {
+    VF w;
+    if (k + VW <= hi) w = LOADU(s + k);
+    else { /* the tail as one vector, zero past hi */
+      w = SPLAT(0);
+      for (int u = 0; u < hi - k; u++) w[u] = s[k + u];
     }
-    float wls = SFX(hsum)(vwl);
-    for (; k < hi; k++) if (s[k] > 1.17549435e-38f) wls += s[k] * attn_logf(s[k]);
-    *wl += wls;
+    const VI pos = w > SPLAT(1.17549435e-38f);
+    vwl += (VF)((VI)(w * SFX(vlog)(SFX(vsel)(pos, w, SPLAT(1.0f)))) & pos);
   }
+  return SFX(hsum)(vwl);
+}
+
+/*
+ * Phase 1 of lssa/lssar on row s[0..hi) of raw dot products, whose masks show keys [0, se) and
+ * [lo, hi), as rownorm.c defines the row: keys whose bias is -inf become hidden (-inf, as the
+ * masked ones are where phase 2 reads them); the row is invalid
+ * when a visible key's dot, |k|^2 or bias is not finite, or |q|^2 is not (a row with no visible key
+ * is hidden, never invalid). *n_visible gets N; *bmax the largest visible bias (0 without bias).
+ */
+static int SFX(lssa_row_check)(float *s, int32_t se, int32_t lo, int32_t hi, const float *brow,
+                               const float *kk, float qq, int32_t *n_visible, float *bmax) {
+  int bad = qq - qq != 0.0f;
+  int32_t n = 0;
+  float bm = 0.0f;
+  for (int32_t j = 0; j < hi; j++) {
+    if (j >= se && j < lo) { s[j] = -ATTN_INF; continue; }
+    const float b = brow ? brow[j] : 0.0f;
+    if (b == -ATTN_INF) { s[j] = -ATTN_INF; continue; }
+    bad |= (s[j] - s[j] != 0.0f) | (kk[j] - kk[j] != 0.0f) | (b - b != 0.0f);
+    bm = b > bm ? b : bm;
+    n++;
+  }
+  *n_visible = n;
+  *bmax = bm;
+  return n > 0 && bad;
+}
+
+/*
+ * lssa weights of a row into w[0..hi) from the raw dots s (-inf where hidden): a_j =
+ * softplus(lambda cos_j + b_j), cos_j = dot / (|q| |k_j|) (0 when |q| or |k_j| is 0); returns
+ * sum a (the steps of rownorm.c). With kc, counts the visible keys.
+ */
+static float SFX(lssa_row)(const float *s, float *w, int32_t hi, const float *brow, const float *kk,
+                           const float *kn, float qq, float lambda, float *kc) {
+  const float qn = __builtin_sqrtf(qq);
+  VF vl = SPLAT(0);
+  int32_t j = 0;
+  for (; j < hi; j += VW) {
+    VF x, kkj, knj, bj = SPLAT(0);
+    const int tail = j + VW > hi;
+    if (!tail) {
+      x = LOADU(s + j); kkj = LOADU(kk + j); knj = LOADU(kn + j);
+      if (brow) bj = LOADU(brow + j);
+    } else { /* the tail as one vector, hidden past hi */
+      x = SPLAT(-ATTN_INF); kkj = SPLAT(0); knj = SPLAT(1.0f);
+      for (int u = 0; u < hi - j; u++) {
+        x[u] = s[j + u]; kkj[u] = kk[j + u]; knj[u] = kn[j + u];
+        if (brow) bj[u] = brow[j + u];
+      }
+    }
+    const VI seen = x != SPLAT(-ATTN_INF);
+    const VI pos = (kkj > SPLAT(0)) & (qq > 0.0f ? ((VI){0} - 1) : (VI){0});
+    const VF c = SFX(vsel)(pos, x / (qn * knj), SPLAT(0));
+    VF arg = lambda * c;
+    if (brow) arg += SFX(vsel)(seen, bj, SPLAT(0));
+    const VF t = SFX(vexp)(SFX(vsel)(arg < SPLAT(0), arg, SPLAT(0) - arg)); /* e^-|arg| */
+    const VF series = t * (1.0f - t * (0.5f - t * (1.0f / 3.0f)));
+    VF a = SFX(vsel)(arg > SPLAT(0), arg, SPLAT(0)) + SFX(vsel)(t < SPLAT(1e-3f), series, SFX(vlog)(1.0f + t));
+    a = (VF)((VI)a & seen);
+    vl += a;
+    if (!tail) {
+      if (kc) STOREU(kc + j, LOADU(kc + j) + (VF)((VI)SPLAT(1.0f) & seen));
+      STOREU(w + j, a);
+    } else {
+      for (int u = 0; u < hi - j; u++) {
+        if (kc) kc[j + u] += seen[u] ? 1.0f : 0.0f;
+        w[j + u] = a[u];
+      }
+    }
+  }
+  return SFX(hsum)(vl);
+}
+
+/* LSSAR's second stage in place on w[0..hi), overflow-safe (rownorm.c's rownorm_reweight). */
+static void SFX(lssar_reweight)(float *w, int32_t hi, float n, float offset, float power) {
+  float max = 0.0f;
+  for (int32_t j = 0; j < hi; j++) {
+    const float r = w[j] * n - offset;
+    w[j] = r > 0.0f ? r : 0.0f;
+    max = w[j] > max ? w[j] : max;
+  }
+  const float inv_max = max > 0.0f ? 1.0f / max : 0.0f;
+  VF acc = SPLAT(0);
+  for (int32_t j = 0; j < hi; j += VW) { /* u^p = e^{p ln u} for u > 0 (u below 1.2e-38 taken as 1.2e-38) */
+    const int tail = j + VW > hi;
+    VF u = SPLAT(0);
+    if (!tail) u = LOADU(w + j);
+    else for (int k = 0; k < hi - j; k++) u[k] = w[j + k];
+    u *= inv_max;
+    const VF un = SFX(vsel)(u < SPLAT(1.1754944e-38f), SPLAT(1.1754944e-38f), u);
+    const VF r = SFX(vsel)(u > SPLAT(0), SFX(vexp)(power * SFX(vlog)(un)), SPLAT(0));
+    if (!tail) STOREU(w + j, r);
+    else for (int k = 0; k < hi - j; k++) w[j + k] = r[k];
+    acc += r;
+  }
+  const float total = SFX(hsum)(acc);
+  const float inv = total > 0.0f ? 1.0f / total : 0.0f;
+  for (int32_t k = 0; k < hi; k++) w[k] *= inv;
 }
 
 /*
@@ -455,6 +560,27 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
   float *tmax = (float *)(rbad + Rp);       /* [Rp] max over those tiles */
   float *kdiff = tmax + Rp;                 /* [tkp + 1] per-key count differences of the block */
   float *Vp = kdiff + tkp + 1;              /* [64, dvp] value tile padded when dv % TW != 0 */
+  /* lssa/lssar: phase 1 computes raw dots (no scale, softcap or bias: the bias joins the softplus
+     argument in phase 2), so the kernel runs on a copy of the args without them */
+  const attn_args *const a0 = a;
+  const int lssa = a->variant == ATTN_LSSA || a->variant == ATTN_LSSAR;
+  attn_args la;
+  if (lssa) {
+    la = *a;
+    la.scale = 1.0f;
+    la.softcap = 0.0f;
+    la.bias = 0;
+    a = &la;
+  }
+  float *kkv = (float *)(Vp + 64 * dvp) + tkp + 528; /* [tkp] lssa: |k_j|^2 of the cached kv head */
+  float *knv = kkv + tkp;                               /* [tkp] lssa: |k_j| */
+  float lssa_ln_d = 0.0f, lssar_power = 0.0f;
+  int32_t lssar_warm = 0;
+  if (lssa) {
+    const float dim = a->params[0] == a->params[0] ? a->params[0] : (float)a->head_dim;
+    lssa_ln_d = attn_logf(dim);
+    if (a->variant == ATTN_LSSAR) { lssar_power = a->params[1]; lssar_warm = (int32_t)a->params[2]; }
+  }
   const int instr = a->instrument;
   const int elementwise = a->variant == ATTN_SIGMOID || a->variant == ATTN_ELU1 ||
                           a->variant == ATTN_SIGMOID_NORM || a->variant == ATTN_SOFTPLUS_NORM;
@@ -470,7 +596,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
   softmax_shift sx;
   int32_t *iq = (int32_t *)(Vp + 64 * dvp); /* [tkp] shiftmax's I of a row, then its weight and w ln w tables */
   if (shiftmax)
-    softmax_shift_init(&sx, a, (int64_t *)(((uintptr_t)(iq + tkp + 528) + 7) & ~(uintptr_t)7));
+    softmax_shift_init(&sx, a, (int64_t *)(((uintptr_t)(knv + tkp) + 7) & ~(uintptr_t)7));
 
   for (int32_t item = begin; item < end; item++) {
     const int32_t h = item / blocks, i0 = (item % blocks) * R;
@@ -482,6 +608,15 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
     if (t->scratch_tag != kvh + 1) {
       SFX(transpose_k)(a->k + (int64_t)kvh * tk * d, tk, d, pl->keys_padded, tkp, Kt);
       t->scratch_tag = kvh + 1;
+      if (lssa) {
+        const float *kh = a->k + (int64_t)kvh * tk * d;
+        for (int32_t j = 0; j < tk; j++) {
+          float kk = 0.0f;
+          for (int32_t c = 0; c < d; c++) kk += kh[(int64_t)j * d + c] * kh[(int64_t)j * d + c];
+          kkv[j] = kk;
+          knv[j] = __builtin_sqrtf(kk);
+        }
+      }
     }
 
     /* rows of the block: scaled Q copy and visible key ranges */
@@ -533,6 +668,27 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       }
       if (!bad && map == SOFTMAX_MAP_SOFTPLUS && m > 1e29f) /* the float sum may overflow */
         bad = SFX(softplus_sum_overflows)(s, rhi[r]);
+      if (lssa) { /* the row as rownorm.c defines it; rmax keeps N, rowinv |q|^2 */
+        const float *qs = Qs + (int64_t)r * d;
+        float qq = 0.0f;
+        for (int32_t c = 0; c < d; c++) qq += qs[c] * qs[c];
+        const float *brow = a0->bias
+            ? a0->bias + ((int64_t)(a0->bias_heads == 1 ? 0 : h) * tq + i) * tk : 0;
+        int32_t n;
+        float bmax;
+        bad = SFX(lssa_row_check)(s, rse[r], rlo[r], rhi[r], brow, kkv, qq, &n, &bmax);
+        if (!bad && n > 0 && bmax > 1e29f) { /* the float sum may overflow: then invalid */
+          const float lsum = SFX(lssa_row)(s, (float *)(void *)iq, rhi[r], brow, kkv, knv, qq,
+                                           lssa_ln_d * attn_logf((float)n), 0);
+          bad = lsum - lsum != 0.0f;
+        }
+        a->invalid_rows[(int64_t)h * tq + i] = (uint8_t)bad;
+        if (bad || n == 0) { rowm[r] = -ATTN_INF; rowinv[r] = 0.0f; continue; }
+        rowm[r] = 0.0f;
+        rmax[r] = (float)n;
+        rowinv[r] = qq;
+        continue;
+      }
       a->invalid_rows[(int64_t)h * tq + i] = (uint8_t)bad;
       float extra = 0.0f; /* the extra slot's logit (softmax1: 0, sink-logit: sigma_h) */
       const int has_extra = a->variant == ATTN_SOFTMAX1 || a->variant == ATTN_SINK_LOGIT;
@@ -569,7 +725,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
     }
     /* key counts: without a bias a valid row sees exactly its ranges, added per block through a
        difference array; with one, keys the bias hides are left out key by key below */
-    const int count_ranges = instr && !bh;
+    const int count_ranges = instr && !bh && !(lssa && a0->bias);
     if (count_ranges) {
       for (int32_t j = 0; j <= hi_max; j++) kdiff[j] = 0.0f;
       for (int32_t r = 0; r < nr; r++) {
@@ -592,6 +748,25 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       const int32_t hi = rhi[r];
       const float m = rowm[r];
       float *kc = instr && !count_ranges ? t->key_count + (int64_t)h * tk : 0;
+      if (lssa) { /* rows sum to 1 (or 0 for an LSSAR row the ReLU empties): weights as they are */
+        const float *brow = a0->bias
+            ? a0->bias + ((int64_t)(a0->bias_heads == 1 ? 0 : h) * tq + i0 + r) * tk : 0;
+        const float n = rmax[r];
+        const float l = SFX(lssa_row)(s, s, hi, brow, kkv, knv, rowinv[r], lssa_ln_d * attn_logf(n), kc);
+        const float inv = 1.0f / (l + 1e-8f);
+        for (int32_t j = 0; j < hi; j++) s[j] *= inv;
+        if (a0->variant == ATTN_LSSAR)
+          SFX(lssar_reweight)(s, hi, n, i0 + r + (tk - tq) < lssar_warm ? 0.0f : 1.0f, lssar_power);
+        for (int32_t j = hi; j < hi_tiles; j++) s[j] = 0.0f;
+        rowinv[r] = 1.0f;
+        if (instr) {
+          t->entropy_sum[h] += (double)-SFX(row_wlogw)(s, hi);
+          t->entropy_rows[h] += 1.0;
+          float *ks = t->key_sum + (int64_t)h * tk;
+          for (int32_t j = 0; j < hi; j++) ks[j] += s[j];
+        }
+        continue;
+      }
       if (shiftmax) { /* rows sum to about 1: the statistics take the weights as they are */
         float wl = 0.0f;
         SFX(row_shiftmax)(s, hi, &sx, iq, kc, instr ? &wl : 0);
