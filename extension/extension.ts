@@ -45,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): void {
     inspectSelection: () => inspectSelection(session, panel, status),
     setVariant: () => setVariant(),
     setBackend: () => setBackend(runtime, session),
-    compareVariants: () => compareVariants(runtime, session),
+    compareVariants: () => compareVariants(runtime, session, panel),
     showDrift: () => showDrift(runtime, session, panel),
     simulateStreaming: () => simulateStreaming(runtime, session, panel),
     toggleOverlay: async () => vscode.window.setStatusBarMessage(`AttnScope overlay ${overlay.toggle() ? 'on' : 'off'}`, 2000),

@@ -2,7 +2,7 @@
  * The panel: controls, token strip, layer × head grid and head view, with clear empty, loading
  * and error states. Holds the view state; everything it shows comes from the extension.
  */
-import type { PanelDrift, PanelProfile, PanelStream } from '../extension/protocol/analyses';
+import type { PanelCompare, PanelDrift, PanelProfile, PanelStream } from '../extension/protocol/analyses';
 import type { AnalysisTab, HeadMap, PanelHostEvents, PanelHostMethods, PanelInspection, PanelMetric, PanelViewEvents, PanelViewMethods } from '../extension/protocol/panel';
 import { EXPORT_VIEW_LABELS, type ExportFormat, type ExportView, type PanelExport, type PanelExportRequest } from '../extension/protocol/panelExport';
 import type { RpcPeer } from '../runtime/protocol/rpc';
@@ -11,6 +11,7 @@ import { type Figure, figureSvg, type FigurePalette, gridFigure, headMapFigure, 
 import { canvasPngBase64, paintFigure } from './export/paint';
 import { button, dropdown, progressRing } from './ui';
 import { analysisTabs, type AnalysisSlot, type Tab } from './views/analysisTabs';
+import { compareView } from './views/compareView';
 import { driftView, type DriftMetric } from './views/driftView';
 import { HeadView } from './views/headView';
 import { modelGrid } from './views/modelGrid';
@@ -38,7 +39,7 @@ export class PanelApp {
   private announced = JSON.stringify({ metric: 'sink' });
   private head?: { map: HeadMap; view: HeadView } | { loading: string } | { error: string };
   private tab: Tab = 'inspect';
-  private readonly analyses: { timings?: AnalysisSlot<PanelProfile>; drift?: AnalysisSlot<PanelDrift>; streaming?: AnalysisSlot<PanelStream> } = {};
+  private readonly analyses: { timings?: AnalysisSlot<PanelProfile>; compare?: AnalysisSlot<PanelCompare>; drift?: AnalysisSlot<PanelDrift>; streaming?: AnalysisSlot<PanelStream> } = {};
   private repeat = 5;
   private driftMetric: DriftMetric = 'divergence';
 
@@ -48,6 +49,7 @@ export class PanelApp {
     peer.on('loading', ({ message }) => { this.screen = { kind: 'loading', message }; this.render(); });
     peer.on('error', ({ message }) => { this.screen = { kind: 'error', message }; this.render(); });
     peer.on('profile', ({ profile }) => this.showAnalysis('timings', { data: profile }));
+    peer.on('compare', ({ compare }) => this.showAnalysis('compare', { data: compare }));
     peer.on('drift', ({ drift }) => this.showAnalysis('drift', { data: drift }));
     peer.on('stream', ({ stream }) => this.showAnalysis('streaming', { data: stream }));
     peer.on('analysisState', ({ tab, state, message }) => this.showAnalysis(tab, state === 'loading' ? { loading: message } : { error: message }));
@@ -65,7 +67,7 @@ export class PanelApp {
     if (this.selected) this.openHead(this.selected.layer, this.selected.head);
   }
 
-  private showAnalysis(tab: AnalysisTab, slot: AnalysisSlot<PanelProfile | PanelDrift | PanelStream>): void {
+  private showAnalysis(tab: AnalysisTab, slot: AnalysisSlot<PanelProfile | PanelCompare | PanelDrift | PanelStream>): void {
     (this.analyses as Record<AnalysisTab, unknown>)[tab] = slot;
     this.tab = tab;
     this.render();
@@ -201,6 +203,7 @@ export class PanelApp {
     const slot = this.analyses[tab];
     if (!slot || !('data' in slot)) return null;
     if (tab === 'timings') return timingsView({ profile: (slot as { data: PanelProfile }).data, onSelect, onExport: (format) => this.peer.notify('exportProfile', { format }) });
+    if (tab === 'compare') return compareView({ compare: (slot as { data: PanelCompare }).data, metric: this.driftMetric, onMetric: (m) => { this.driftMetric = m; this.render(); }, onSelect });
     if (tab === 'drift') return driftView({ drift: (slot as { data: PanelDrift }).data, metric: this.driftMetric, onMetric: (m) => { this.driftMetric = m; this.render(); }, onSelect });
     const s = (slot as { data: PanelStream }).data;
     const tokens = this.screen.kind === 'ready' && this.screen.inspection.tokens.length === s.tokens ? this.screen.inspection.tokens : null;

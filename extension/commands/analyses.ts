@@ -24,7 +24,7 @@ async function backend(runtime: RuntimeSupervisor, session: Session): Promise<'j
   return resolveBackend(config.backend(), session.neededVariants()[0], info.kernels);
 }
 
-export async function compareVariants(runtime: RuntimeSupervisor, session: Session): Promise<void> {
+export async function compareVariants(runtime: RuntimeSupervisor, session: Session, panel: PanelHost): Promise<void> {
   const { model, variant } = inspected(session);
   const pick = await vscode.window.showQuickPick(variantPicks(MODEL_VARIANT).filter((p) => p.id !== MODEL_VARIANT), {
     title: `AttnScope: compare ${variant} with…`, matchOnDetail: true,
@@ -32,6 +32,7 @@ export async function compareVariants(runtime: RuntimeSupervisor, session: Sessi
   if (!pick) return;
   const r = await runtime.call(`AttnScope: comparing ${variant} with ${pick.id}`, 'compare', { variantA: variant, variantB: pick.id, backend: await backend(runtime, session), epsilon: config.sinkEpsilon() });
   await showReport(compareMarkdown(r, model));
+  await panel.showCompare(r, model);
 }
 
 export async function showDrift(runtime: RuntimeSupervisor, session: Session, panel: PanelHost): Promise<void> {

@@ -2,8 +2,12 @@
  * The runtime's drift and streaming reports as the panel's Drift and Streaming tabs take them
  * (extension/protocol/analyses.ts, the shape of the CLI's --json). Pure, unit-tested.
  */
-import type { PanelDrift, PanelStream } from '../protocol/analyses';
-import type { DriftReport, StreamReport } from '../../runtime/protocol/runtime';
+import type { PanelCompare, PanelDrift, PanelStream } from '../protocol/analyses';
+import type { CompareReport, DriftReport, StreamReport } from '../../runtime/protocol/runtime';
+
+export function compareForPanel(r: CompareReport, model: string): PanelCompare {
+  return { model, tokens: r.tokenDrift.length, labels: r.labels, heads: r.heads, output: r.output, topK: r.topK, sink: r.sink };
+}
 
 export function driftForPanel(r: DriftReport, model: string): PanelDrift {
   return { model, quant: { mode: r.quant }, tokens: r.tokenDrift.length, heads: r.heads, output: r.output, sink: r.sink };

@@ -17,10 +17,10 @@ import type { Session } from '../session';
 import { MODEL_VARIANT, SETTINGS, type VariantChoice } from '../settings';
 import { newNonce, panelHtml } from './html';
 import { panelInspection } from './inspection';
-import { driftForPanel, streamForPanel } from './analysisViews';
+import { compareForPanel, driftForPanel, streamForPanel } from './analysisViews';
 import { profileCsv, profileTraceJson } from './profileExport';
 import type { PanelProfile } from '../protocol/analyses';
-import type { DriftReport, StreamReport } from '../../runtime/protocol/runtime';
+import type { CompareReport, DriftReport, StreamReport } from '../../runtime/protocol/runtime';
 import { EXPORT_VIEW_LABELS, type PanelExport, type PanelExportRequest } from '../protocol/panelExport';
 import { saveExport } from '../export/saveExport';
 
@@ -112,6 +112,11 @@ export class PanelHost implements vscode.Disposable {
     if ('problem' in e) { void vscode.window.showWarningMessage(`AttnScope: cannot export the ${what}: ${e.problem}`); return; }
     const bytes = e.format === 'png' ? Buffer.from(e.data, 'base64') : new TextEncoder().encode(e.data);
     await saveExport(e.name, bytes, what).catch((err: unknown) => vscode.window.showErrorMessage(`AttnScope: ${err instanceof Error ? err.message : String(err)}`));
+  }
+
+  /** Shows a comparison of two variants in the panel's Compare tab (compare mode). */
+  async showCompare(r: CompareReport, model: string): Promise<void> {
+    (await this.loaded())?.notify('compare', { compare: compareForPanel(r, model) });
   }
 
   /** Shows a drift report in the panel's Drift tab (opening the panel beside the editor). */

@@ -103,6 +103,17 @@ export interface PanelDrift {
   sink: { fp32: number; quant: number; delta: number };
 }
 
+/** Two variants on the last inspected prompt (`attnscope compare`, as the runtime serves it). */
+export interface PanelCompare {
+  model: string;
+  tokens: number;
+  labels: [string, string];
+  heads: PanelHeadDrift[];
+  output: PanelOutputShift;
+  topK: [{ id: number; prob: number; text?: string }[], { id: number; prob: number; text?: string }[]];
+  sink: { a: number; b: number; delta: number };
+}
+
 /** `attnscope stream --json`: loss per token of full attention, sinks + window, and the window alone. */
 export interface PanelStream {
   model: string;
@@ -170,6 +181,20 @@ export function driftProblem(x: unknown): string | null {
   if (!o || !['maxAbsDeltaLogit', 'meanNextTokenKl', 'top1Agreement', 'lossA', 'lossB', 'deltaLoss'].every((k) => num(o[k]))) return 'drift report output needs top1Agreement, lossA, lossB, deltaLoss, maxAbsDeltaLogit and meanNextTokenKl';
   const s = obj(d.sink);
   return s && num(s.fp32) && num(s.quant) && num(s.delta) ? null : 'drift report sink needs fp32, quant and delta';
+}
+
+/** Why `x` is not a comparison the Compare view can show, or null. */
+export function compareProblem(x: unknown): string | null {
+  const d = obj(x);
+  if (!d || typeof d.model !== 'string' || !natural(d.tokens)) return 'comparison needs model and tokens';
+  if (!Array.isArray(d.labels) || d.labels.length !== 2 || !d.labels.every((l) => typeof l === 'string')) return 'comparison needs two labels';
+  const h = headsProblem(d.heads);
+  if (h) return `comparison ${h}`;
+  const o = obj(d.output);
+  if (!o || !['maxAbsDeltaLogit', 'meanNextTokenKl', 'top1Agreement', 'lossA', 'lossB', 'deltaLoss'].every((k) => num(o[k]))) return 'comparison output needs top1Agreement, lossA, lossB, deltaLoss, maxAbsDeltaLogit and meanNextTokenKl';
+  if (!Array.isArray(d.topK) || d.topK.length !== 2 || !d.topK.every((l) => Array.isArray(l) && l.every((t) => obj(t) && natural(obj(t)!.id) && num(obj(t)!.prob)))) return 'comparison topK needs two lists of {id, prob}';
+  const s = obj(d.sink);
+  return s && num(s.a) && num(s.b) && num(s.delta) ? null : 'comparison sink needs a, b and delta';
 }
 
 /** Why `x` is not a streaming report the Streaming view can show, or null. */

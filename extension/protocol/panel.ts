@@ -7,7 +7,7 @@
 import type { Validator } from '../../runtime/protocol/rpc';
 import { tensorProblem, type WireTensor } from '../../runtime/protocol/tensor';
 import { exportRequestProblem, type PanelExport, panelExportProblem, type PanelExportRequest } from './panelExport';
-import { driftProblem, type PanelDrift, type PanelProfile, type PanelStream, profileProblem, streamProblem } from './analyses';
+import { compareProblem, driftProblem, type PanelCompare, type PanelDrift, type PanelProfile, type PanelStream, profileProblem, streamProblem } from './analyses';
 
 export interface PanelToken {
   id: number;
@@ -76,8 +76,8 @@ export type PanelHostEvents = {
 };
 
 /** The panel's tabs that show an analysis. */
-export type AnalysisTab = 'timings' | 'drift' | 'streaming';
-export const ANALYSIS_TABS: readonly AnalysisTab[] = ['timings', 'drift', 'streaming'];
+export type AnalysisTab = 'timings' | 'compare' | 'drift' | 'streaming';
+export const ANALYSIS_TABS: readonly AnalysisTab[] = ['timings', 'compare', 'drift', 'streaming'];
 
 /**
  * What tokens are coloured by: the sink score; α of one head; or the attention one query token
@@ -99,6 +99,8 @@ export type PanelViewEvents = {
   exportView: PanelExportRequest;
   /** A profile of the kernels (Timings tab). */
   profile: { profile: PanelProfile };
+  /** Two variants on the inspected prompt (Compare tab). */
+  compare: { compare: PanelCompare };
   /** Quantised attention against fp32 (Drift tab). */
   drift: { drift: PanelDrift };
   /** A StartRecent cache against the window alone and full attention (Streaming tab). */
@@ -162,6 +164,7 @@ export const panelViewEventValidators: { [K in keyof PanelViewEvents]: Validator
   error: message,
   exportView: exportRequestProblem,
   profile: (b) => profileProblem(obj(b)?.profile),
+  compare: (b) => compareProblem(obj(b)?.compare),
   drift: (b) => driftProblem(obj(b)?.drift),
   stream: (b) => streamProblem(obj(b)?.stream),
   analysisState: (b) => {

@@ -2,7 +2,7 @@
  * Records the payloads of the panel's analysis tabs from real CLI runs of a fixture model (the
  * same commands and --json objects the runtime serves the panel):
  *   node --import tsx scripts/e2e/record-analysis-payloads.ts [fixture-name]
- * writes test/webview/<fixture-name>.{profile,drift,stream}.json. The profile holds the CLI's
+ * writes test/webview/<fixture-name>.{profile,compare,drift,stream}.json. The profile holds the CLI's
  * --json report and the Chrome trace it wrote with --trace.
  */
 import { execFileSync } from 'node:child_process';
@@ -33,5 +33,9 @@ const out = (kind: string, body: unknown): void => {
 out('profile', { source: `attnscope ${profileArgs.join(' ')} --json`, profile: { report, trace } });
 const driftArgs = ['drift', '--model', model, '--ids', ids, '--quant', 'ivit', '--backend', 'native'];
 out('drift', { source: `attnscope ${driftArgs.join(' ')} --json`, drift: cli(driftArgs) });
+// As the runtime serves it (runtime/server.ts compare): labels from the two runs, the rest as the CLI gives it.
+const compareArgs = ['compare', '--model', model, '--ids', ids, '--variant', 'softmax', '--variant', 'sigmoid:b=0', '--backend', 'native'];
+const cmp = cli(compareArgs) as { runs: { label: string }[]; tokens: number; heads: unknown; output: unknown; topK: unknown; sink: unknown };
+out('compare', { source: `attnscope ${compareArgs.join(' ')} --json`, compare: { model, tokens: cmp.tokens, labels: cmp.runs.map((r) => r.label), heads: cmp.heads, output: cmp.output, topK: cmp.topK, sink: cmp.sink } });
 const streamArgs = ['stream', '--model', model, '--ids', ids, '--sinks', '2', '--window', '6', '--backend', 'native'];
 out('stream', { source: `attnscope ${streamArgs.join(' ')} --json`, stream: cli(streamArgs) });

@@ -1,13 +1,13 @@
-// Drift and streaming reports from the real runtime process, converted for the panel's Drift and
-// Streaming tabs: the panel's validators accept them, and each streaming run's loss per token
+// Compare, drift and streaming reports from the real runtime process, converted for the panel's tabs
+// (Compare, Drift, Streaming): the panel's validators accept them, and each streaming run's loss per token
 // averages to its reported loss over the evaluated tokens.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeClient } from '../../extension/runtime/client';
-import { driftForPanel, streamForPanel } from '../../extension/panel/analysisViews';
-import { driftProblem, streamProblem } from '../../extension/protocol/analyses';
+import { compareForPanel, driftForPanel, streamForPanel } from '../../extension/panel/analysisViews';
+import { compareProblem, driftProblem, streamProblem } from '../../extension/protocol/analyses';
 
 const root = join(import.meta.dirname, '..', '..');
 const fixture = join(root, 'test/fixtures/models/gqa-decoder-contrib');
@@ -17,9 +17,12 @@ let c: RuntimeClient;
 before(() => { c = new RuntimeClient({ serverPath: join(root, 'runtime/server.ts'), execArgv: ['--import', 'tsx'], cwd: root, hangLimitMs: 120_000 }); });
 after(() => c.dispose());
 
-test('drift and stream reports reach the panel in the shape its tabs validate', async () => {
+test('compare, drift and stream reports reach the panel in the shape its tabs validate', async () => {
   await c.request('loadModel', { path: join(fixture, 'model.onnx') });
   await c.request('inspect', { prompt: { ids }, variant: null, backend: 'js', epsilon: 0.3 });
+  const compare = compareForPanel(await c.request('compare', { variantA: 'softmax', variantB: 'sigmoid:b=0', backend: 'js', epsilon: 0.3 }), 'model.onnx');
+  assert.equal(compareProblem(compare), null);
+  assert.deepEqual([compare.tokens, compare.labels, compare.heads.length], [ids.length, ['softmax', 'sigmoid:b=0'], 8]);
   const drift = driftForPanel(await c.request('drift', { quant: 'ivit', backend: 'js', epsilon: 0.3 }), 'model.onnx');
   assert.equal(driftProblem(drift), null);
   assert.equal(drift.tokens, ids.length);

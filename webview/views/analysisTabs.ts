@@ -10,11 +10,12 @@ export type Tab = 'inspect' | AnalysisTab;
 export type AnalysisSlot<T> = { data: T } | { loading: string } | { error: string };
 
 const TABS: { id: Tab; label: string }[] = [
-  { id: 'inspect', label: 'Inspect' }, { id: 'timings', label: 'Timings' }, { id: 'drift', label: 'Drift' }, { id: 'streaming', label: 'Streaming' },
+  { id: 'inspect', label: 'Inspect' }, { id: 'timings', label: 'Timings' }, { id: 'compare', label: 'Compare' }, { id: 'drift', label: 'Drift' }, { id: 'streaming', label: 'Streaming' },
 ];
 
 const EMPTY: Record<AnalysisTab, string> = {
   timings: 'No profile yet. Inspect a prompt, then press Profile to time every attention kernel on it.',
+  compare: 'No comparison yet. Inspect a prompt, then run “AttnScope: Compare Variants…”.',
   drift: 'No drift report yet. Inspect a prompt, then run “AttnScope: Show Quantization Drift”.',
   streaming: 'No streaming report yet. Inspect a prompt, then run “AttnScope: Simulate Streaming Window…”.',
 };

@@ -50,12 +50,12 @@ export function driftView(o: DriftOptions): HTMLElement {
   const worst = [...d.heads].sort((a, b) => driftValue(b, o.metric) - driftValue(a, o.metric)).slice(0, WORST_HEADS);
   const list = htmlTable('worst-heads', `Worst ${worst.length} heads by ${label(o.metric)}`, ['layer', 'head', label('divergence'), 'max |ΔA|', 'Δ α₁'],
     worst.map((h) => [String(h.layer), String(h.head), fmt(h.meanRowDivergence), fmt(h.maxAbsDelta), fmt(h.deltaSinkAlpha)]));
-  el.append(summary, controls, facts, driftGrid(d.heads, o.metric, label(o.metric), o.onSelect), list);
+  el.append(summary, controls, facts, headShiftGrid(d.heads, o.metric, label(o.metric), o.onSelect), list);
   return el;
 }
 
-/** Layers × heads, each cell coloured by its drift over the largest drift of the model. */
-function driftGrid(heads: PanelHeadDrift[], metric: DriftMetric, label: string, onSelect: (layer: number, head: number) => void): HTMLElement {
+/** Layers × heads, each cell coloured by its drift over the largest drift of the model (drift and compare views). */
+export function headShiftGrid(heads: PanelHeadDrift[], metric: DriftMetric, label: string, onSelect: (layer: number, head: number) => void): HTMLElement {
   const layers = Math.max(...heads.map((h) => h.layer)) + 1;
   const width = Math.max(...heads.map((h) => h.head)) + 1;
   const max = Math.max(...heads.map((h) => driftValue(h, metric)), 1e-30);
