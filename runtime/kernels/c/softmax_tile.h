@@ -84,9 +84,11 @@ static inline VF SFX(vlog)(VF x) {
  */
 static inline float SFX(row_elementwise)(float *s, int32_t j1, int map, float b, float *kc, float *wl) {
   VF vl = SPLAT(0), vwl = SPLAT(0);
-  int32_t j = 0;
-  for (; j + VW <= j1; j += VW) {
-    VF x = LOADU(s + j);
+  for (int32_t j = 0; j < j1; j += VW) {
+    const int tail = j + VW > j1;
+    VF x = SPLAT(-ATTN_INF);
+    if (!tail) x = LOADU(s + j);
+    else for (int u = 0; u < j1 - j; u++) x[u] = s[j + u]; /* the tail as one vector, hidden past j1 */
     VI seen = x != SPLAT(-ATTN_INF);
     VF w;
     if (map == SOFTMAX_MAP_SIGMOID) {
@@ -99,28 +101,23 @@ static inline float SFX(row_elementwise)(float *s, int32_t j1, int map, float b,
       w = SFX(vsel)(x > SPLAT(0), x + 1.0f, SFX(vexp)(x));
     }
     w = (VF)((VI)w & seen);
-    if (kc) STOREU(kc + j, LOADU(kc + j) + (VF)((VI)SPLAT(1.0f) & seen));
     if (wl) {
       VI pos = w > SPLAT(1.17549435e-38f);
       vwl += (VF)((VI)(w * SFX(vlog)(SFX(vsel)(pos, w, SPLAT(1.0f)))) & pos);
     }
-    STOREU(s + j, w);
     vl += w;
+    if (!tail) {
+      if (kc) STOREU(kc + j, LOADU(kc + j) + (VF)((VI)SPLAT(1.0f) & seen));
+      STOREU(s + j, w);
+    } else {
+      for (int u = 0; u < j1 - j; u++) {
+        if (kc) kc[j + u] += seen[u] ? 1.0f : 0.0f;
+        s[j + u] = w[u];
+      }
+    }
   }
-  float l = SFX(hsum)(vl), wls = SFX(hsum)(vwl);
-  for (; j < j1; j++) {
-    float x = s[j], w;
-    if (x == -ATTN_INF) w = 0.0f;
-    else if (map == SOFTMAX_MAP_SIGMOID) w = attn_sigmoidf(x + b);
-    else if (map == SOFTMAX_MAP_SOFTPLUS) w = softmax_softplus(x);
-    else w = x > 0.0f ? x + 1.0f : attn_expf(x);
-    if (kc) kc[j] += x != -ATTN_INF ? 1.0f : 0.0f;
-    if (w > 1.17549435e-38f) wls += w * attn_logf(w);
-    s[j] = w;
-    l += w;
-  }
-  if (wl) *wl += wls;
-  return l;
+  if (wl) *wl += SFX(hsum)(vwl);
+  return SFX(hsum)(vl);
 }
 
 /*
@@ -313,6 +310,19 @@ static int SFX(lssa_row_check)(float *s, int32_t se, int32_t lo, int32_t hi, con
   int bad = qq - qq != 0.0f;
   int32_t n = 0;
   float bm = 0.0f;
+  if (!brow) { /* visible: [0, se) and [lo, hi), se <= lo <= hi */
+    for (int32_t j = se; j < lo; j++) s[j] = -ATTN_INF;
+    for (int part = 0; part < 2; part++) {
+      const int32_t j0 = part ? lo : 0, j1 = part ? hi : se;
+      int b = 0;
+      for (int32_t j = j0; j < j1; j++) b |= (s[j] - s[j] != 0.0f) | (kk[j] - kk[j] != 0.0f);
+      bad |= b;
+    }
+    n = se + hi - lo;
+    *n_visible = n;
+    *bmax = 0.0f;
+    return n > 0 && bad;
+  }
   for (int32_t j = 0; j < hi; j++) {
     if (j >= se && j < lo) { s[j] = -ATTN_INF; continue; }
     const float b = brow ? brow[j] : 0.0f;
