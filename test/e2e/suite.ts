@@ -5,7 +5,7 @@
 // change; kill the runtime process and see the one-line error and the recovery.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { packageVsix } from '../../scripts/e2e/codeServer';
@@ -132,6 +132,44 @@ export function e2eSuite(h: VsCodeHarness): void {
     console.log(`# ${h.name}: variant swap, click to re-rendered numbers: ${Date.now() - t0} ms`);
     assert.notDeepEqual(after, before, 'α₁ per head changed with the variant');
     await page.screenshot({ path: join(shots, 'variant.png') });
+  });
+
+  /** Types `path` into VS Code's own save dialog (files.simpleDialog.enable) and waits for the file. */
+  async function saveAs(path: string): Promise<Buffer> {
+    await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+    await page.waitForTimeout(300);
+    await page.keyboard.press('Control+a');
+    await page.keyboard.type(path);
+    await page.keyboard.press('Enter');
+    const t0 = Date.now();
+    while (!existsSync(path) && Date.now() - t0 < 15_000) await page.waitForTimeout(100);
+    assert.ok(existsSync(path), `${path} was written`);
+    await page.waitForTimeout(200);
+    return readFileSync(path);
+  }
+
+  async function exportPick(label: string): Promise<void> {
+    await palette('AttnScope: Export');
+    const row = `.quick-input-list .monaco-list-row[aria-label*="${label}"]`;
+    await page.waitForSelector(row, { state: 'visible' });
+    await page.waitForTimeout(300);
+    await page.click(row);
+  }
+
+  test('Export… writes an HTML report with the numbers and the panel\'s grid as PNG', async () => {
+    await exportPick('HTML report');
+    const html = (await saveAs(join(dir, 'ws/report.html'))).toString('utf8');
+    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'sha256-/);
+    assert.doesNotMatch(html, /<script/);
+    assert.match(html, /<dt>Variant<\/dt><dd>sigmoid<\/dd>/);
+    ids.forEach((id, k) => assert.ok(html.includes(`<tr><td>${k}</td><td>${id}</td>`), `token ${k} in the report`));
+    assert.equal(html.match(/<rect class="cell"/g)?.length, ids.length + 8, 'token strip and the 2 × 4 grid inline');
+
+    await exportPick('PNG: model grid');
+    const png = await saveAs(join(dir, 'ws/grid.png'));
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG file');
+    // IHDR: the grid figure of 2 layers × 4 heads (36 px labels + 4 × 24 px cells + 4; 20 + 2 × 24 + 4).
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [136, 72]);
   });
 
   test('Compare Variants… opens a report ranking the heads', async () => {
