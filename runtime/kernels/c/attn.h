@@ -160,11 +160,13 @@ typedef struct attn_family {
 extern const attn_family attn_family_softmax;     /* softmax, softmax1, sink-logit, unified-max, */
                                                   /*   and the elementwise sigmoid, elu1, */
                                                   /*   sigmoid-norm, softplus-norm, shiftmax, */
-                                                  /*   lssa, lssar (tiled) */
+                                                  /*   lssa, lssar, soft-gauss (tiled) */
 extern const attn_family attn_family_rownorm;     /* sigmoid-norm, lssa, lssar, softplus-norm row */
                                                   /*   by row (the registry routes them to the */
                                                   /*   tiled family; kept as its cross-check) */
-extern const attn_family attn_family_gauss;       /* soft-gauss, soft-nystrom */
+extern const attn_family attn_family_gauss;       /* soft-nystrom (and soft-gauss row by row, */
+                                                  /*   its cross-check; the registry routes */
+                                                  /*   soft-gauss to the tiled family) */
 extern const attn_family attn_family_integer;     /* shiftmax row by row (the registry routes */
                                                   /*   shiftmax to the tiled family) */
 

@@ -13,6 +13,8 @@
  * The input's scale and softcap do not apply (the kernel has its own 1/(2 sqrt d)). Weights do not
  * sum to 1 (and W may be negative): the statistics use the proxy map |w| / sum |w|. The m x m
  * Newton-Raphson runs in double. Oracle: runtime/kernels/reference/{gauss,nystrom}.ts.
+ * The registry routes soft-gauss to the tiled kernel (softmax.c); its row form here stays as the
+ * cross-check and as soft-nystrom's exact reference for approx_error.
  */
 #include "attn.h"
 #include "math.h"

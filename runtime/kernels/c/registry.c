@@ -14,9 +14,9 @@ const attn_family *attn_family_for(int32_t variant) {
   switch (variant) {
     case ATTN_SOFTMAX: case ATTN_SOFTMAX1: case ATTN_SINK_LOGIT: case ATTN_UNIFIED_MAX:
     case ATTN_SIGMOID: case ATTN_ELU1: case ATTN_SIGMOID_NORM: case ATTN_SOFTPLUS_NORM:
-    case ATTN_SHIFTMAX: case ATTN_LSSA: case ATTN_LSSAR:
+    case ATTN_SHIFTMAX: case ATTN_LSSA: case ATTN_LSSAR: case ATTN_SOFT_GAUSS:
       return &attn_family_softmax;
-    case ATTN_SOFT_GAUSS: case ATTN_SOFT_NYSTROM:
+    case ATTN_SOFT_NYSTROM:
       return &attn_family_gauss;
     default:
       return 0;

@@ -22,6 +22,9 @@
  *                 Q K^T: cos = q.k / (|q| |k|) with |k| per key of the cached kv head, lambda per
  *                 row, the bias added to the softplus argument; LSSAR re-weights the row after
  *                 (scale and softcap do not apply to these two)
+ *   soft-gauss    gauss.c's map e^{-|q - k|^2 / (2 sqrt d) + bias}, unnormalized, with
+ *                 |q - k|^2 = |q|^2 + |k|^2 - 2 q.k from the raw tile (rows whose |q|^2 or |k|^2
+ *                 reach 1e30 take the exact difference); statistics on the proxy map
  * The statistics use the weights as produced (softmax1/sink-logit rows sum to < 1), except for
  * sigmoid and unnormalized elu1, whose rows have no fixed sum: those use the proxy map w / sum(w)
  * of spec 1.1. Oracles: runtime/kernels/reference/{softmax,elementwise,softplusNorm,
@@ -205,7 +208,7 @@ static int32_t softmax_run(const attn_args *a, attn_thread *t, int32_t begin, in
         return ATTN_E_PARAMS;
       break;
     case ATTN_SIGMOID: case ATTN_ELU1: if (a->n_params < 1) return ATTN_E_PARAMS; break;
-    case ATTN_SIGMOID_NORM: break;
+    case ATTN_SIGMOID_NORM: case ATTN_SOFT_GAUSS: break;
     case ATTN_LSSA: case ATTN_LSSAR: {
       const int lssar = a->variant == ATTN_LSSAR;
       if (a->n_params < (lssar ? 3 : 1)) return ATTN_E_PARAMS;

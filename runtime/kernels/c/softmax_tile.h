@@ -382,6 +382,51 @@ static float SFX(lssa_row)(const float *s, float *w, int32_t hi, const float *br
   return SFX(hsum)(vl);
 }
 
+/*
+ * soft-gauss weights of a row in place on s[0..hi) (-inf where hidden): w_j = e^{x_j + b_j} with
+ * x_j = -(|q|^2 + |k_j|^2 - 2 q.k_j) / (2 sqrt d) from the raw dots, or, when `exact`, s already
+ * holds gauss.c's exact-difference exponents; returns sum w. With kc, counts the visible keys;
+ * with wl, adds sum w ln w.
+ */
+static float SFX(gauss_row)(float *s, int32_t hi, const float *brow, const float *kk, float qq,
+                            float inv, int exact, float *kc, float *wl) {
+  VF vl = SPLAT(0), vwl = SPLAT(0);
+  for (int32_t j = 0; j < hi; j += VW) {
+    VF x, kkj = SPLAT(0), bj = SPLAT(0);
+    const int tail = j + VW > hi;
+    if (!tail) {
+      x = LOADU(s + j); kkj = LOADU(kk + j);
+      if (brow) bj = LOADU(brow + j);
+    } else { /* the tail as one vector, hidden past hi */
+      x = SPLAT(-ATTN_INF);
+      for (int u = 0; u < hi - j; u++) {
+        x[u] = s[j + u]; kkj[u] = kk[j + u];
+        if (brow) bj[u] = brow[j + u];
+      }
+    }
+    const VI seen = x != SPLAT(-ATTN_INF);
+    VF e = exact ? x : SPLAT(0) - ((qq + kkj) - 2.0f * x) * inv;
+    if (brow) e += SFX(vsel)(seen, bj, SPLAT(0));
+    const VF w = (VF)((VI)SFX(vexp)(e) & seen);
+    if (wl) {
+      const VI pos = w > SPLAT(1.17549435e-38f);
+      vwl += (VF)((VI)(w * SFX(vlog)(SFX(vsel)(pos, w, SPLAT(1.0f)))) & pos);
+    }
+    vl += w;
+    if (!tail) {
+      if (kc) STOREU(kc + j, LOADU(kc + j) + (VF)((VI)SPLAT(1.0f) & seen));
+      STOREU(s + j, w);
+    } else {
+      for (int u = 0; u < hi - j; u++) {
+        if (kc) kc[j + u] += seen[u] ? 1.0f : 0.0f;
+        s[j + u] = w[u];
+      }
+    }
+  }
+  if (wl) *wl += SFX(hsum)(vwl);
+  return SFX(hsum)(vl);
+}
+
 /* LSSAR's second stage in place on w[0..hi), overflow-safe (rownorm.c's rownorm_reweight). */
 static void SFX(lssar_reweight)(float *w, int32_t hi, float n, float offset, float power) {
   float max = 0.0f;
@@ -574,15 +619,18 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
      argument in phase 2), so the kernel runs on a copy of the args without them */
   const attn_args *const a0 = a;
   const int lssa = a->variant == ATTN_LSSA || a->variant == ATTN_LSSAR;
+  const int gauss = a->variant == ATTN_SOFT_GAUSS;
+  const float gauss_inv = 0.5f / __builtin_sqrtf((float)a->head_dim);
   attn_args la;
-  if (lssa) {
+  if (lssa || gauss) {
     la = *a;
     la.scale = 1.0f;
     la.softcap = 0.0f;
     la.bias = 0;
     a = &la;
   }
-  float *kkv = (float *)(Vp + 64 * dvp) + tkp + 528; /* [tkp] lssa: |k_j|^2 of the cached kv head */
+  float *kkv = (float *)(Vp + 64 * dvp) + tkp + 528; /* [tkp] lssa, soft-gauss: |k_j|^2 of the */
+                                                      /* cached kv head; [tkp - 1]: 1 if one is huge */
   float *knv = kkv + tkp;                               /* [tkp] lssa: |k_j| */
   float lssa_ln_d = 0.0f, lssar_power = 0.0f;
   int32_t lssar_warm = 0;
@@ -618,14 +666,17 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
     if (t->scratch_tag != kvh + 1) {
       SFX(transpose_k)(a->k + (int64_t)kvh * tk * d, tk, d, pl->keys_padded, tkp, Kt);
       t->scratch_tag = kvh + 1;
-      if (lssa) {
+      if (lssa || gauss) {
         const float *kh = a->k + (int64_t)kvh * tk * d;
+        int kk_huge = 0;
         for (int32_t j = 0; j < tk; j++) {
           float kk = 0.0f;
           for (int32_t c = 0; c < d; c++) kk += kh[(int64_t)j * d + c] * kh[(int64_t)j * d + c];
           kkv[j] = kk;
           knv[j] = __builtin_sqrtf(kk);
+          kk_huge |= !(kk < 1e30f);
         }
+        kkv[tkp - 1] = (float)kk_huge; /* past the keys (tk <= tkp - 16): cached with them */
       }
     }
 
@@ -678,6 +729,38 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       }
       if (!bad && map == SOFTMAX_MAP_SOFTPLUS && m > 1e29f) /* the float sum may overflow */
         bad = SFX(softplus_sum_overflows)(s, rhi[r]);
+      if (gauss) { /* the row as gauss.c defines it; rmax: 1 when s holds exact exponents */
+        const float *qs = Qs + (int64_t)r * d;
+        float qq = 0.0f;
+        for (int32_t c = 0; c < d; c++) qq += qs[c] * qs[c];
+        const float *brow = a0->bias
+            ? a0->bias + ((int64_t)(a0->bias_heads == 1 ? 0 : h) * tq + i) * tk : 0;
+        int32_t n;
+        float bmax;
+        bad = SFX(lssa_row_check)(s, rse[r], rlo[r], rhi[r], brow, kkv, qq, &n, &bmax);
+        rmax[r] = 0.0f;
+        if (n > 0 && !(qq < 1e30f && kkv[tkp - 1] == 0.0f)) {
+          /* huge (or non-finite) |q|^2 or |k|^2: the expansion may overflow where the exact
+             difference does not; this row takes gauss.c's exact exponents */
+          bad = 0;
+          for (int32_t j = 0; j < rhi[r]; j++) {
+            if ((j >= rse[r] && j < rlo[r]) || (brow && brow[j] == -ATTN_INF)) continue; /* hidden */
+            const float *kj = a->k + ((int64_t)kvh * tk + j) * d;
+            float d2 = 0.0f;
+            for (int32_t c = 0; c < d; c++) d2 += (qs[c] - kj[c]) * (qs[c] - kj[c]);
+            const float e = -d2 * gauss_inv;
+            const float b = brow ? brow[j] : 0.0f;
+            bad |= (e - e != 0.0f) | (b - b != 0.0f);
+            s[j] = e;
+          }
+          rmax[r] = 1.0f;
+        }
+        a->invalid_rows[(int64_t)h * tq + i] = (uint8_t)bad;
+        if (bad || n == 0) { rowm[r] = -ATTN_INF; rowinv[r] = 0.0f; continue; }
+        rowm[r] = 0.0f;
+        rowinv[r] = qq;
+        continue;
+      }
       if (lssa) { /* the row as rownorm.c defines it; rmax keeps N, rowinv |q|^2 */
         const float *qs = Qs + (int64_t)r * d;
         float qq = 0.0f;
@@ -735,7 +818,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
     }
     /* key counts: without a bias a valid row sees exactly its ranges, added per block through a
        difference array; with one, keys the bias hides are left out key by key below */
-    const int count_ranges = instr && !bh && !(lssa && a0->bias);
+    const int count_ranges = instr && !bh && !((lssa || gauss) && a0->bias);
     if (count_ranges) {
       for (int32_t j = 0; j <= hi_max; j++) kdiff[j] = 0.0f;
       for (int32_t r = 0; r < nr; r++) {
@@ -758,6 +841,23 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       const int32_t hi = rhi[r];
       const float m = rowm[r];
       float *kc = instr && !count_ranges ? t->key_count + (int64_t)h * tk : 0;
+      if (gauss) { /* unnormalized: statistics on the proxy map w / sum w (spec 1.1) */
+        const float *brow = a0->bias
+            ? a0->bias + ((int64_t)(a0->bias_heads == 1 ? 0 : h) * tq + i0 + r) * tk : 0;
+        float wl = 0.0f;
+        const float l = SFX(gauss_row)(s, hi, brow, kkv, rowinv[r], gauss_inv, rmax[r] != 0.0f, kc,
+                                       instr ? &wl : 0);
+        for (int32_t j = hi; j < hi_tiles; j++) s[j] = 0.0f;
+        rowinv[r] = 1.0f;
+        if (instr) {
+          const float c = l > 0.0f ? 1.0f / l : 0.0f;
+          t->entropy_sum[h] += c > 0.0f ? (double)(-c * wl - c * l * attn_logf(c)) : 0.0;
+          t->entropy_rows[h] += 1.0;
+          float *ks = t->key_sum + (int64_t)h * tk;
+          for (int32_t j = 0; j < hi; j++) ks[j] += s[j] * c;
+        }
+        continue;
+      }
       if (lssa) { /* rows sum to 1 (or 0 for an LSSAR row the ReLU empties): weights as they are */
         const float *brow = a0->bias
             ? a0->bias + ((int64_t)(a0->bias_heads == 1 ? 0 : h) * tq + i0 + r) * tk : 0;
