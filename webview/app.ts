@@ -52,7 +52,8 @@ export class PanelApp {
     peer.on('compare', ({ compare }) => this.showAnalysis('compare', { data: compare }));
     peer.on('drift', ({ drift }) => this.showAnalysis('drift', { data: drift }));
     peer.on('stream', ({ stream }) => this.showAnalysis('streaming', { data: stream }));
-    peer.on('analysisState', ({ tab, state, message }) => this.showAnalysis(tab, state === 'loading' ? { loading: message } : { error: message }));
+    // Progress updates its tab without taking the user away from the tab they are on.
+    peer.on('analysisState', ({ tab, state, message }) => this.showAnalysis(tab, state === 'loading' ? { loading: message } : { error: message }, state === 'error'));
     peer.on('exportView', (r) => this.exportView(r));
     this.render();
   }
@@ -67,9 +68,9 @@ export class PanelApp {
     if (this.selected) this.openHead(this.selected.layer, this.selected.head);
   }
 
-  private showAnalysis(tab: AnalysisTab, slot: AnalysisSlot<PanelProfile | PanelCompare | PanelDrift | PanelStream>): void {
+  private showAnalysis(tab: AnalysisTab, slot: AnalysisSlot<PanelProfile | PanelCompare | PanelDrift | PanelStream>, focus = true): void {
     (this.analyses as Record<AnalysisTab, unknown>)[tab] = slot;
-    this.tab = tab;
+    if (focus) this.tab = tab;
     this.render();
   }
 

@@ -181,6 +181,13 @@ for (const theme of ['dark', 'light'] as ThemeName[]) {
       assert.equal(await page.getAttribute('#profile-run', 'disabled'), '');
       await send(page, event('analysisState', { tab: 'timings', state: 'loading', message: 'profile: run 3/16' }));
       await page.waitForFunction(() => document.querySelector('.tab-panel-timings .state-loading p')?.textContent === 'profile: run 3/16');
+      // Progress does not pull the user back from another tab; the next state shows when they return.
+      await page.click('#tab-drift');
+      await send(page, event('analysisState', { tab: 'timings', state: 'loading', message: 'profile: run 4/16' }));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(await page.getAttribute('#tab-drift', 'aria-selected'), 'true');
+      await page.click('#tab-timings');
+      assert.equal(await page.textContent('.tab-panel-timings .state-loading p'), 'profile: run 4/16');
       await send(page, event('analysisState', { tab: 'timings', state: 'error', message: 'nothing inspected yet; run AttnScope: Inspect Selection first' }));
       await page.waitForSelector('.tab-panel-timings .state-error');
       assert.equal(await page.textContent('.tab-panel-timings .state-error p'), 'nothing inspected yet; run AttnScope: Inspect Selection first');
