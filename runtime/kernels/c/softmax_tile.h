@@ -429,11 +429,19 @@ static float SFX(gauss_row)(float *s, int32_t hi, const float *brow, const float
 
 /* LSSAR's second stage in place on w[0..hi), overflow-safe (rownorm.c's rownorm_reweight). */
 static void SFX(lssar_reweight)(float *w, int32_t hi, float n, float offset, float power) {
-  float max = 0.0f;
-  for (int32_t j = 0; j < hi; j++) {
-    const float r = w[j] * n - offset;
-    w[j] = r > 0.0f ? r : 0.0f;
-    max = w[j] > max ? w[j] : max;
+  VF vmax = SPLAT(0);
+  int32_t j0 = 0;
+  for (; j0 + VW <= hi; j0 += VW) {
+    const VF r = LOADU(w + j0) * n - offset;
+    const VF u = SFX(vsel)(r > SPLAT(0), r, SPLAT(0));
+    STOREU(w + j0, u);
+    vmax = SFX(vmax)(vmax, u);
+  }
+  float max = SFX(hmax)(vmax);
+  for (; j0 < hi; j0++) {
+    const float r = w[j0] * n - offset;
+    w[j0] = r > 0.0f ? r : 0.0f;
+    max = w[j0] > max ? w[j0] : max;
   }
   const float inv_max = max > 0.0f ? 1.0f / max : 0.0f;
   VF acc = SPLAT(0);
