@@ -240,15 +240,17 @@ static void SFX(row_shiftmax)(float *s, int32_t hi, softmax_shift *x, int32_t *i
     m = v > m ? v : m;
   }
   const int64_t *lut = SFX(shift_lut)(x, x0);
-  /* E_j = lut[min(m - I_j, 256)]; sum E */
+  /* iq <- the table index min(m - I_j, 256); E_j = lut[index]; sum E */
+  for (int32_t k = 0; k < hi; k++) {
+    const int32_t d = m - iq[k];
+    iq[k] = d < 256 ? d : 256;
+  }
+  const int32_t *__restrict idx = iq;
   int64_t sum = 0;
   for (int32_t j0 = 0; j0 < hi; j0 += 128) {
     const int32_t j1 = j0 + 128 < hi ? j0 + 128 : hi;
     int64_t part = 0;
-    for (int32_t k = j0; k < j1; k++) {
-      const int32_t d = m - iq[k];
-      part += lut[d < 256 ? d : 256];
-    }
+    for (int32_t k = j0; k < j1; k++) part += lut[idx[k]];
     sum += part;
     if (sum > x->top) sum = x->top;
   }
@@ -267,18 +269,14 @@ static void SFX(row_shiftmax)(float *s, int32_t hi, softmax_shift *x, int32_t *i
       fl = fl > p ? fl - 1.0 : fl;
       wt[d] = (float)fl * unit;
     }
-    for (int32_t k = 0; k < hi; k++) {
-      const int32_t d = m - iq[k];
-      s[k] = wt[d < 256 ? d : 256];
-    }
+    const float *__restrict wtr = wt;
+    float *__restrict out = s;
+    for (int32_t k = 0; k < hi; k++) out[k] = wtr[idx[k]];
   } else {
-    for (int32_t k = 0; k < hi; k++) {
-      const int32_t d = m - iq[k];
-      s[k] = (float)(int32_t)((lut[d < 256 ? d : 256] * f) >> shift) * unit;
-    }
+    for (int32_t k = 0; k < hi; k++) s[k] = (float)(int32_t)((lut[idx[k]] * f) >> shift) * unit;
   }
   if (kc)
-    for (int32_t k = 0; k < hi; k++) kc[k] += iq[k] != SOFTMAX_SHIFT_HIDDEN ? 1.0f : 0.0f;
+    for (int32_t k = 0; k < hi; k++) kc[k] += idx[k] != 256 ? 1.0f : 0.0f;
   if (wl) *wl += SFX(row_wlogw)(s, hi);
 }
 
