@@ -1,0 +1,95 @@
+/**
+ * Measures issue 6's two extension targets in the real VS Code (code-server, AttnScope installed
+ * from its VSIX) with the demo model on a prompt that nearly fills its 256-position context (issue 6 names 512 tokens;
+ * the shipped demo models take 256): Inspect Selection to the
+ * panel's grid drawn, and a variant swap in the panel (click on the option) to the re-run's
+ * numbers shown, several times each. Not a test: timings on a shared machine are noisy.
+ *   node --import tsx scripts/e2e/measure-swap.ts [swaps, default 6]
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Frame, type Page } from 'playwright-core';
+import { packageVsix, startCodeServer } from './codeServer';
+
+const root = join(import.meta.dirname, '..', '..');
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const model = join(root, 'media/models/attnscope-demo-softmax.onnx');
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function main(): Promise<void> {
+  const swaps = Number(process.argv[2] ?? 6);
+  const dir = join(root, 'test/.tmp', `measure-swap-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'ws'), { recursive: true });
+  // Held-out text up to the demo model's context (256 positions; the tokenizer gives ~3.6 characters a token).
+  const text = readFileSync(join(root, 'media/models/heldout.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { text: string }).text).join('\n').slice(0, 860);
+  writeFileSync(join(dir, 'ws/prompt.txt'), text);
+  const server = await startCodeServer(dir, join(dir, 'ws'), packageVsix(join(dir, 'attnscope.vsix')));
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
+  try {
+    const page: Page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(server.url);
+    await page.waitForSelector('.command-center-center', { timeout: 90_000 });
+    const palette = async (command: string): Promise<void> => {
+      await page.click('.command-center-center');
+      await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+      await page.waitForTimeout(300);
+      await page.keyboard.type(`>${command}`);
+      await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${command}"]`, { timeout: 10_000 });
+      await page.keyboard.press('Enter');
+    };
+    const panelFrame = async (selector: string): Promise<Frame> => {
+      for (let t0 = Date.now(); Date.now() - t0 < 60_000; await page.waitForTimeout(20)) {
+        for (const f of page.frames()) if (await f.$(selector).catch(() => null)) return f;
+      }
+      await page.screenshot({ path: join(root, 'test/.tmp/measure-swap-failed.png') });
+      throw new Error(`no panel frame shows ${selector} (screenshot test/.tmp/measure-swap-failed.png)`);
+    };
+    await page.click('.explorer-folders-view >> text=prompt.txt');
+    await page.waitForSelector('.monaco-editor .view-lines');
+    await palette('AttnScope: Open Model');
+    await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+    await page.waitForTimeout(500);
+    await page.keyboard.press('Control+a');
+    await page.keyboard.type(model);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.notification-list-item-message >> text=/attention cores/', { timeout: 60_000 });
+    await page.click('.monaco-editor .view-lines');
+    const t0 = Date.now();
+    await palette('AttnScope: Inspect Selection');
+    let frame = await panelFrame('.model-grid .cell');
+    const inspectMs = Date.now() - t0;
+    const summary0 = await frame.textContent('.summary');
+    console.log(`Inspect Selection (from Enter in the palette) to the panel grid drawn: ${inspectMs} ms (${summary0})`);
+    const times: number[] = [];
+    for (let i = 0; i < swaps; i++) {
+      const variant = i % 2 === 0 ? 'sigmoid' : 'softmax';
+      frame = await panelFrame('#variant');
+      await frame.click('#variant');
+      await frame.hover(`#variant vscode-option[value="${variant}"]`);
+      const t1 = Date.now();
+      await frame.click(`#variant vscode-option[value="${variant}"]`);
+      for (;;) {
+        const s = await frame.textContent('.summary').catch(() => null);
+        if (s === null) frame = await panelFrame('.summary');
+        else if (s.includes(` ${variant} on `)) break;
+        else if (Date.now() - t1 > 30_000) throw new Error(`the panel did not show ${variant} within 30 s`);
+        else await page.waitForTimeout(5);
+      }
+      times.push(Date.now() - t1);
+      console.log(`swap to ${variant}: ${times[i]} ms (${await frame.textContent('.summary')})`);
+      await page.waitForTimeout(500);
+    }
+    console.log(`variant swap, click to re-rendered numbers: median ${median(times)} ms, min ${Math.min(...times)}, max ${Math.max(...times)} over ${times.length}`);
+  } finally {
+    await browser.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });
