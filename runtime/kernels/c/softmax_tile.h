@@ -164,7 +164,7 @@ static float SFX(row_wlogw)(const float *s, int32_t hi);
  * Row pass of phase 2 for shiftmax on s[0..hi) (-inf where hidden, at least one key visible):
  * s <- the dequantized weights, integer.c's steps bit for bit. The quantization divides s by the
  * scale in double; here a float product with the reciprocal (within 1.6e-5 of the quotient for
- * |s / S| <= 129) decides, except for lanes whose product lies within 1e-4 of a half-integer:
+ * |s / S| <= 129) decides, except for lanes whose product lies within 2e-5 of a half-integer:
  * those take the double division. The sum is min(2^M - 1, sum E), exactly what clamping after
  * every key gives (E >= 0), taken 128 keys at a time (each E < 2^55: no int64 overflow). With kc,
  * counts the visible keys; with wl, adds sum w ln w.
@@ -202,7 +202,7 @@ static void SFX(row_shiftmax)(float *s, int32_t hi, softmax_shift *x, int32_t *i
     r = SFX(vsel)(r > SPLAT(128.0f), SPLAT(128.0f), r);
     const VF rr = (r + 12582912.0f) - 12582912.0f;
     const VF off = r - rr;
-    const VI near = (off > SPLAT(0.4999f)) | (off < SPLAT(-0.4999f));
+    const VI near = (off > SPLAT(0.49998f)) | (off < SPLAT(-0.49998f));
     VI v = __builtin_convertvector(rr, VI);
     v = (VI)SFX(vsel)(v < (VI){0} - 128, (VF)((VI){0} - 128), (VF)v);
     v = (VI)SFX(vsel)(v > (VI){0} + 127, (VF)((VI){0} + 127), (VF)v);
@@ -219,7 +219,7 @@ static void SFX(row_shiftmax)(float *s, int32_t hi, softmax_shift *x, int32_t *i
       float r = s[k] * invf;
       r = r < -129.0f ? -129.0f : r > 128.0f ? 128.0f : r;
       const float off = r - ((r + 12582912.0f) - 12582912.0f);
-      if (!(off > 0.4999f || off < -0.4999f)) continue;
+      if (!(off > 0.49998f || off < -0.49998f)) continue;
       double q = (double)s[k] / scale;
       q = q < -129.0 ? -129.0 : q;
       q = q > 128.0 ? 128.0 : q;
