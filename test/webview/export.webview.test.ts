@@ -10,6 +10,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { parseColor, ramp, type Rgb } from '../../webview/color';
 import { decodePayload, encodePayload, type PanelPayload } from '../../scripts/e2e/payload';
 import { gridFigure, hex, rampColor } from '../../webview/export/figure';
+import { inspectionHtml } from '../../extension/export/htmlReport';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostScript, servePanel, THEMES, type PanelServer } from './harness';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -176,5 +178,28 @@ test('head map: PNG is the canvas pixel for pixel; SVG from the map numbers; exp
     assert.equal(m[4], w.toFixed(4));
   }
   assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the HTML report opens from disk in Chromium: its stylesheet applies under its own CSP, nothing is blocked or fetched', async () => {
+  const result = {
+    tokens: inspection.tokens.map((t) => ({ ...t, start: null, end: null })), layers, heads, alpha: inspection.alpha, sinkScore: inspection.sinkScore,
+    variants: ['softmax'], outputs: inspection.outputs, totalMs: 1, kernelMs: 1, ortMs: 1,
+  };
+  const dir = join(root, 'test/.tmp/export-webview');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'report.html');
+  writeFileSync(file, inspectionHtml(result, { model: 'model.onnx', variant: 'softmax', backend: 'js', epsilon: 0.3 }));
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text()); });
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(`file://${file}`);
+  assert.equal(await page.$eval('table', (t) => getComputedStyle(t).borderCollapse), 'collapse', 'the inline stylesheet applied (its hash matches the CSP)');
+  assert.equal(await page.$$eval('svg rect.cell', (e) => e.length), n + layers * heads);
+  assert.equal(await page.$$eval('#tokens tbody tr', (e) => e.length), n);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(requests, [`file://${file}`], 'only the report itself is loaded');
   await page.close();
 });
