@@ -3,7 +3,6 @@
  * 1 check failed, 2 error (one line on stderr, no stack trace).
  */
 import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { SegmentedModel } from './engine/runner';
 import { BACKEND_IDS, DEFAULT_BACKEND } from './engine/backends';
 import { ModelError } from './model/errors';
@@ -21,6 +20,7 @@ import { driftCommand } from './cli/drift';
 import { compareCommand } from './cli/compare';
 import { streamCommand } from './cli/stream';
 import { profileCommand } from './cli/profile';
+import { demoModelPath } from './cli/demo-model';
 
 /** The analysis commands (issue 5) parse their own options and return the text to print. */
 const ANALYSIS_COMMANDS: Record<string, (argv: string[]) => Promise<string>> = {
@@ -33,12 +33,11 @@ const COMMANDS = {
   graph: { valued: ['model'], switches: ['json'] },
 };
 
-/** The bundled demo model (softmax), used without --model; its tokenizer.json lies beside it. */
-const DEMO_MODEL = join(__dirname, '..', 'media', 'models', 'attnscope-demo-softmax.onnx');
 
 function modelPath(args: ParsedArgs): string {
-  const path = flagString(args, 'model') ?? (existsSync(DEMO_MODEL) ? DEMO_MODEL : undefined);
-  if (!path) throw new UsageError(`--model PATH is required (the bundled demo model ${relative(process.cwd(), DEMO_MODEL)} is not there)`);
+  const given = flagString(args, 'model');
+  const path = given ?? demoModelPath();
+  if (!path) throw new UsageError('--model PATH is required (the bundled demo model media/models/attnscope-demo-softmax.onnx is not there)');
   if (!existsSync(path)) throw new ModelError('not-found', `model file not found: ${path}`);
   return path;
 }

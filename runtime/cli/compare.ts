@@ -15,8 +15,9 @@ import { parseArgs, parseDivergence } from './analysisArgs';
 import { loadCodec, resolvePrompt, type TextCodec } from './analysisPrompt';
 import { callLayers, MAP_BUDGET_BYTES, openModel, recomputeWith, tracePrompt } from './analysisRun';
 import { headsJson, headsTable, outputJson, outputLines, tokenDriftRows, tokenDriftTable } from './analysisOutput';
+import { modelOrDemo } from './demo-model';
 
-export const COMPARE_USAGE = `attnscope compare --model PATH [--model PATH2] [--variant A] [--variant B] [--backend X] [--backend Y] [--quant fp32|ivit|int8 …]
+export const COMPARE_USAGE = `attnscope compare [--model PATH] [--model PATH2] [--variant A] [--variant B] [--backend X] [--backend Y] [--quant fp32|ivit|int8 …]
   (--prompt TEXT | --prompt-file PATH | --ids LIST) [--divergence js|kl] [--top 10] [--k 5] [--epsilon 0.3]
   [--tokenizer PATH] [--threads N] [--json]
 Two runs of one prompt side by side: run A takes the first --model/--variant/--backend, run B the
@@ -55,7 +56,8 @@ export async function compareCommand(argv: string[]): Promise<string> {
     repeat: ['model', 'variant', 'backend', 'quant'],
     flags: ['json'],
   });
-  const models = args.all('model');
+  const given = args.all('model');
+  const models = given.length ? given : [modelOrDemo(undefined, 'compare')];
   const variants = args.all('variant').map(parseVariant);
   const backends = args.all('backend');
   const quants = args.all('quant').map((q) => (q === 'fp32' ? null : parseQuantMode(q)));
@@ -63,7 +65,6 @@ export async function compareCommand(argv: string[]): Promise<string> {
   for (const [name, list] of [['model', models], ['variant', variants], ['backend', backends], ['quant', quants]] as const) {
     if (list.length > 2) throw new Error(`attnscope compare: --${name} given ${list.length} times; compare exactly two runs`);
   }
-  if (!models.length) throw new Error('attnscope compare: --model is required (an ONNX model; give it twice to compare two models)');
   if (Math.max(models.length, variants.length, backends.length, quants.length) < 2) {
     throw new Error('attnscope compare: nothing differs between the two runs; give two --variant, two --backend, two --quant (fp32|ivit|int8) or two --model');
   }

@@ -13,8 +13,9 @@ import { parseArgs, parseDivergence, type ParsedArgs } from './analysisArgs';
 import { loadCodec, resolvePrompt } from './analysisPrompt';
 import { callLayers, MAP_BUDGET_BYTES, openModel, recomputeWith, tracePrompt } from './analysisRun';
 import { headsJson, headsTable, outputJson, outputLines, tokenDriftRows, tokenDriftTable } from './analysisOutput';
+import { modelOrDemo } from './demo-model';
 
-export const DRIFT_USAGE = `attnscope drift --model PATH (--prompt TEXT | --prompt-file PATH | --ids LIST) --quant ivit|int8
+export const DRIFT_USAGE = `attnscope drift [--model PATH] (--prompt TEXT | --prompt-file PATH | --ids LIST) --quant ivit|int8
   [--granularity tensor|head] [--n 15] [--out-bits 8|16] [--logit-bits 8] [--convention qat|tvm]
   [--rounding half-even|half-up] [--divergence kl|js] [--epsilon 0.3] [--top 10] [--backend native|wasm|js] [--threads N]
   [--tokenizer PATH] [--json]
@@ -52,7 +53,7 @@ export async function driftCommand(argv: string[]): Promise<string> {
   const options = ivitOptions(args);
   const epsilon = args.number('epsilon', 0.3, { min: 0, max: 1 });
   const top = args.number('top', 10, { integer: true, min: 1 });
-  const modelPath = args.require('model', 'an ONNX causal LM');
+  const modelPath = modelOrDemo(args.get('model'), 'drift');
   const backendId = args.get('backend') ?? DEFAULT_BACKEND;
   if (!(BACKEND_IDS as readonly string[]).includes(backendId)) throw new Error(`attnscope drift: unknown backend "${backendId}"; choose one of ${BACKEND_IDS.join(', ')}`);
   const model = openModel(modelPath, args.has('threads') ? args.number('threads', 1, { integer: true, min: 1 }) : undefined);

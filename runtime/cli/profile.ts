@@ -1,5 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { BACKEND_IDS } from '../engine/backends';
 import { parseVariant } from '../kernels/variants';
 import type { BackendId, VariantSpec } from '../kernels/types';
@@ -10,6 +9,7 @@ import { mergedTimeline } from '../profile/timeline';
 import { chromeTrace, DEFAULT_TRACE_EVENTS } from '../profile/chromeTrace';
 import { formatProfile, type ProfileReport } from '../profile/format';
 import { parseArgs, type ParsedArgs } from './analysisArgs';
+import { modelOrDemo } from './demo-model';
 import { loadCodec, resolvePrompt } from './analysisPrompt';
 import { openModel } from './analysisRun';
 import { checkIds, vocabSize } from './model-facts';
@@ -35,7 +35,7 @@ export async function profileCommand(argv: string[], onProgress?: (done: number,
     values: ['model', 'tokenizer', 'prompt', 'prompt-file', 'ids', 'tokens', 'variant', 'backend', 'threads', 'repeat', 'trace', 'trace-events', 'head-ranges'],
     flags: ['json'],
   });
-  const modelPath = args.get('model') ?? demoModel();
+  const modelPath = modelOrDemo(args.get('model'), 'profile');
   const variants = variantList(args.get('variant') ?? 'model').map((v): VariantSpec | null => (v === 'model' ? null : parseVariant(v)));
   const backends = listOf(args, 'backend', 'native').map((b) => {
     if (!(BACKEND_IDS as readonly string[]).includes(b)) throw new Error(`attnscope profile: unknown backend "${b}" in --backend; choose from ${BACKEND_IDS.join(', ')}`);
@@ -128,13 +128,4 @@ function promptIds(args: ParsedArgs, model: SegmentedModel, modelPath: string): 
   if (tokens === undefined) return ids;
   if (ids.length < tokens) throw new Error(`attnscope profile: the prompt has ${ids.length} tokens but --tokens asks for ${tokens}; give a longer prompt or drop --tokens`);
   return ids.slice(0, tokens);
-}
-
-/** The bundled demo model, found from this file in the source tree or the bundle in dist/. */
-function demoModel(): string {
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    const path = join(dir, 'media', 'models', 'attnscope-demo-softmax.onnx');
-    if (existsSync(path)) return path;
-    if (dirname(dir) === dir) throw new Error('attnscope profile: --model PATH is required (the bundled demo model is not installed)');
-  }
 }

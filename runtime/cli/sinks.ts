@@ -8,8 +8,9 @@ import { fmt, percent, showToken, table } from '../analysis/format/table';
 import { parseArgs, type ParsedArgs } from './analysisArgs';
 import { loadCodec, readDataset, resolvePrompt } from './analysisPrompt';
 import { openModel, tracePrompt } from './analysisRun';
+import { modelOrDemo } from './demo-model';
 
-export const SINKS_USAGE = `attnscope sinks --model PATH (--prompt TEXT | --prompt-file PATH | --ids LIST) [--variant ID]
+export const SINKS_USAGE = `attnscope sinks [--model PATH] (--prompt TEXT | --prompt-file PATH | --ids LIST) [--variant ID]
   [--backend native|wasm|js] [--epsilon 0.3] [--threshold 0.1] [--min-queries 8] [--top 10] [--json]
 attnscope sinks --model PATH --dataset FILE.jsonl [--samples 100] [--tokens 64] [--variant ID] [--epsilon 0.3] [--json]
 Attention sinks (spec §1.1-1.2): α₁ per layer and head, Sink₁^ε, per-token sink scores, sink tokens
@@ -25,7 +26,7 @@ export async function sinksCommand(argv: string[]): Promise<string> {
     values: ['model', 'tokenizer', 'prompt', 'prompt-file', 'ids', 'dataset', 'samples', 'tokens', 'variant', 'backend', 'epsilon', 'threshold', 'min-queries', 'top', 'threads'],
     flags: ['json'],
   });
-  const modelPath = args.require('model', 'an ONNX model');
+  const modelPath = modelOrDemo(args.get('model'), 'sinks');
   const variant = args.has('variant') ? parseVariant(args.get('variant') ?? '') : null;
   const backend = args.get('backend') ?? DEFAULT_BACKEND;
   if (!(BACKEND_IDS as readonly string[]).includes(backend)) throw new Error(`attnscope sinks: unknown backend "${backend}"; choose one of ${BACKEND_IDS.join(', ')}`);

@@ -11,8 +11,9 @@ import { fmt, table } from '../analysis/format/table';
 import { parseArgs } from './analysisArgs';
 import { loadCodec, resolvePrompt, type Prompt } from './analysisPrompt';
 import { logitsOf, openModel, tracePrompt } from './analysisRun';
+import { modelOrDemo } from './demo-model';
 
-export const STREAM_USAGE = `attnscope stream --model PATH (--prompt-file PATH | --prompt TEXT | --ids LIST) [--sinks 4] [--window 252]
+export const STREAM_USAGE = `attnscope stream [--model PATH] (--prompt-file PATH | --prompt TEXT | --ids LIST) [--sinks 4] [--window 252]
   [--mode auto|mask|recompute] [--stride 16] [--variant ID] [--backend native|wasm|js] [--threads N] [--tokenizer PATH] [--json]
 StreamingLLM simulation (spec §6.1): attention sees only a StartRecent KV cache, the first --sinks
 tokens plus the --window most recent. Reports the loss per token with the sinks, without them (the
@@ -35,7 +36,7 @@ export async function streamCommand(argv: string[]): Promise<string> {
     values: ['model', 'tokenizer', 'prompt', 'prompt-file', 'ids', 'sinks', 'window', 'mode', 'stride', 'variant', 'backend', 'threads'],
     flags: ['json'],
   });
-  const modelPath = args.require('model', 'an ONNX causal LM');
+  const modelPath = modelOrDemo(args.get('model'), 'stream');
   const sinks = args.number('sinks', 4, { integer: true, min: 0 });
   const window = args.number('window', 252, { integer: true, min: 1 });
   const stride = args.number('stride', 16, { integer: true, min: 1 });
