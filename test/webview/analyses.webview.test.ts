@@ -4,17 +4,15 @@
 // head; the Drift grid and worst heads, and the Streaming loss lines, in light and dark.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { fmt } from '../../runtime/analysis/format/table';
 import type { PanelCompare, PanelDrift, PanelProfile, PanelSpread, PanelStream } from '../../extension/protocol/analyses';
 import { parseColor, ramp, rampIndex, type Rgb } from '../../webview/color';
-import { decodePayload, encodePayload, type PanelPayload } from '../../scripts/e2e/payload';
-import { hostScript, servePanel, THEMES, type PanelServer, type ThemeName } from './harness';
+import { decodePayload } from '../../scripts/e2e/payload';
+import { openPanel as openPanelIn, send, startPanel, THEMES, type PanelServer, type ThemeName } from './harness';
 
-const root = join(import.meta.dirname, '..', '..');
 const read = (f: string): string => readFileSync(join(import.meta.dirname, f), 'utf8');
 const payloadText = read('gqa-decoder-contrib.payload.json');
 const { inspection, headMaps } = decodePayload(payloadText);
@@ -22,35 +20,15 @@ const { profile } = JSON.parse(read('gqa-decoder-contrib.profile.json')) as { pr
 const { drift } = JSON.parse(read('gqa-decoder-contrib.drift.json')) as { drift: PanelDrift };
 const { stream } = JSON.parse(read('gqa-decoder-contrib.stream.json')) as { stream: PanelStream };
 const { compare } = JSON.parse(read('gqa-decoder-contrib.compare.json')) as { compare: PanelCompare };
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SERIES = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple'] as const;
 
 let browser: Browser;
 let server: PanelServer;
 
-before(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see RECIPES.md)`);
-  const built = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), 'bundle'], { cwd: root, encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`node scripts/build.mjs bundle failed: ${built.stderr}`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-  server = await servePanel();
-});
+before(async () => { ({ browser, server } = await startPanel()); });
 after(async () => { await browser?.close(); await server?.close(); });
 
 type Posted = { kind: string; event?: string; method?: string; body?: unknown; params?: unknown };
-
-async function send(page: Page, message: unknown): Promise<void> {
-  const json = encodePayload(message as PanelPayload);
-  await page.evaluate((text) => {
-    const revive = (_k: string, v: unknown): unknown => {
-      const o = v as { f32?: string } | null;
-      if (o && typeof o === 'object' && typeof o.f32 === 'string') return new Float32Array(Uint8Array.from(atob(o.f32), (c) => c.charCodeAt(0)).buffer);
-      return v;
-    };
-    window.postMessage(JSON.parse(text, revive), '*');
-  }, json);
-}
 
 const event = (name: string, body: unknown): unknown => ({ kind: 'event', event: name, body });
 const posted = (page: Page): Promise<Posted[]> => page.evaluate(() => (window as unknown as { __posted: Posted[] }).__posted);
@@ -61,26 +39,13 @@ function rgb(css: string): Rgb {
   return c;
 }
 
+/** Opens the panel and shows the recorded inspection, which the analysis tabs build on. */
 async function openPanel(theme: ThemeName): Promise<{ page: Page; warnings: string[]; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1000, height: 1200 } });
-  const warnings: string[] = [];
-  const errors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.addInitScript(hostScript(theme));
-  await page.goto(`${server.origin}/panel.html`);
-  await page.waitForFunction(() => (window as unknown as { __posted: Posted[] }).__posted.some((m) => m.event === 'ready'));
-  await page.evaluate((text) => {
-    const revive = (_k: string, v: unknown): unknown => {
-      const o = v as { f32?: string } | null;
-      if (o && typeof o === 'object' && typeof o.f32 === 'string') return new Float32Array(Uint8Array.from(atob(o.f32), (c) => c.charCodeAt(0)).buffer);
-      return v;
-    };
-    (window as unknown as { __headMaps: unknown }).__headMaps = JSON.parse(text, revive).headMaps;
-  }, payloadText);
+  const opened = await openPanelIn(browser, server, theme, { width: 1000, height: 1200 }, payloadText);
+  const { page } = opened;
   await send(page, event('show', { inspection }));
   await page.waitForSelector('.model-grid .cell');
-  return { page, warnings, errors };
+  return opened;
 }
 
 const ms = (s: PanelSpread | null): string => (s ? `${fmt(s.median)} ±${fmt(s.mad)}` : '');

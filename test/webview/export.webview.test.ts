@@ -3,22 +3,19 @@
 // content is checked here (the PNG decoded back: its size and pixels; the SVG: its cells and colours).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { parseColor, ramp, type Rgb } from '../../webview/color';
-import { decodePayload, encodePayload, type PanelPayload } from '../../scripts/e2e/payload';
+import { decodePayload, type PanelPayload } from '../../scripts/e2e/payload';
 import { gridFigure, hex, rampColor } from '../../webview/export/figure';
 import { inspectionHtml } from '../../extension/export/htmlReport';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { hostScript, servePanel, THEMES, type PanelServer } from './harness';
+import { openPanel as openPanelIn, send, startPanel, THEMES, type PanelServer } from './harness';
 
 const root = join(import.meta.dirname, '..', '..');
 const payloadText = readFileSync(join(import.meta.dirname, 'gqa-decoder-contrib.payload.json'), 'utf8');
 const payload: PanelPayload = decodePayload(payloadText);
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const theme = THEMES.dark;
 const bg = parseColor(theme['--vscode-editor-background'])!;
 const lut = ramp(bg, parseColor(theme['--vscode-charts-orange'])!);
@@ -29,47 +26,12 @@ const n = inspection.tokens.length;
 let browser: Browser;
 let server: PanelServer;
 
-before(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see RECIPES.md)`);
-  const built = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), 'bundle'], { cwd: root, encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`node scripts/build.mjs bundle failed: ${built.stderr}`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-  server = await servePanel();
-});
+before(async () => { ({ browser, server } = await startPanel()); });
 after(async () => { await browser?.close(); await server?.close(); });
-
-async function send(page: Page, message: unknown): Promise<void> {
-  const json = encodePayload(message as PanelPayload);
-  await page.evaluate((text) => {
-    const revive = (_k: string, v: unknown): unknown => {
-      const o = v as { f32?: string } | null;
-      if (o && typeof o === 'object' && typeof o.f32 === 'string') return new Float32Array(Uint8Array.from(atob(o.f32), (c) => c.charCodeAt(0)).buffer);
-      return v;
-    };
-    window.postMessage(JSON.parse(text, revive), '*');
-  }, json);
-}
 
 interface Exported { view: string; format: string; data?: string; name?: string; problem?: string }
 
-async function openPanel(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 900, height: 1100 } });
-  const errors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.addInitScript(hostScript('dark'));
-  await page.goto(`${server.origin}/panel.html`);
-  await page.waitForFunction(() => (window as unknown as { __posted: { event?: string }[] }).__posted.some((m) => m.event === 'ready'));
-  await page.evaluate((text) => {
-    const revive = (_k: string, v: unknown): unknown => {
-      const o = v as { f32?: string } | null;
-      if (o && typeof o === 'object' && typeof o.f32 === 'string') return new Float32Array(Uint8Array.from(atob(o.f32), (c) => c.charCodeAt(0)).buffer);
-      return v;
-    };
-    (window as unknown as { __headMaps: unknown }).__headMaps = JSON.parse(text, revive).headMaps;
-  }, payloadText);
-  return { page, errors };
-}
+const openPanel = (): Promise<{ page: Page; errors: string[] }> => openPanelIn(browser, server, 'dark', { width: 900, height: 1100 }, payloadText);
 
 /** Waits for the panel's next `export` event and returns its body. */
 async function nextExport(page: Page, before: number): Promise<Exported> {

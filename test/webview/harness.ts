@@ -5,10 +5,13 @@
  * records every message and answers headMap requests from a recorded payload.
  */
 import { createServer, type Server } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { newNonce, panelHtml } from '../../extension/panel/html';
+import { encodePayload, type PanelPayload } from '../../scripts/e2e/payload';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -78,4 +81,57 @@ export function hostScript(theme: ThemeName): string {
       setState() {},
     });
   })();`;
+}
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Bundles the current sources (so a test never runs a stale dist/webview.js), launches Chromium and serves the panel. */
+export async function startPanel(): Promise<{ browser: Browser; server: PanelServer }> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see RECIPES.md)`);
+  const built = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), 'bundle'], { cwd: root, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`node scripts/build.mjs bundle failed: ${built.stderr}`);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const server = await servePanel();
+  return { browser, server };
+}
+
+/** Sends a message to the panel as the extension would; typed arrays are rebuilt in the page. */
+export async function send(page: Page, message: unknown): Promise<void> {
+  const json = encodePayload(message as PanelPayload);
+  await page.evaluate((text) => {
+    const revive = (_k: string, v: unknown): unknown => {
+      const o = v as { f32?: string } | null;
+      if (o && typeof o === 'object' && typeof o.f32 === 'string') return new Float32Array(Uint8Array.from(atob(o.f32), (c) => c.charCodeAt(0)).buffer);
+      return v;
+    };
+    window.postMessage(JSON.parse(text, revive), '*');
+  }, json);
+}
+
+/**
+ * Opens the panel in a new page with the recording host, waits for its `ready` event, and gives the
+ * host the head maps of the recorded payload to answer with. Collects console warnings and errors
+ * (page errors among them).
+ */
+export async function openPanel(
+  browser: Browser, server: PanelServer, theme: ThemeName, viewport: { width: number; height: number }, payloadText: string,
+): Promise<{ page: Page; warnings: string[]; errors: string[] }> {
+  const page = await browser.newPage({ viewport });
+  const warnings: string[] = [];
+  const errors: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.addInitScript(hostScript(theme));
+  await page.goto(`${server.origin}/panel.html`);
+  await page.waitForFunction(() => (window as unknown as { __posted: { event?: string }[] }).__posted.some((m) => m.event === 'ready'));
+  await page.evaluate((text) => {
+    const revive = (_k: string, v: unknown): unknown => {
+      const o = v as { f32?: string } | null;
+      if (o && typeof o === 'object' && typeof o.f32 === 'string') return new Float32Array(Uint8Array.from(atob(o.f32), (c) => c.charCodeAt(0)).buffer);
+      return v;
+    };
+    (window as unknown as { __headMaps: unknown }).__headMaps = JSON.parse(text, revive).headMaps;
+  }, payloadText);
+  return { page, warnings, errors };
 }

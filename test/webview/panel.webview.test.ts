@@ -3,45 +3,21 @@
 // readout, keyboard, message validation, CSP, and the variant-change message, in light and dark.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { parseColor, ramp, rampIndex, type Rgb } from '../../webview/color';
-import { decodePayload, encodePayload, type PanelPayload } from '../../scripts/e2e/payload';
-import { hostScript, servePanel, THEMES, type PanelServer, type ThemeName } from './harness';
+import { decodePayload, type PanelPayload } from '../../scripts/e2e/payload';
+import { openPanel as openPanelIn, send, startPanel, THEMES, type PanelServer, type ThemeName } from './harness';
 
-const root = join(import.meta.dirname, '..', '..');
 const payloadText = readFileSync(join(import.meta.dirname, 'gqa-decoder-contrib.payload.json'), 'utf8');
 const payload: PanelPayload = decodePayload(payloadText);
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let browser: Browser;
 let server: PanelServer;
 
-before(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see RECIPES.md)`);
-  // Bundle the current sources so the test never runs a stale dist/webview.js.
-  const built = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), 'bundle'], { cwd: root, encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`node scripts/build.mjs bundle failed: ${built.stderr}`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-  server = await servePanel();
-});
+before(async () => { ({ browser, server } = await startPanel()); });
 after(async () => { await browser?.close(); await server?.close(); });
-
-/** Sends a message to the panel as the extension would; typed arrays are rebuilt in the page. */
-async function send(page: Page, message: unknown): Promise<void> {
-  const json = encodePayload(message as PanelPayload);
-  await page.evaluate((text) => {
-    const revive = (_k: string, v: unknown): unknown => {
-      const o = v as { f32?: string } | null;
-      if (o && typeof o === 'object' && typeof o.f32 === 'string') return new Float32Array(Uint8Array.from(atob(o.f32), (c) => c.charCodeAt(0)).buffer);
-      return v;
-    };
-    window.postMessage(JSON.parse(text, revive), '*');
-  }, json);
-}
 
 async function posted(page: Page): Promise<{ kind: string; event?: string; method?: string; body?: unknown; params?: unknown }[]> {
   return page.evaluate(() => (window as unknown as { __posted: [] }).__posted);
@@ -53,26 +29,8 @@ function rgb(css: string): Rgb {
   return c;
 }
 
-async function openPanel(theme: ThemeName): Promise<{ page: Page; warnings: string[]; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 900, height: 1100 } });
-  const warnings: string[] = [];
-  const errors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.addInitScript(hostScript(theme));
-  await page.goto(`${server.origin}/panel.html`);
-  await page.waitForFunction(() => (window as unknown as { __posted: { event?: string }[] }).__posted.some((m) => m.event === 'ready'));
-  // Head maps the host answers with: the recorded ones.
-  await page.evaluate((text) => {
-    const revive = (_k: string, v: unknown): unknown => {
-      const o = v as { f32?: string } | null;
-      if (o && typeof o === 'object' && typeof o.f32 === 'string') return new Float32Array(Uint8Array.from(atob(o.f32), (c) => c.charCodeAt(0)).buffer);
-      return v;
-    };
-    (window as unknown as { __headMaps: unknown }).__headMaps = JSON.parse(text, revive).headMaps;
-  }, payloadText);
-  return { page, warnings, errors };
-}
+const openPanel = (theme: ThemeName): Promise<{ page: Page; warnings: string[]; errors: string[] }> =>
+  openPanelIn(browser, server, theme, { width: 900, height: 1100 }, payloadText);
 
 for (const theme of ['dark', 'light'] as ThemeName[]) {
   describe(`panel, ${theme} theme`, () => {
