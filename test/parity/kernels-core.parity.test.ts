@@ -11,6 +11,7 @@ import { loadWasmKernels } from '../../runtime/kernels/wasm/node';
 import { parseVariant, referenceBackend } from '../../runtime/kernels/variants';
 import type { AttentionBackend, AttentionInput, AttentionResult } from '../../runtime/kernels/types';
 import { randomArray, randomInput } from '../unit/variants-fixtures';
+import { normalizedError, withBias } from './parity-helpers';
 
 /**
  * Tolerance on the normalized error max|a - b| / max(1, max|a|), per variant, with the reason. The
@@ -43,18 +44,6 @@ function backends(): Promise<AttentionBackend[]> {
   return cached;
 }
 
-function withBias(input: AttentionInput): AttentionInput {
-  const { qHeads, tq, tk } = input;
-  const bias = new Float32Array(qHeads * tq * tk);
-  for (let h = 0; h < qHeads; h++) {
-    for (let i = 0; i < tq; i++) {
-      for (let j = 0; j < tk; j++) bias[(h * tq + i) * tk + j] = j % 5 === 2 ? -Infinity : -0.25 * (h + 1) * Math.abs(i + tk - tq - j);
-    }
-  }
-  bias.fill(-Infinity, (1 * tq + 3) * tk, (1 * tq + 4) * tk); // head 1, row 3: fully masked
-  return { ...input, mask: { causal: true, bias, biasHeads: qHeads } };
-}
-
 function withNonFinite(input: AttentionInput): AttentionInput {
   const q = input.q.slice();
   q[(0 * input.tq + 2) * input.headDim + 1] = NaN; // head 0, row 2
@@ -68,7 +57,7 @@ const shapes: [string, AttentionInput][] = [
   ['odd sizes, GQA 6/2, dv 5, causal', randomInput({ qHeads: 6, kvHeads: 2, tq: 37, tk: 53, d: 12, dv: 5, seed: 3 })],
   ['d 64, 2 row blocks, causal', randomInput({ qHeads: 3, kvHeads: 1, tq: 150, tk: 150, d: 64, seed: 11 })],
   ['past keys, non-causal', randomInput({ qHeads: 2, kvHeads: 2, tq: 5, tk: 130, d: 16, causal: false, seed: 5 })],
-  ['per-head ALiBi + padding bias, a fully masked row', withBias(randomInput({ qHeads: 2, kvHeads: 1, tq: 9, tk: 40, d: 8, seed: 9 }))],
+  ['per-head ALiBi + padding bias, a fully masked row', withBias(randomInput({ qHeads: 2, kvHeads: 1, tq: 9, tk: 40, d: 8, seed: 9 }), { padEvery: 5, padAt: 2, slope: 0.25, maskedRow: 3, causal: true })],
   ['streaming 3 sinks + 20 window over 140 keys', { ...randomInput({ qHeads: 2, kvHeads: 1, tq: 100, tk: 140, d: 16, seed: 4 }), mask: { causal: true, streaming: { sinks: 3, window: 20 } } }],
   ['streaming, non-causal, 2 sinks + window 1', { ...randomInput({ qHeads: 1, kvHeads: 1, tq: 6, tk: 70, d: 8, seed: 2, causal: false }), mask: { causal: false, streaming: { sinks: 2, window: 1 } } }],
   ['softcap 5', { ...randomInput({ qHeads: 2, kvHeads: 2, tq: 20, tk: 20, d: 8, seed: 12 }), softcap: 5, scale: 2 }],
@@ -76,16 +65,6 @@ const shapes: [string, AttentionInput][] = [
 ];
 
 const longRow: [string, AttentionInput] = ['T = 4,096, causal', randomInput({ qHeads: 1, kvHeads: 1, tq: 4096, tk: 4096, d: 64, seed: 8 })];
-
-function normalizedError(a: Float32Array, b: Float32Array): number {
-  let err = 0;
-  let scale = 1;
-  for (let t = 0; t < a.length; t++) {
-    err = Math.max(err, Math.abs(a[t] - b[t]));
-    scale = Math.max(scale, Math.abs(a[t]));
-  }
-  return err / scale;
-}
 
 function compare(want: AttentionResult, got: AttentionResult, tol: number, what: string): void {
   assert.ok(got.output.every(Number.isFinite), `${what}: output finite`);

@@ -10,6 +10,7 @@ import { loadWasmKernels } from '../../runtime/kernels/wasm/node';
 import { parseVariant, referenceBackend } from '../../runtime/kernels/variants';
 import type { AttentionBackend, AttentionInput, AttentionResult } from '../../runtime/kernels/types';
 import { randomArray, randomInput } from '../unit/variants-fixtures';
+import { normalizedError, withBias } from './parity-helpers';
 
 /**
  * Tolerances on the normalized error max|a − b| / max(1, max|a|) of the output, with the reason.
@@ -42,18 +43,6 @@ async function backends(): Promise<AttentionBackend[]> {
   return all;
 }
 
-function withBias(input: AttentionInput): AttentionInput {
-  const { qHeads, tq, tk } = input;
-  const bias = new Float32Array(qHeads * tq * tk);
-  for (let h = 0; h < qHeads; h++) {
-    for (let i = 0; i < tq; i++) {
-      for (let j = 0; j < tk; j++) bias[(h * tq + i) * tk + j] = j % 7 === 3 ? -Infinity : -0.125 * (h + 1) * Math.abs(i + tk - tq - j);
-    }
-  }
-  bias.fill(-Infinity, (1 * tq + 2) * tk, (1 * tq + 3) * tk); // head 1, row 2: fully masked
-  return { ...input, mask: { causal: false, bias, biasHeads: qHeads } };
-}
-
 function withNaN(input: AttentionInput): AttentionInput {
   const q = input.q.slice();
   q[(0 * input.tq + 1) * input.headDim] = NaN; // head 0, row 1
@@ -66,21 +55,11 @@ const shapes: [string, AttentionInput][] = [
   ['T = 1', randomInput({ qHeads: 2, kvHeads: 1, tq: 1, tk: 1, d: 8 })],
   ['odd sizes, GQA 6/2, causal', randomInput({ qHeads: 6, kvHeads: 2, tq: 37, tk: 53, d: 12, dv: 5, seed: 3 })],
   ['past keys, non-causal', randomInput({ qHeads: 2, kvHeads: 2, tq: 5, tk: 130, d: 16, causal: false, seed: 5 })],
-  ['padding + ALiBi bias, a fully masked row', withBias(randomInput({ qHeads: 2, kvHeads: 1, tq: 9, tk: 40, d: 8, seed: 9 }))],
+  ['padding + ALiBi bias, a fully masked row', withBias(randomInput({ qHeads: 2, kvHeads: 1, tq: 9, tk: 40, d: 8, seed: 9 }), { padEvery: 7, padAt: 3, slope: 0.125, maskedRow: 2, causal: false })],
   ['streaming 4 sinks + 16 window', { ...randomInput({ qHeads: 2, kvHeads: 1, tq: 40, tk: 40, d: 8, seed: 4 }), mask: { causal: true, streaming: { sinks: 4, window: 16 } } }],
   ['NaN and Inf rows', withNaN(randomInput({ qHeads: 2, kvHeads: 2, tq: 8, tk: 8, d: 8, seed: 6 }))],
   ['long row, 4,096 keys', randomInput({ qHeads: 1, kvHeads: 1, tq: 2, tk: 4096, d: 64, seed: 8 })],
 ];
-
-function normalizedError(a: Float32Array, b: Float32Array): number {
-  let err = 0;
-  let scale = 1;
-  for (let t = 0; t < a.length; t++) {
-    err = Math.max(err, Math.abs(a[t] - b[t]));
-    scale = Math.max(scale, Math.abs(a[t]));
-  }
-  return err / scale;
-}
 
 function compare(want: AttentionResult, got: AttentionResult, tol: number, what: string): void {
   assert.ok(got.output.every(Number.isFinite), `${what}: output finite`);
