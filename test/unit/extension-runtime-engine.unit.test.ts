@@ -5,17 +5,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RuntimeClient } from '../../extension/runtime/client';
+import type { RuntimeClient } from '../../extension/runtime/client';
 import { keyImportanceFromStats } from '../../runtime/analysis/sinks/keyImportance';
 import { SegmentedModel } from '../../runtime/engine/runner';
 import type { RpcError } from '../../runtime/protocol/errors';
+import { fixture, ids, runtimeClient } from './runtime-process';
 
 const root = join(import.meta.dirname, '..', '..');
-const fixture = join(root, 'test/fixtures/models/gqa-decoder-contrib');
-const ids = (JSON.parse(readFileSync(join(fixture, 'case.json'), 'utf8')) as { inputIds: number[] }).inputIds;
 let c: RuntimeClient;
 
-before(() => { c = new RuntimeClient({ serverPath: join(root, 'runtime/server.ts'), execArgv: ['--import', 'tsx'], cwd: root, hangLimitMs: 60_000 }); });
+before(() => { c = runtimeClient(60_000); });
 after(() => c.dispose());
 
 test('before a model is loaded, inspect and headMap say what to do first', async () => {

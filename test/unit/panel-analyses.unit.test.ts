@@ -3,18 +3,15 @@
 // averages to its reported loss over the evaluated tokens.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RuntimeClient } from '../../extension/runtime/client';
+import type { RuntimeClient } from '../../extension/runtime/client';
 import { compareForPanel, driftForPanel, streamForPanel } from '../../extension/panel/analysisViews';
 import { compareProblem, driftProblem, streamProblem } from '../../extension/protocol/analyses';
+import { fixture, ids, runtimeClient } from './runtime-process';
 
-const root = join(import.meta.dirname, '..', '..');
-const fixture = join(root, 'test/fixtures/models/gqa-decoder-contrib');
-const ids = (JSON.parse(readFileSync(join(fixture, 'case.json'), 'utf8')) as { inputIds: number[] }).inputIds;
 let c: RuntimeClient;
 
-before(() => { c = new RuntimeClient({ serverPath: join(root, 'runtime/server.ts'), execArgv: ['--import', 'tsx'], cwd: root, hangLimitMs: 120_000 }); });
+before(() => { c = runtimeClient(120_000); });
 after(() => c.dispose());
 
 test('compare, drift and stream reports reach the panel in the shape its tabs validate', async () => {
