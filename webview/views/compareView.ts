@@ -5,8 +5,7 @@
  * variant's next-token top-k side by side. A cell opens that head in the model view.
  */
 import type { PanelCompare } from '../../extension/protocol/analyses';
-import { dropdown } from '../ui';
-import { driftValue, headShiftGrid, WORST_HEADS, type DriftMetric } from './driftView';
+import { driftValue, headShiftGrid, headShiftHeader, metricLabel, WORST_HEADS, type DriftMetric } from './driftView';
 import { fmt, htmlTable } from './numbers';
 import { visible } from './tokenStrip';
 
@@ -20,23 +19,10 @@ export interface CompareOptions {
 export function compareView(o: CompareOptions): HTMLElement {
   const c = o.compare;
   const [a, b] = c.labels;
-  const div = (c.heads[0]?.divergence ?? 'KL').toUpperCase();
-  const label = (m: DriftMetric): string => (m === 'divergence' ? `mean row ${div}` : 'max |ΔA|');
+  const label = metricLabel(c.heads);
   const el = document.createElement('div');
   el.className = 'compare';
-  const summary = document.createElement('p');
-  summary.className = 'summary';
-  summary.textContent = `${c.model} · ${c.tokens} tokens · ${a} against ${b} · ${c.heads.length} heads`;
-  const controls = document.createElement('div');
-  controls.className = 'controls';
-  controls.append(dropdown('compare-metric', 'Colour by', (['divergence', 'maxAbsDelta'] as DriftMetric[]).map((m) => ({ value: m, label: label(m) })), o.metric, (m) => o.onMetric(m as DriftMetric)));
-  const facts = document.createElement('dl');
-  facts.className = 'drift-facts';
-  const fact = (k: string, v: string): void => {
-    const dt = document.createElement('dt'); dt.textContent = k;
-    const dd = document.createElement('dd'); dd.textContent = v;
-    facts.append(dt, dd);
-  };
+  const { summary, controls, facts, fact } = headShiftHeader(`${c.model} · ${c.tokens} tokens · ${a} against ${b} · ${c.heads.length} heads`, 'compare-metric', label, o);
   fact('top-1 agreement', `${(100 * c.output.top1Agreement).toFixed(1)} %`);
   fact('Δloss', `${fmt(c.output.deltaLoss)} (${a} ${fmt(c.output.lossA)}, ${b} ${fmt(c.output.lossB)})`);
   fact('next-token KL', fmt(c.output.meanNextTokenKl));

@@ -23,18 +23,25 @@ export const WORST_HEADS = 5;
 
 export const driftValue = (h: PanelHeadDrift, m: DriftMetric): number => (m === 'divergence' ? h.meanRowDivergence : h.maxAbsDelta);
 
-export function driftView(o: DriftOptions): HTMLElement {
-  const d = o.drift;
-  const div = d.heads[0]?.divergence ?? 'KL';
-  const label = (m: DriftMetric): string => (m === 'divergence' ? `mean row ${div.toUpperCase()}` : 'max |ΔA|');
-  const el = document.createElement('div');
-  el.className = 'drift';
+/** The name of a drift metric as the views show it: the divergence the heads were measured with, or max |ΔA|. */
+export function metricLabel(heads: PanelHeadDrift[]): (m: DriftMetric) => string {
+  const div = heads[0]?.divergence ?? 'KL';
+  return (m) => (m === 'divergence' ? `mean row ${div.toUpperCase()}` : 'max |ΔA|');
+}
+
+/**
+ * What the drift and compare views open with: the summary line, the Colour-by control (its select
+ * id given) and the facts list, with fact() to add a term and its value to it.
+ */
+export function headShiftHeader(
+  summaryText: string, metricId: string, label: (m: DriftMetric) => string, o: { metric: DriftMetric; onMetric(metric: DriftMetric): void },
+): { summary: HTMLElement; controls: HTMLElement; facts: HTMLElement; fact: (k: string, v: string) => void } {
   const summary = document.createElement('p');
   summary.className = 'summary';
-  summary.textContent = `${d.model} · ${d.tokens} tokens · ${d.quant.mode} against fp32 · ${d.heads.length} heads`;
+  summary.textContent = summaryText;
   const controls = document.createElement('div');
   controls.className = 'controls';
-  controls.append(dropdown('drift-metric', 'Colour by', (['divergence', 'maxAbsDelta'] as DriftMetric[]).map((m) => ({ value: m, label: label(m) })), o.metric, (m) => o.onMetric(m as DriftMetric)));
+  controls.append(dropdown(metricId, 'Colour by', (['divergence', 'maxAbsDelta'] as DriftMetric[]).map((m) => ({ value: m, label: label(m) })), o.metric, (m) => o.onMetric(m as DriftMetric)));
   const facts = document.createElement('dl');
   facts.className = 'drift-facts';
   const fact = (k: string, v: string): void => {
@@ -42,6 +49,15 @@ export function driftView(o: DriftOptions): HTMLElement {
     const dd = document.createElement('dd'); dd.textContent = v;
     facts.append(dt, dd);
   };
+  return { summary, controls, facts, fact };
+}
+
+export function driftView(o: DriftOptions): HTMLElement {
+  const d = o.drift;
+  const label = metricLabel(d.heads);
+  const el = document.createElement('div');
+  el.className = 'drift';
+  const { summary, controls, facts, fact } = headShiftHeader(`${d.model} · ${d.tokens} tokens · ${d.quant.mode} against fp32 · ${d.heads.length} heads`, 'drift-metric', label, o);
   fact('top-1 agreement', `${(100 * d.output.top1Agreement).toFixed(1)} %`);
   fact('Δloss', `${fmt(d.output.deltaLoss)} (fp32 ${fmt(d.output.lossA)}, ${d.quant.mode} ${fmt(d.output.lossB)})`);
   fact('next-token KL', fmt(d.output.meanNextTokenKl));
