@@ -9,7 +9,7 @@ import type { RpcPeer } from '../runtime/protocol/rpc';
 import { themeColor, themeRamp } from './color';
 import { type Figure, figureSvg, type FigurePalette, gridFigure, headMapFigure, stripFigure } from './export/figure';
 import { canvasPngBase64, paintFigure } from './export/paint';
-import { button, dropdown, progressRing } from './ui';
+import { button, dropdown, progressRing, stateNote } from './ui';
 import { analysisTabs, type AnalysisSlot, type Tab } from './views/analysisTabs';
 import { compareView } from './views/compareView';
 import { driftView, type DriftMetric } from './views/driftView';
@@ -182,16 +182,16 @@ export class PanelApp {
     this.root.setAttribute('aria-busy', String(this.screen.kind === 'loading'));
     switch (this.screen.kind) {
       case 'empty':
-        this.root.append(note('empty', this.screen.message ?? 'No inspection yet. Open a model and run “AttnScope: Inspect Selection” on a prompt.'));
+        this.root.append(stateNote('empty', this.screen.message ?? 'No inspection yet. Open a model and run “AttnScope: Inspect Selection” on a prompt.'));
         return;
       case 'loading': {
-        const n = note('loading', this.screen.message);
+        const n = stateNote('loading', this.screen.message);
         n.prepend(progressRing());
         this.root.append(n);
         return;
       }
       case 'error':
-        this.root.append(note('error', this.screen.message));
+        this.root.append(stateNote('error', this.screen.message));
         return;
       case 'ready':
         this.renderReady(this.screen.inspection);
@@ -260,20 +260,10 @@ export class PanelApp {
         if (!el.querySelector('.export-buttons')) el.querySelector('h3')?.after(this.exportButtons('head'));
         this.root.append(el);
       }
-      else if ('loading' in this.head) this.root.append(note('loading', this.head.loading));
-      else this.root.append(note('error', this.head.error));
+      else if ('loading' in this.head) this.root.append(stateNote('loading', this.head.loading));
+      else this.root.append(stateNote('error', this.head.error));
     }
   }
-}
-
-function note(kind: 'empty' | 'loading' | 'error', text: string): HTMLElement {
-  const d = document.createElement('div');
-  d.className = `state state-${kind}`;
-  d.setAttribute('role', kind === 'error' ? 'alert' : 'status');
-  const p = document.createElement('p');
-  p.textContent = text;
-  d.append(p);
-  return d;
 }
 
 function section(title: string, body: HTMLElement, actions?: HTMLElement): HTMLElement {

@@ -44,3 +44,14 @@ export function button(label: string, title: string, onClick: () => void): HTMLE
 export function progressRing(): HTMLElement {
   return document.createElement('vscode-progress-ring');
 }
+
+/** An empty, loading or error state: one line of text, announced as a status (or, for an error, an alert). */
+export function stateNote(kind: 'empty' | 'loading' | 'error', text: string): HTMLElement {
+  const d = document.createElement('div');
+  d.className = `state state-${kind}`;
+  d.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  const p = document.createElement('p');
+  p.textContent = text;
+  d.append(p);
+  return d;
+}

@@ -4,7 +4,7 @@
  * error or data state; the Timings tab also holds the Profile action with its repeat count.
  */
 import type { AnalysisTab } from '../../extension/protocol/panel';
-import { button, progressRing } from '../ui';
+import { button, progressRing, stateNote } from '../ui';
 
 export type Tab = 'inspect' | AnalysisTab;
 export type AnalysisSlot<T> = { data: T } | { loading: string } | { error: string };
@@ -71,8 +71,8 @@ export function analysisTabs(o: TabsOptions): HTMLElement {
   const slot = o.analyses[tab];
   panel.setAttribute('aria-busy', String(!!slot && 'loading' in slot));
   if (tab === 'timings') panel.append(profileControls(o.repeat, !!slot && 'loading' in slot, o.onProfile));
-  if (!slot) panel.append(state('empty', EMPTY[tab]));
-  else if ('loading' in slot) { const n = state('loading', slot.loading); n.prepend(progressRing()); panel.append(n); } else if ('error' in slot) panel.append(state('error', slot.error));
+  if (!slot) panel.append(stateNote('empty', EMPTY[tab]));
+  else if ('loading' in slot) { const n = stateNote('loading', slot.loading); n.prepend(progressRing()); panel.append(n); } else if ('error' in slot) panel.append(stateNote('error', slot.error));
   else { const body = o.body(tab); if (body) panel.append(body); }
   wrap.append(panel);
   return wrap;
@@ -107,14 +107,4 @@ function profileControls(repeat: number, running: boolean, onProfile: (repeat: n
   if (running) b.setAttribute('disabled', '');
   controls.append(label, b, problem);
   return controls;
-}
-
-function state(kind: 'empty' | 'loading' | 'error', text: string): HTMLElement {
-  const d = document.createElement('div');
-  d.className = `state state-${kind}`;
-  d.setAttribute('role', kind === 'error' ? 'alert' : 'status');
-  const p = document.createElement('p');
-  p.textContent = text;
-  d.append(p);
-  return d;
 }
