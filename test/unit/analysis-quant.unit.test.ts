@@ -8,6 +8,7 @@ import { int8FakeQuantAttention } from '../../runtime/analysis/quant/int8FakeQua
 import { iLayerNorm, isqrtNewton } from '../../runtime/analysis/quant/iLayerNorm';
 import { softmaxReference } from '../../runtime/kernels/reference/softmax';
 import type { AttentionInput } from '../../runtime/kernels/types';
+import { mulberry } from './variants-fixtures';
 
 test('dyadic requantisation reproduces spec §2.8, half-even and half-up', () => {
   assert.deepEqual(dyadicFromRatio(0.05 / 0.2), { m: 2 ** 30, k: 32 });
@@ -138,13 +139,3 @@ test('int8 fake-quant path: close to fp32, not equal, and exact on int8-represen
   const b = int8FakeQuantAttention(exact).output;
   for (let x = 0; x < a.length; x++) assert.ok(Math.abs(a[x] - b[x]) < 1e-6);
 });
-
-function mulberry(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-}

@@ -16,16 +16,7 @@ import { CapturedMaps, LiveHeadDrift } from '../../runtime/analysis/drift/liveHe
 import { computerBackend } from '../../runtime/analysis/backends';
 import { referenceBackend } from '../../runtime/kernels/variants';
 import { referenceAttention } from '../../runtime/kernels/reference/dispatch';
-
-function mulberry(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-}
+import { mulberry } from './variants-fixtures';
 
 /** A causal core whose first key is strongly attended: every query has a large dot with k₀. */
 function sinkyInput(seed: number, heads: number, t: number, d: number): AttentionInput {

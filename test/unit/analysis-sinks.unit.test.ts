@@ -8,6 +8,7 @@ import { keyValueNorms } from '../../runtime/analysis/sinks/keyValueNorms';
 import { datasetSinkRate } from '../../runtime/analysis/sinks/datasetSinkRate';
 import { softmaxReference } from '../../runtime/kernels/reference/softmax';
 import type { AttentionStats } from '../../runtime/kernels/types';
+import { mulberry } from './variants-fixtures';
 
 // Spec §1.5 sink-metric vector: T = 4, one layer, two heads, ε = 0.3.
 const H1 = [[1, 0, 0, 0], [0.7, 0.3, 0, 0], [0.6, 0.2, 0.2, 0], [0.5, 0.1, 0.1, 0.3]];
@@ -112,13 +113,3 @@ test('dataset sink rate truncates to the first tokens, skips short samples and a
   assert.equal(r.firstToken, 0.25);
   await assert.rejects(datasetSinkRate([[1]], run, { tokens: 4 }), /no sample has 4 tokens/);
 });
-
-function mulberry(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-}

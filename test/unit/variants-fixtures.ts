@@ -42,6 +42,17 @@ export function randomArray(n: number, seed: number, amp = 1): Float32Array {
   return out;
 }
 
+/** A deterministic pseudo-random number generator (mulberry32) giving numbers in [-0.5, 0.5). */
+export function mulberry(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
+  };
+}
+
 /** A random multi-head input: GQA when kvHeads < qHeads, past keys when tq < tk. */
 export function randomInput(o: { qHeads: number; kvHeads: number; tq: number; tk: number; d: number; dv?: number; causal?: boolean; seed?: number }): AttentionInput {
   const dv = o.dv ?? o.d;
