@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Frame, type Page } from 'playwright-core';
 import { packageVsix, startCodeServer } from './codeServer';
+import { palette } from './palette';
 
 const root = join(import.meta.dirname, '..', '..');
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -34,14 +35,6 @@ async function main(): Promise<void> {
     const page: Page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(server.url);
     await page.waitForSelector('.command-center-center', { timeout: 90_000 });
-    const palette = async (command: string): Promise<void> => {
-      await page.click('.command-center-center');
-      await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
-      await page.waitForTimeout(300);
-      await page.keyboard.type(`>${command}`);
-      await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${command}"]`, { timeout: 10_000 });
-      await page.keyboard.press('Enter');
-    };
     const panelFrame = async (selector: string): Promise<Frame> => {
       for (let t0 = Date.now(); Date.now() - t0 < 60_000; await page.waitForTimeout(20)) {
         for (const f of page.frames()) if (await f.$(selector).catch(() => null)) return f;
@@ -51,7 +44,7 @@ async function main(): Promise<void> {
     };
     await page.click('.explorer-folders-view >> text=prompt.txt');
     await page.waitForSelector('.monaco-editor .view-lines');
-    await palette('AttnScope: Open Model');
+    await palette(page, 'AttnScope: Open Model');
     await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
     await page.waitForTimeout(500);
     await page.keyboard.press('Control+a');
@@ -60,7 +53,7 @@ async function main(): Promise<void> {
     await page.waitForSelector('.notification-list-item-message >> text=/attention cores/', { timeout: 60_000 });
     await page.click('.monaco-editor .view-lines');
     const t0 = Date.now();
-    await palette('AttnScope: Inspect Selection');
+    await palette(page, 'AttnScope: Inspect Selection');
     let frame = await panelFrame('.model-grid .cell');
     const inspectMs = Date.now() - t0;
     const summary0 = await frame.textContent('.summary');

@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { packageVsix } from '../../scripts/e2e/codeServer';
+import { palette } from '../../scripts/e2e/palette';
 
 /** A VS Code started with a workspace open and AttnScope installed from a VSIX. */
 export interface RunningVsCode {
@@ -55,15 +56,6 @@ export function e2eSuite(h: VsCodeHarness): void {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function palette(command: string): Promise<void> {
-    await page.click('.command-center-center');
-    await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
-    await page.waitForTimeout(300);
-    await page.keyboard.type(`>${command}`);
-    await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${command}"]`, { timeout: 10_000 });
-    await page.keyboard.press('Enter');
-  }
-
   /** The frame of the AttnScope panel once it shows `selector`. */
   async function panelFrame(selector: string, timeout = 30_000): Promise<Frame> {
     const t0 = Date.now();
@@ -93,7 +85,7 @@ export function e2eSuite(h: VsCodeHarness): void {
   test('open a model, inspect the prompt: overlay, status bar and the panel grid', async () => {
     await page.click('.explorer-folders-view >> text=prompt.txt');
     await page.waitForSelector('.monaco-editor .view-lines');
-    await palette('AttnScope: Open Model');
+    await palette(page, 'AttnScope: Open Model');
     await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(shots, 'open-dialog.png') });
@@ -102,7 +94,7 @@ export function e2eSuite(h: VsCodeHarness): void {
     await page.keyboard.press('Enter');
     await notification(/model\.onnx has 2 attention cores \(gqa\)/);
     await page.click('.monaco-editor .view-lines');
-    await palette('AttnScope: Inspect Selection');
+    await palette(page, 'AttnScope: Inspect Selection');
     const frame = await panelFrame('.model-grid .cell');
     assert.equal(await frame.$$eval('.model-grid .cell', (e) => e.length), 8);
     assert.deepEqual(await frame.$$eval('.token-strip .token', (e) => e.map((x) => x.textContent)), ids.map(String));
@@ -149,7 +141,7 @@ export function e2eSuite(h: VsCodeHarness): void {
   }
 
   async function exportPick(label: string): Promise<void> {
-    await palette('AttnScope: Export');
+    await palette(page, 'AttnScope: Export');
     const row = `.quick-input-list .monaco-list-row[aria-label*="${label}"]`;
     await page.waitForSelector(row, { state: 'visible' });
     await page.waitForTimeout(300);
@@ -173,7 +165,7 @@ export function e2eSuite(h: VsCodeHarness): void {
   });
 
   test('Compare Variants… opens a report ranking the heads', async () => {
-    await palette('AttnScope: Compare Variants');
+    await palette(page, 'AttnScope: Compare Variants');
     await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
     await page.waitForTimeout(300);
     await page.keyboard.type('sigmoid-norm');
@@ -203,7 +195,7 @@ export function e2eSuite(h: VsCodeHarness): void {
     // The model is reloaded into the fresh runtime; inspecting works again.
     await page.click('.explorer-folders-view >> text=prompt.txt');
     await page.waitForTimeout(500);
-    await palette('AttnScope: Inspect Selection');
+    await palette(page, 'AttnScope: Inspect Selection');
     const frame = await panelFrame('.model-grid .cell');
     assert.equal(await frame.$$eval('.model-grid .cell', (e) => e.length), 8);
   });
