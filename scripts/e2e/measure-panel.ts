@@ -4,14 +4,12 @@
  * 4,096 × 4,096 head map. The numbers are synthetic (a causal map with a first-token sink); the
  * rendering path is the real one.  node --import tsx scripts/e2e/measure-panel.ts [tokens, default 4096]
  */
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium';
 import { hostScript, servePanel } from '../../test/webview/harness';
-
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 async function main(): Promise<void> {
   const server = await servePanel();
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
     await page.addInitScript(hostScript('dark'));

@@ -8,12 +8,12 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Frame, type Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { packageVsix, startCodeServer } from './codeServer';
+import { launchChromium } from './chromium';
 import { palette } from './palette';
 
 const root = join(import.meta.dirname, '..', '..');
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const model = join(root, 'media/models/attnscope-demo-softmax.onnx');
 
 function median(xs: number[]): number {
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const text = readFileSync(join(root, 'media/models/heldout.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { text: string }).text).join('\n').slice(0, 860);
   writeFileSync(join(dir, 'ws/prompt.txt'), text);
   const server = await startCodeServer(dir, join(dir, 'ws'), packageVsix(join(dir, 'attnscope.vsix')));
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
+  const browser = await launchChromium();
   try {
     const page: Page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(server.url);

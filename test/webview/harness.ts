@@ -9,9 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { newNonce, panelHtml } from '../../extension/panel/html';
 import { encodePayload, type PanelPayload } from '../../scripts/e2e/payload';
+import { CHROMIUM, launchChromium } from '../../scripts/e2e/chromium';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -83,15 +84,12 @@ export function hostScript(theme: ThemeName): string {
   })();`;
 }
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
 /** Bundles the current sources (so a test never runs a stale dist/webview.js), launches Chromium and serves the panel. */
 export async function startPanel(): Promise<{ browser: Browser; server: PanelServer }> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see RECIPES.md)`);
   const built = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), 'bundle'], { cwd: root, encoding: 'utf8' });
   if (built.status !== 0) throw new Error(`node scripts/build.mjs bundle failed: ${built.stderr}`);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const browser = await launchChromium();
   const server = await servePanel();
   return { browser, server };
 }
