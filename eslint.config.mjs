@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const noVscode = { name: 'vscode', message: 'runtime/ and webview/ never import vscode (layering rule).' };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'build/**', 'out/**', '**/generated/**', 'media/**', 'test/.tmp/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'build/**', 'out/**', '**/generated/**', 'media/**', 'test/.tmp/**', '.cache/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
