@@ -11,7 +11,6 @@ import * as esbuild from 'esbuild';
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 const only = process.argv[2];
 
-// eslint-disable-next-line @typescript-eslint/no-unused-vars -- used by the steps below as they are added
 function runNode(script, ...args) {
   const r = spawnSync(process.execPath, [join(root, script), ...args], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`${script} failed (exit ${r.status})`);
