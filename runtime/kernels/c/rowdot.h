@@ -130,6 +130,29 @@ ROWDOT_INLINE void rowdot_span(const float *x, const float *kh, int32_t d, int32
 }
 
 /*
+ * The rules both logit rows share, in place over s[0..hi): keys the streaming window hides become
+ * -inf; the others are multiplied by `scale` (1 when s already holds scaled dots), soft-capped and
+ * biased. *n_visible = keys whose logit is not -inf. Returns 1 when the row is invalid (see below).
+ */
+ROWDOT_INLINE int rowdot_finish(const attn_args *a, const float *brow, float *s, int32_t sink_end,
+                                int32_t lo, int32_t hi, float scale, int32_t *n_visible) {
+  int bad = 0;
+  int32_t n = 0;
+  for (int32_t j = 0; j < hi; j++) {
+    if (!(j < sink_end || j >= lo)) { s[j] = -ATTN_INF; continue; }
+    float x = s[j] * scale;
+    if (x - x != 0.0f) bad = 1; /* Inf/NaN in Q.K: invalid, never a hidden key (-inf) */
+    if (a->softcap > 0.0f) x = a->softcap * attn_tanhf(x / a->softcap);
+    if (brow) x += brow[j];
+    if (x != x || x == ATTN_INF) bad = 1;
+    if (x != -ATTN_INF) n++;
+    s[j] = x;
+  }
+  *n_visible = n;
+  return bad;
+}
+
+/*
  * The masked logit row, as logits.h's attn_row_logits was: s[0..*end) with -inf where hidden (the
  * row sees no key at or past *end, which is attn_row_keys' hi), *n_visible = keys whose logit is
  * not -inf, vectorized. Returns 1 when the row is invalid: a visible logit is NaN or +inf, or a
@@ -146,23 +169,9 @@ ROWDOT_INLINE int rowdot_logits(const attn_args *a, int32_t h, int32_t i, float 
   int32_t sink_end, lo, hi;
   attn_row_keys(a, i, &sink_end, &lo, &hi);
   *end = hi;
-  for (int32_t j = sink_end; j < lo && j < hi; j++) s[j] = -ATTN_INF;
   rowdot_span(qi, kh, d, 0, sink_end, a->scale, s);
   rowdot_span(qi, kh, d, lo, hi, a->scale, s);
-  int bad = 0;
-  int32_t n = 0;
-  for (int32_t j = 0; j < hi; j++) {
-    if (!(j < sink_end || j >= lo)) continue;
-    float x = s[j];
-    if (x - x != 0.0f) bad = 1; /* Inf/NaN in Q.K: invalid, never a hidden key (-inf) */
-    if (a->softcap > 0.0f) x = a->softcap * attn_tanhf(x / a->softcap);
-    if (brow) x += brow[j];
-    if (x != x || x == ATTN_INF) bad = 1;
-    if (x != -ATTN_INF) n++;
-    s[j] = x;
-  }
-  *n_visible = n;
-  return bad;
+  return rowdot_finish(a, brow, s, sink_end, lo, hi, 1.0f, n_visible);
 }
 
 /*
@@ -245,20 +254,7 @@ ROWDOT_INLINE int rowdot_logits_from_dots(const attn_args *a, int32_t h, int32_t
   int32_t sink_end, lo, hi;
   attn_row_keys(a, i, &sink_end, &lo, &hi);
   *end = hi;
-  int bad = 0;
-  int32_t n = 0;
-  for (int32_t j = 0; j < hi; j++) {
-    if (!(j < sink_end || j >= lo)) { s[j] = -ATTN_INF; continue; }
-    float x = s[j] * a->scale;
-    if (x - x != 0.0f) bad = 1; /* Inf/NaN in Q.K: invalid, never a hidden key (-inf) */
-    if (a->softcap > 0.0f) x = a->softcap * attn_tanhf(x / a->softcap);
-    if (brow) x += brow[j];
-    if (x != x || x == ATTN_INF) bad = 1;
-    if (x != -ATTN_INF) n++;
-    s[j] = x;
-  }
-  *n_visible = n;
-  return bad;
+  return rowdot_finish(a, brow, s, sink_end, lo, hi, a->scale, n_visible);
 }
 
 /*
