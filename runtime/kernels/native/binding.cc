@@ -6,6 +6,10 @@
 //     persistent worker pool split across (head, row-block) work items; per-thread partial
 //     statistics are added up here. Bad arguments throw TypeError/RangeError synchronously; kernel
 //     status codes reject the promise with the kernel's message.
+//     With desc.timeline true the result also holds `timeline`, a Float64Array [execStart, execEnd,
+//     rowBlock, threads, then per work item: worker, start, end], times in ms on clockMs()'s clock
+//     (two clock reads per item; off by default).
+//   clockMs() -> number                     steady_clock now in ms (to map timeline onto performance.now())
 //   isa() -> 'avx512' | 'avx2' | 'sse2'     the instruction set the softmax family uses here
 //   capIsa(name) -> isa()                   caps it at 'avx512' | 'avx2' | 'sse2' | 'auto' (tests)
 //   variants() -> number[]                  variant codes this build implements
@@ -27,6 +31,10 @@ extern "C" const char *attn_softmax_isa(void);
 extern "C" void attn_softmax_cap_isa(int cap);
 
 namespace {
+
+double clockMs() {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 struct ThreadPartials {
   std::vector<float> key_sum, key_count;
@@ -89,9 +97,9 @@ class KernelCall : public Napi::AsyncWorker {
  public:
   KernelCall(Napi::Env env, attn_args args, int threads, std::vector<Napi::ObjectReference> keep,
              float *key_sum, float *key_count, float *entropy, std::vector<float> params,
-             std::vector<int32_t> capture_index)
+             std::vector<int32_t> capture_index, bool timeline)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), args_(args),
-        threads_(threads), keep_(std::move(keep)), key_sum_(key_sum), key_count_(key_count),
+        threads_(threads), timeline_(timeline), keep_(std::move(keep)), key_sum_(key_sum), key_count_(key_count),
         entropy_(entropy), params_(std::move(params)), capture_index_(std::move(capture_index)) {
     args_.params = params_.empty() ? nullptr : params_.data();
     args_.capture_index = capture_index_.empty() ? nullptr : capture_index_.data();
@@ -101,6 +109,7 @@ class KernelCall : public Napi::AsyncWorker {
 
   void Execute() override {
     auto t0 = std::chrono::steady_clock::now();
+    if (timeline_) times_.assign(4, std::chrono::duration<double, std::milli>(t0.time_since_epoch()).count());
     const attn_family *family = attn_family_for(args_.variant);
     if (!family) { status_ = ATTN_E_VARIANT; return; }
     const int32_t items = attn_items(&args_);
@@ -127,11 +136,17 @@ class KernelCall : public Napi::AsyncWorker {
     }
     std::atomic<int32_t> next{0};
     std::vector<int32_t> status(n, ATTN_OK);
+    if (timeline_) { times_[2] = args_.row_block; times_[3] = n; times_.resize(4 + 3 * static_cast<size_t>(items), -1.0); }
     WorkerPool::instance().run(n, [&](int w) {
       for (;;) {
         int32_t item = next.fetch_add(1);
         if (item >= items) return;
+        const double started = timeline_ ? clockMs() : 0.0;
         int32_t s = family->run(&args_, &parts[w].t, item, item + 1);
+        if (timeline_) {
+          double *slot = &times_[4 + 3 * static_cast<size_t>(item)];
+          slot[0] = w; slot[1] = started; slot[2] = clockMs();
+        }
         if (s != ATTN_OK) { status[w] = s; next.store(items); return; }
       }
     });
@@ -153,7 +168,9 @@ class KernelCall : public Napi::AsyncWorker {
       if (p.t.nr_residual > nr_residual_) nr_residual_ = p.t.nr_residual;
       if (p.t.approx_error > approx_error_) approx_error_ = p.t.approx_error;
     }
-    wall_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const auto t1 = std::chrono::steady_clock::now();
+    wall_ms_ = std::chrono::duration<double, std::milli>(t1 - t0).count();
+    if (timeline_) times_[1] = std::chrono::duration<double, std::milli>(t1.time_since_epoch()).count();
   }
 
   void OnOK() override {
@@ -167,6 +184,11 @@ class KernelCall : public Napi::AsyncWorker {
     r.Set("recomputedRows", recomputed_);
     r.Set("nrResidual", nr_residual_);
     r.Set("approxError", approx_error_);
+    if (timeline_) {
+      Napi::Float64Array t = Napi::Float64Array::New(env, times_.size());
+      std::memcpy(t.Data(), times_.data(), times_.size() * sizeof(double));
+      r.Set("timeline", t);
+    }
     deferred_.Resolve(r);
   }
 
@@ -176,6 +198,8 @@ class KernelCall : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   attn_args args_;
   int threads_;
+  bool timeline_;
+  std::vector<double> times_;
   std::vector<Napi::ObjectReference> keep_;
   float *key_sum_, *key_count_, *entropy_;
   std::vector<float> params_;
@@ -228,6 +252,7 @@ Napi::Value Run(const Napi::CallbackInfo &info) {
   a.params = params.empty() ? nullptr : params.data();  // re-pointed at the call's own copy
   a.instrument = d.Get("instrument").ToBoolean() ? 1 : 0;
   int threads = intField(d, "threads", 1);
+  const bool timeline = d.Get("timeline").ToBoolean();
   a.invalid_rows = typedData<uint8_t>(d, "invalidRows", napi_uint8_array, qh * tq, false, keep);
   std::vector<int32_t> capture_index;
   int32_t *ci = typedData<int32_t>(d, "captureIndex", napi_int32_array, qh, true, keep);
@@ -248,10 +273,14 @@ Napi::Value Run(const Napi::CallbackInfo &info) {
   if (s == ATTN_OK && attn_family_for(a.variant) == nullptr) s = ATTN_E_VARIANT;
   if (s != ATTN_OK) throw Napi::RangeError::New(env, std::string("attention kernel: ") + attn_error_text(s));
   auto *call = new KernelCall(env, a, threads, std::move(keep), key_sum, key_count, entropy,
-                              std::move(params), std::move(capture_index));
+                              std::move(params), std::move(capture_index), timeline);
   Napi::Promise promise = call->promise();
   call->Queue();
   return promise;
+}
+
+Napi::Value ClockMs(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), clockMs());
 }
 
 Napi::Value Isa(const Napi::CallbackInfo &info) {
@@ -295,6 +324,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeakJs));
   exports.Set("run", Napi::Function::New(env, Run));
   exports.Set("isa", Napi::Function::New(env, Isa));
+  exports.Set("clockMs", Napi::Function::New(env, ClockMs));
   exports.Set("capIsa", Napi::Function::New(env, CapIsa));
   exports.Set("variants", Napi::Function::New(env, Variants));
   return exports;
