@@ -59,7 +59,8 @@ static inline VF SFX(vexp)(VF x) {
   return (VF)((VI)(p * s1 * s2) & keep);
 }
 
-/* attn_logf (math.h) on a vector of positive normal floats (callers mask 0 and subnormals). */
+/* attn_logf (math.h) on a vector of positive normal floats (callers mask 0 and subnormals): the
+   same steps, no division. */
 static inline VF SFX(vlog)(VF x) {
   VI bits = (VI)x;
   VI e = ((bits >> 23) & 0xff) - 127;
@@ -67,14 +68,11 @@ static inline VF SFX(vlog)(VF x) {
   VI big = m > SPLAT(1.41421356f);
   m = SFX(vsel)(big, m * 0.5f, m);
   e = e - big; /* big is -1 where true */
-  VF z = (m - 1.0f) / (m + 1.0f);
-  VF z2 = z * z;
-  VF q = SPLAT(1.0f / 9.0f);
-  q = q * z2 + 1.0f / 7.0f;
-  q = q * z2 + 1.0f / 5.0f;
-  q = q * z2 + 1.0f / 3.0f;
-  q = q * z2 + 1.0f;
-  return 2.0f * z * q + __builtin_convertvector(e, VF) * ATTN_LN2;
+  const VF f = m - 1.0f, z = f * f, fe = __builtin_convertvector(e, VF);
+  VF p = ATTN_LOG_POLY(f, z);
+  p = p + fe * -2.12194440e-4f;
+  p = p - 0.5f * z;
+  return (f + p) + fe * 0.693359375f;
 }
 
 /*
@@ -336,30 +334,31 @@ static int SFX(lssa_row_check)(float *s, int32_t se, int32_t lo, int32_t hi, con
 
 /*
  * lssa weights of a row into w[0..hi) from the raw dots s (-inf where hidden): a_j =
- * softplus(lambda cos_j + b_j), cos_j = dot / (|q| |k_j|) (0 when |q| or |k_j| is 0); returns
- * sum a (the steps of rownorm.c). With kc, counts the visible keys.
+ * softplus(lambda cos_j + b_j), cos_j = dot / (|q| |k_j|) (0 when |q| or |k_j| is 0), taken as
+ * (dot / |q|) * rkn_j with rkn_j = 1 / |k_j| (no division per key); returns sum a (the steps of
+ * rownorm.c). With kc, counts the visible keys; with wl, adds sum a ln a.
  */
 static float SFX(lssa_row)(const float *s, float *w, int32_t hi, const float *brow, const float *kk,
-                           const float *kn, float qq, float lambda, float *kc) {
-  const float qn = __builtin_sqrtf(qq);
-  VF vl = SPLAT(0);
+                           const float *rkn, float qq, float lambda, float *kc, float *wl) {
+  const float rqn = qq > 0.0f ? 1.0f / __builtin_sqrtf(qq) : 0.0f;
+  VF vl = SPLAT(0), vwl = SPLAT(0);
   int32_t j = 0;
   for (; j < hi; j += VW) {
     VF x, kkj, knj, bj = SPLAT(0);
     const int tail = j + VW > hi;
     if (!tail) {
-      x = LOADU(s + j); kkj = LOADU(kk + j); knj = LOADU(kn + j);
+      x = LOADU(s + j); kkj = LOADU(kk + j); knj = LOADU(rkn + j);
       if (brow) bj = LOADU(brow + j);
     } else { /* the tail as one vector, hidden past hi */
-      x = SPLAT(-ATTN_INF); kkj = SPLAT(0); knj = SPLAT(1.0f);
+      x = SPLAT(-ATTN_INF); kkj = SPLAT(0); knj = SPLAT(0);
       for (int u = 0; u < hi - j; u++) {
-        x[u] = s[j + u]; kkj[u] = kk[j + u]; knj[u] = kn[j + u];
+        x[u] = s[j + u]; kkj[u] = kk[j + u]; knj[u] = rkn[j + u];
         if (brow) bj[u] = brow[j + u];
       }
     }
     const VI seen = x != SPLAT(-ATTN_INF);
     const VI pos = (kkj > SPLAT(0)) & (qq > 0.0f ? ((VI){0} - 1) : (VI){0});
-    const VF c = SFX(vsel)(pos, x / (qn * knj), SPLAT(0));
+    const VF c = SFX(vsel)(pos, (x * rqn) * knj, SPLAT(0));
     VF arg = lambda * c;
     if (brow) arg += SFX(vsel)(seen, bj, SPLAT(0));
     const VF t = SFX(vexp)(SFX(vsel)(arg < SPLAT(0), arg, SPLAT(0) - arg)); /* e^-|arg| */
@@ -367,6 +366,10 @@ static float SFX(lssa_row)(const float *s, float *w, int32_t hi, const float *br
     VF a = SFX(vsel)(arg > SPLAT(0), arg, SPLAT(0)) + SFX(vsel)(t < SPLAT(1e-3f), series, SFX(vlog)(1.0f + t));
     a = (VF)((VI)a & seen);
     vl += a;
+    if (wl) {
+      const VI normal = a > SPLAT(1.17549435e-38f);
+      vwl += (VF)((VI)(a * SFX(vlog)(SFX(vsel)(normal, a, SPLAT(1.0f)))) & normal);
+    }
     if (!tail) {
       if (kc) STOREU(kc + j, LOADU(kc + j) + (VF)((VI)SPLAT(1.0f) & seen));
       STOREU(w + j, a);
@@ -377,6 +380,7 @@ static float SFX(lssa_row)(const float *s, float *w, int32_t hi, const float *br
       }
     }
   }
+  if (wl) *wl += SFX(hsum)(vwl);
   return SFX(hsum)(vl);
 }
 
@@ -425,39 +429,47 @@ static float SFX(gauss_row)(float *s, int32_t hi, const float *brow, const float
   return SFX(hsum)(vl);
 }
 
-/* LSSAR's second stage in place on w[0..hi), overflow-safe (rownorm.c's rownorm_reweight). */
-static void SFX(lssar_reweight)(float *w, int32_t hi, float n, float offset, float power) {
+/*
+ * LSSAR's second stage in place on the LSSA weights a[0..hi) of a row, overflow-safe (rownorm.c's
+ * rownorm_reweight): u_j = ReLU(a_j * an - offset) / max_k ReLU(...), with an = N / (sum a + 1e-8)
+ * (the LSSA normalization folded in), r_j = u_j^p = e^{p ln u_j}; leaves r and returns sum r (the
+ * caller scales by its inverse). With wl, adds sum r p ln u_j: with W = r / sum r,
+ * sum W ln W = (sum r p ln u) / sum r - ln sum r, no second log per key.
+ */
+static float SFX(lssar_reweight)(float *w, int32_t hi, float an, float offset, float power, float *wl) {
   VF vmax = SPLAT(0);
   int32_t j0 = 0;
   for (; j0 + VW <= hi; j0 += VW) {
-    const VF r = LOADU(w + j0) * n - offset;
+    const VF r = LOADU(w + j0) * an - offset;
     const VF u = SFX(vsel)(r > SPLAT(0), r, SPLAT(0));
     STOREU(w + j0, u);
     vmax = SFX(vmax)(vmax, u);
   }
   float max = SFX(hmax)(vmax);
   for (; j0 < hi; j0++) {
-    const float r = w[j0] * n - offset;
+    const float r = w[j0] * an - offset;
     w[j0] = r > 0.0f ? r : 0.0f;
     max = w[j0] > max ? w[j0] : max;
   }
   const float inv_max = max > 0.0f ? 1.0f / max : 0.0f;
-  VF acc = SPLAT(0);
+  VF acc = SPLAT(0), accl = SPLAT(0);
   for (int32_t j = 0; j < hi; j += VW) { /* u^p = e^{p ln u} for u > 0 (u below 1.2e-38 taken as 1.2e-38) */
     const int tail = j + VW > hi;
     VF u = SPLAT(0);
     if (!tail) u = LOADU(w + j);
     else for (int k = 0; k < hi - j; k++) u[k] = w[j + k];
     u *= inv_max;
+    const VI keep = u > SPLAT(0);
     const VF un = SFX(vsel)(u < SPLAT(1.1754944e-38f), SPLAT(1.1754944e-38f), u);
-    const VF r = SFX(vsel)(u > SPLAT(0), SFX(vexp)(power * SFX(vlog)(un)), SPLAT(0));
+    const VF pl = power * SFX(vlog)(un);
+    const VF r = (VF)((VI)SFX(vexp)(pl) & keep);
     if (!tail) STOREU(w + j, r);
     else for (int k = 0; k < hi - j; k++) w[j + k] = r[k];
     acc += r;
+    if (wl) accl += r * pl;
   }
-  const float total = SFX(hsum)(acc);
-  const float inv = total > 0.0f ? 1.0f / total : 0.0f;
-  for (int32_t k = 0; k < hi; k++) w[k] *= inv;
+  if (wl) *wl += SFX(hsum)(accl);
+  return SFX(hsum)(acc);
 }
 
 /*
@@ -637,7 +649,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
   }
   float *kkv = (float *)(Vp + 64 * dvp) + tkp + 528; /* [tkp] lssa, soft-gauss: |k_j|^2 of the */
                                                       /* cached kv head; [tkp - 1]: 1 if one is huge */
-  float *knv = kkv + tkp;                               /* [tkp] lssa: |k_j| */
+  float *knv = kkv + tkp;                               /* [tkp] lssa: 1 / |k_j| (0 if |k_j| = 0) */
   float lssa_ln_d = 0.0f, lssar_power = 0.0f;
   int32_t lssar_warm = 0;
   if (lssa) {
@@ -679,7 +691,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
           float kk = 0.0f;
           for (int32_t c = 0; c < d; c++) kk += kh[(int64_t)j * d + c] * kh[(int64_t)j * d + c];
           kkv[j] = kk;
-          knv[j] = __builtin_sqrtf(kk);
+          knv[j] = kk > 0.0f ? 1.0f / __builtin_sqrtf(kk) : 0.0f;
           kk_huge |= !(kk < 1e30f);
         }
         kkv[tkp - 1] = (float)kk_huge; /* past the keys (tk <= tkp - 16): cached with them */
@@ -778,7 +790,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
         bad = SFX(lssa_row_check)(s, rse[r], rlo[r], rhi[r], brow, kkv, qq, &n, &bmax);
         if (!bad && n > 0 && bmax > 1e29f) { /* the float sum may overflow: then invalid */
           const float lsum = SFX(lssa_row)(s, (float *)(void *)iq, rhi[r], brow, kkv, knv, qq,
-                                           lssa_ln_d * attn_logf((float)n), 0);
+                                           lssa_ln_d * attn_logf((float)n), 0, 0);
           bad = lsum - lsum != 0.0f;
         }
         a->invalid_rows[(int64_t)h * tq + i] = (uint8_t)bad;
@@ -864,22 +876,31 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
         }
         continue;
       }
-      if (lssa) { /* rows sum to 1 (or 0 for an LSSAR row the ReLU empties): weights as they are */
+      if (lssa) { /* rows sum to 1 (or 0 for an LSSAR row the ReLU empties) */
         const float *brow = a0->bias
             ? a0->bias + ((int64_t)(a0->bias_heads == 1 ? 0 : h) * tq + i0 + r) * tk : 0;
         const float n = rmax[r];
-        const float l = SFX(lssa_row)(s, s, hi, brow, kkv, knv, rowinv[r], lssa_ln_d * attn_logf(n), kc);
-        const float inv = 1.0f / (l + 1e-8f);
-        for (int32_t j = 0; j < hi; j++) s[j] *= inv;
-        if (a0->variant == ATTN_LSSAR)
-          SFX(lssar_reweight)(s, hi, n, i0 + r + (tk - tq) < lssar_warm ? 0.0f : 1.0f, lssar_power);
+        float wl = 0.0f; /* lssa: sum a ln a; lssar: sum r p ln u */
+        const int lssar = a0->variant == ATTN_LSSAR;
+        const float l = SFX(lssa_row)(s, s, hi, brow, kkv, knv, rowinv[r], lssa_ln_d * attn_logf(n), kc,
+                                      instr && !lssar ? &wl : 0);
+        float inv = 1.0f / (l + 1e-8f); /* the weights stay unnormalized in s: O and the stats scale */
+        float ent = 0.0f;                /* sum W ln W of the final weights W = s inv */
+        if (lssar) {
+          const float total = SFX(lssar_reweight)(s, hi, inv * n, i0 + r + (tk - tq) < lssar_warm ? 0.0f : 1.0f,
+                                                  lssar_power, instr ? &wl : 0);
+          inv = total > 0.0f ? 1.0f / total : 0.0f;
+          if (instr && total > 0.0f) ent = wl * inv - attn_logf(total);
+        } else if (instr) {
+          ent = inv * wl + inv * l * attn_logf(inv); /* ln(a inv) = ln a + ln inv */
+        }
         for (int32_t j = hi; j < hi_tiles; j++) s[j] = 0.0f;
-        rowinv[r] = 1.0f;
+        rowinv[r] = inv;
         if (instr) {
-          t->entropy_sum[h] += (double)-SFX(row_wlogw)(s, hi);
+          t->entropy_sum[h] += (double)-ent;
           t->entropy_rows[h] += 1.0;
           float *ks = t->key_sum + (int64_t)h * tk;
-          for (int32_t j = 0; j < hi; j++) ks[j] += s[j];
+          for (int32_t j = 0; j < hi; j++) ks[j] += s[j] * inv;
         }
         continue;
       }
