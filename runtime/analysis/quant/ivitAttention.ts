@@ -1,66 +1,30 @@
-import type { AttentionInput, AttentionResult, CapturedMap } from '../../kernels/types';
+import type { AttentionInput, CapturedMap } from '../../kernels/types';
 import { visible } from '../../kernels/reference/visibility';
+import { resolveIvit, type IvitConfig, type IvitResult, type IvitScales } from '../../kernels/ivitConfig';
 import { dyadicFromRatio, requantize } from './dyadic';
-import type { HalfRounding } from './rounding';
-import { shiftmaxInts, shiftX0 } from '../../kernels/reference/shiftmax';
-import { quantizeHeads, type QuantGranularity } from './symmetric';
+import { roundHalf } from './rounding';
+import { MIN_LOGIT_SCALE, shiftmaxInts, shiftX0 } from '../../kernels/reference/shiftmax';
+import { quantizeHeads } from './symmetric';
 
-/**
- * Options of the I-ViT integer-only attention core (spec §2). Defaults follow the paper's deployment
- * where the spec lists ambiguities (§8.2): 8-bit Shiftmax output, QAT's n = 15 and x0 = floor(−1/S).
- */
-export interface IvitOptions {
-  /** Scales of Q, K, V and of the requantised logits: one per tensor or one per head (default 'tensor'). */
-  granularity?: QuantGranularity;
-  /** Width of Q, K, V (default 8). */
-  bits?: number;
-  /** Width of the requantised logits fed to Shiftmax (default 8, as I-ViT's attention-logit activations). */
-  logitBits?: number;
-  /** Shiftmax precision shift (default 15, QAT; TVM uses 16). */
-  n?: number;
-  /** Shiftmax output width (default 8: TVM/paper; QAT uses 16). */
-  outBits?: number;
-  /**
-   * 'qat' (default): the PyTorch QAT code's x0 = floor(−1/S) and floored ShiftExp; 'tvm': the TVM
-   * deployment's x0 = trunc(−1/S − 1) and shifted ShiftExp. ΣE is clamped at 2^31 − 1 in both.
-   */
-  convention?: 'qat' | 'tvm';
-  /** Ties in the dyadic requantisation (default 'half-even', as the QAT code). */
-  rounding?: HalfRounding;
+/** Options of the I-ViT integer-only attention core (spec §2); defaults in resolveIvit. */
+export interface IvitOptions extends Partial<IvitConfig> {
   /** Heads whose integer attention map (dequantised) is returned. */
   captureHeads?: number[];
 }
 
-/** What the integer path chose, so a report can show it. */
-export interface IvitScales {
-  q: number[];
-  k: number[];
-  v: number[];
-  /** Shiftmax input scale per head (equal across heads for per-tensor). */
-  logit: number[];
-  /** Shiftmax output scale 2^−(outBits−1). */
-  weight: number;
-}
-
-export interface IvitResult extends AttentionResult {
-  scales: IvitScales;
-}
+export type { IvitResult, IvitScales };
 
 /**
  * One attention core through the I-ViT integer-only pipeline: int8 symmetric Q and K, int32 Q·Kᵀ,
  * dyadic requantisation of the logits (the attention scale folded into the ratio) to the Shiftmax
  * input scale, Shiftmax, int8 V, integer P·V, dequantisation of the output to float.
- * A finite additive bias is quantised to the accumulator scale; −Infinity hides a key.
+ * A finite additive bias is rounded (half up) to the accumulator scale; −Infinity hides a key.
+ * The attention scale is taken as float32, as the kernels receive it. This is the readable reference
+ * of the compiled kernel runtime/kernels/c/ivit.c: same steps, same integers.
  */
 export function ivitAttention(input: AttentionInput, options: IvitOptions = {}): IvitResult {
   const t0 = performance.now();
-  const granularity = options.granularity ?? 'tensor';
-  const bits = options.bits ?? 8;
-  const logitBits = options.logitBits ?? 8;
-  const n = options.n ?? 15;
-  const outBits = options.outBits ?? 8;
-  const convention = options.convention ?? 'qat';
-  const rounding = options.rounding ?? 'half-even';
+  const { granularity, bits, logitBits, n, outBits, convention, rounding } = resolveIvit(options);
   const { qHeads, kvHeads, tq, tk, headDim, headDimV } = input;
   if (input.softcap) throw new Error('ivit: the integer path has no tanh softcap; run this model with the fp32 variants or the int8 fake-quant path');
   if (qHeads % kvHeads !== 0) throw new Error(`ivit: qHeads ${qHeads} is not a multiple of kvHeads ${kvHeads}`);
@@ -81,7 +45,7 @@ export function ivitAttention(input: AttentionInput, options: IvitOptions = {}):
   const vi = v.ints;
   for (let h = 0; h < qHeads; h++) {
     const kvh = Math.floor(h / group);
-    accScale[h] = q.scales[h] * k.scales[kvh] * input.scale;
+    accScale[h] = q.scales[h] * k.scales[kvh] * Math.fround(input.scale);
     let maxAbs = 0;
     for (let i = 0; i < tq; i++) {
       const qo = (h * tq + i) * headDim;
@@ -92,7 +56,8 @@ export function ivitAttention(input: AttentionInput, options: IvitOptions = {}):
           const bh = biasHeads === undefined || biasHeads === 1 ? 0 : h;
           const real = bias[(bh * tq + i) * tk + j];
           if (real === -Infinity) continue;
-          b = Math.round(real / accScale[h]);
+          if (!(real < Infinity)) throw new Error(`ivit: the bias holds ${real} at head ${h}, row ${i}, key ${j}; the fp32 run already overflowed`);
+          b = Math.max(-(2 ** 32), Math.min(2 ** 32, roundHalf(real / accScale[h], 'half-up')));
         }
         const ko = (kvh * tk + j) * headDim;
         let dot = 0;
@@ -109,7 +74,7 @@ export function ivitAttention(input: AttentionInput, options: IvitOptions = {}):
   // Shiftmax input scale: the logits' range over the tensor or the head, at logitBits.
   const top = 2 ** (logitBits - 1) - 1;
   const tensorMax = Math.max(...maxReal);
-  const logitScale = Array.from(maxReal, (m) => Math.max(granularity === 'tensor' ? tensorMax : m, MIN_LOGIT_RANGE) / top);
+  const logitScale = Array.from(maxReal, (m) => Math.max((granularity === 'tensor' ? tensorMax : m) / top, MIN_LOGIT_SCALE));
   const weightScale = 2 ** -(outBits - 1);
 
   const output = new Float32Array(qHeads * tq * headDimV);
@@ -119,6 +84,7 @@ export function ivitAttention(input: AttentionInput, options: IvitOptions = {}):
   const invalidRows: number[] = [];
   const maps: CapturedMap[] = (options.captureHeads ?? []).map((head) => ({ head, weights: new Float32Array(tq * tk) }));
   const logits = new Float64Array(tk);
+  const pv = new Float64Array(headDimV);
   const hidden: boolean[] = new Array<boolean>(tk);
   for (let h = 0; h < qHeads; h++) {
     const kvh = Math.floor(h / group);
@@ -143,12 +109,13 @@ export function ivitAttention(input: AttentionInput, options: IvitOptions = {}):
       for (let j = 0; j < tk; j++) rowSum += out[j];
       let ent = 0;
       const o = (h * tq + i) * headDimV;
+      pv.fill(0);
       for (let j = 0; j < tk; j++) {
         if (hidden[j]) continue;
         const p = out[j];
         if (p > 0) {
           const vo = (kvh * tk + j) * headDimV;
-          for (let c = 0; c < headDimV; c++) output[o + c] += p * vi[vo + c];
+          for (let c = 0; c < headDimV; c++) pv[c] += p * vi[vo + c];
           const w = p / rowSum;
           ent -= w * Math.log(w);
         }
@@ -156,7 +123,8 @@ export function ivitAttention(input: AttentionInput, options: IvitOptions = {}):
         keyQueryCount[h * tk + j] += 1;
         if (map) map.weights[i * tk + j] = p * weightScale;
       }
-      for (let c = 0; c < headDimV; c++) output[o + c] *= weightScale * v.scales[kvh];
+      // integer P·V (exact: |Σ O·V| < 2^53 even when ΣE was clamped), then dequantised
+      for (let c = 0; c < headDimV; c++) output[o + c] = pv[c] * (weightScale * v.scales[kvh]);
       entropySum += ent;
       rows++;
     }
@@ -174,5 +142,3 @@ export function ivitAttention(input: AttentionInput, options: IvitOptions = {}):
 }
 
 const INT31 = 2 ** 31 - 1;
-/** A head whose logits are all 0 still needs a positive Shiftmax scale. */
-const MIN_LOGIT_RANGE = 1e-6;

@@ -13,6 +13,10 @@
 //     (two clock reads per item; off by default). Worker 0 is the thread that ran the call (the
 //     libuv one, or the caller's with inline), workers 1.. the pool's own threads.
 //   clockMs() -> number                     steady_clock now in ms (to map timeline onto performance.now())
+//   ivit(desc) -> Promise<{ wallMs, ..., scales }>
+//     the I-ViT integer core (c/ivit.h) on the same descriptor (params: the 7 ivit params, variant
+//     ignored): Q/K/V quantized on the calling worker, then the logit-range pass and the main pass
+//     over the work items on the pool; `scales` is a Float64Array of q, k, v and logit scales.
 //   isa() -> 'avx512' | 'avx2' | 'sse2'     the instruction set the softmax family uses here
 //   capIsa(name) -> isa()                   caps it at 'avx512' | 'avx2' | 'sse2' | 'auto' (tests)
 //   variants() -> number[]                  variant codes this build implements
@@ -27,6 +31,7 @@
 #include <vector>
 
 #include "../c/attn.h"
+#include "../c/ivit.h"
 #include "fma_peak.h"
 #include "pool.h"
 
@@ -100,25 +105,28 @@ class KernelCall : public Napi::AsyncWorker {
  public:
   KernelCall(Napi::Env env, attn_args args, int threads, std::vector<Napi::ObjectReference> keep,
              float *key_sum, float *key_count, float *entropy, std::vector<float> params,
-             std::vector<int32_t> capture_index, bool timeline)
+             std::vector<int32_t> capture_index, bool timeline, bool ivit = false)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), args_(args),
         threads_(threads), timeline_(timeline), keep_(std::move(keep)), key_sum_(key_sum), key_count_(key_count),
-        entropy_(entropy), params_(std::move(params)), capture_index_(std::move(capture_index)) {
+        entropy_(entropy), params_(std::move(params)), capture_index_(std::move(capture_index)),
+        ivit_(ivit) {
     args_.params = params_.empty() ? nullptr : params_.data();
     args_.capture_index = capture_index_.empty() ? nullptr : capture_index_.data();
   }
+
+  ~KernelCall() override { std::free(state_); }
 
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute() override {
     auto t0 = std::chrono::steady_clock::now();
     if (timeline_) times_.assign(4, std::chrono::duration<double, std::milli>(t0.time_since_epoch()).count());
-    const attn_family *family = attn_family_for(args_.variant);
-    if (!family) { status_ = ATTN_E_VARIANT; return; }
+    const attn_family *family = ivit_ ? nullptr : attn_family_for(args_.variant);
+    if (!ivit_ && !family) { status_ = ATTN_E_VARIANT; return; }
     const int32_t items = attn_items(&args_);
     int n = threads_ < items ? threads_ : items;
     if (n < 1) n = 1;
-    const int64_t scratch = family->scratch_floats(&args_);
+    const int64_t scratch = ivit_ ? ivit_scratch_floats(&args_) : family->scratch_floats(&args_);
     const size_t kt = static_cast<size_t>(args_.q_heads) * args_.tk;
     std::vector<ThreadPartials> parts(n);
     for (auto &p : parts) {
@@ -139,13 +147,15 @@ class KernelCall : public Napi::AsyncWorker {
     }
     std::atomic<int32_t> next{0};
     std::vector<int32_t> status(n, ATTN_OK);
+    if (ivit_ && !ivitPrepare(parts, n, items)) return;
     if (timeline_) { times_[2] = args_.row_block; times_[3] = n; times_.resize(4 + 3 * static_cast<size_t>(items), -1.0); }
     WorkerPool::instance().run(n, [&](int w) {
       for (;;) {
         int32_t item = next.fetch_add(1);
         if (item >= items) return;
         const double started = timeline_ ? clockMs() : 0.0;
-        int32_t s = family->run(&args_, &parts[w].t, item, item + 1);
+        int32_t s = ivit_ ? ivit_run(&args_, state_, &parts[w].t, item, item + 1)
+                          : family->run(&args_, &parts[w].t, item, item + 1);
         if (timeline_) {
           double *slot = &times_[4 + 3 * static_cast<size_t>(item)];
           slot[0] = w; slot[1] = started; slot[2] = clockMs();
@@ -154,6 +164,10 @@ class KernelCall : public Napi::AsyncWorker {
       }
     });
     for (int32_t s : status) if (s != ATTN_OK) { status_ = s; return; }
+    if (ivit_) {
+      const double *scales = static_cast<const double *>(state_);
+      scales_.assign(scales, scales + 2 * args_.q_heads + 2 * args_.kv_heads);
+    }
     // add up the per-thread partials
     if (args_.instrument) {
       std::memset(key_sum_, 0, kt * sizeof(float));
@@ -179,7 +193,8 @@ class KernelCall : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Env env = Env();
     if (status_ != ATTN_OK) {
-      deferred_.Reject(Napi::Error::New(env, std::string("attention kernel: ") + attn_error_text(status_)).Value());
+      deferred_.Reject(Napi::Error::New(env, ivit_ ? std::string(ivit_error_text(status_))
+                                                   : std::string("attention kernel: ") + attn_error_text(status_)).Value());
       return;
     }
     Napi::Object r = Napi::Object::New(env);
@@ -192,12 +207,39 @@ class KernelCall : public Napi::AsyncWorker {
       std::memcpy(t.Data(), times_.data(), times_.size() * sizeof(double));
       r.Set("timeline", t);
     }
+    if (ivit_) {
+      Napi::Float64Array scales = Napi::Float64Array::New(env, scales_.size());
+      std::memcpy(scales.Data(), scales_.data(), scales_.size() * sizeof(double));
+      r.Set("scales", scales);
+    }
     deferred_.Resolve(r);
   }
 
   void OnError(const Napi::Error &e) override { deferred_.Reject(e.Value()); }
 
  private:
+  // ivit steps before the main pass: quantize Q/K/V, the logits' range per work item (on the
+  // pool, each thread with its own scratch), then the per-head Shiftmax scales.
+  bool ivitPrepare(std::vector<ThreadPartials> &parts, int n, int32_t items) {
+    state_ = std::aligned_alloc(64, (ivit_state_bytes(&args_) + 63) / 64 * 64);
+    if (!state_) { status_ = ATTN_E_SCRATCH; return false; }
+    status_ = ivit_quantize(&args_, state_);
+    if (status_ != ATTN_OK) return false;
+    std::atomic<int32_t> next{0};
+    std::vector<int32_t> status(n, ATTN_OK);
+    WorkerPool::instance().run(n, [&](int w) {
+      for (;;) {
+        int32_t item = next.fetch_add(1);
+        if (item >= items) return;
+        int32_t s = ivit_logit_max(&args_, state_, &parts[w].t, item, item + 1);
+        if (s != ATTN_OK) { status[w] = s; next.store(items); return; }
+      }
+    });
+    for (int32_t s : status) if (s != ATTN_OK) { status_ = s; return false; }
+    ivit_logit_scales(&args_, state_);
+    return true;
+  }
+
   Napi::Promise::Deferred deferred_;
   attn_args args_;
   int threads_;
@@ -207,14 +249,18 @@ class KernelCall : public Napi::AsyncWorker {
   float *key_sum_, *key_count_, *entropy_;
   std::vector<float> params_;
   std::vector<int32_t> capture_index_;
+  bool ivit_;
+  void *state_ = nullptr;
+  std::vector<double> scales_;
   int32_t status_ = ATTN_OK;
   double wall_ms_ = 0, recomputed_ = 0, nr_residual_ = 0, approx_error_ = 0;
 };
 
-Napi::Value Run(const Napi::CallbackInfo &info) {
+// run(desc) and ivit(desc): one descriptor, two kinds of call.
+Napi::Value Call(const Napi::CallbackInfo &info, bool ivit) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsObject())
-    throw Napi::TypeError::New(env, "attention kernel: run() takes one descriptor object");
+    throw Napi::TypeError::New(env, std::string("attention kernel: ") + (ivit ? "ivit" : "run") + "() takes one descriptor object");
   Napi::Object d = info[0].As<Napi::Object>();
   std::vector<Napi::ObjectReference> keep;
   attn_args a{};
@@ -273,10 +319,11 @@ Napi::Value Run(const Napi::CallbackInfo &info) {
   float *entropy = typedData<float>(d, "entropy", napi_float32_array, qh, false, keep);
   a.row_block = chooseRowBlock(a.tq, a.tk, a.q_heads, threads);
   int32_t s = attn_check(&a);
-  if (s == ATTN_OK && attn_family_for(a.variant) == nullptr) s = ATTN_E_VARIANT;
-  if (s != ATTN_OK) throw Napi::RangeError::New(env, std::string("attention kernel: ") + attn_error_text(s));
+  if (s == ATTN_OK && !ivit && attn_family_for(a.variant) == nullptr) s = ATTN_E_VARIANT;
+  if (s == ATTN_OK && ivit && np != IVIT_N_PARAMS) s = ATTN_E_PARAMS;
+  if (s != ATTN_OK) throw Napi::RangeError::New(env, ivit ? std::string(ivit_error_text(s)) : std::string("attention kernel: ") + attn_error_text(s));
   auto *call = new KernelCall(env, a, threads, std::move(keep), key_sum, key_count, entropy,
-                              std::move(params), std::move(capture_index), timeline);
+                              std::move(params), std::move(capture_index), timeline, ivit);
   Napi::Promise promise = call->promise();
   if (d.Get("inline").ToBoolean()) {
     // On the calling thread (worker 0), the promise already settled: no hand-off to a libuv thread
@@ -293,6 +340,9 @@ Napi::Value Run(const Napi::CallbackInfo &info) {
 Napi::Value ClockMs(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), clockMs());
 }
+
+Napi::Value Run(const Napi::CallbackInfo &info) { return Call(info, false); }
+Napi::Value Ivit(const Napi::CallbackInfo &info) { return Call(info, true); }
 
 Napi::Value Isa(const Napi::CallbackInfo &info) {
   return Napi::String::New(info.Env(), attn_softmax_isa());
@@ -334,6 +384,7 @@ Napi::Value FmaPeakJs(const Napi::CallbackInfo &info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeakJs));
   exports.Set("run", Napi::Function::New(env, Run));
+  exports.Set("ivit", Napi::Function::New(env, Ivit));
   exports.Set("isa", Napi::Function::New(env, Isa));
   exports.Set("clockMs", Napi::Function::New(env, ClockMs));
   exports.Set("capIsa", Napi::Function::New(env, CapIsa));

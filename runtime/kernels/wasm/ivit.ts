@@ -1,0 +1,115 @@
+/**
+ * The I-ViT integer core (c/ivit.h) in the WebAssembly module: one call laid out in linear memory
+ * as ./kernels.ts lays out attention calls (attn_args as 4-byte slots, 64-byte aligned regions),
+ * plus the core's shared state, whose first doubles are the scales it chose.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import type { KernelCall, KernelReport } from '../abi';
+import { wasmKernelsPath } from './node';
+
+interface IvitExports {
+  memory: WebAssembly.Memory;
+  attn_wasm_arena(bytes: number): number;
+  attn_wasm_ivit_state(args: number): number;
+  attn_wasm_ivit_scratch(args: number): number;
+  attn_wasm_ivit_run(args: number, state: number, scratch: number, scratchLen: number, keySum: number, keyCount: number,
+    entropyAcc: number, entropy: number): number;
+  attn_wasm_ivit_error(status: number): number;
+}
+
+/** attn_args of attn.h as 4-byte slots (wasm_entry.c asserts the size). */
+const ARG_SLOTS = 25;
+
+export interface WasmIvit {
+  /** Runs one I-ViT call; fills its outputs. Throws the kernel's message on failure. */
+  run(call: KernelCall): KernelReport & { scales: Float64Array };
+}
+
+export async function instantiateWasmIvit(bytes: BufferSource): Promise<WasmIvit> {
+  const { instance } = await WebAssembly.instantiate(bytes, {});
+  const x = instance.exports as unknown as IvitExports;
+  if (typeof x.attn_wasm_ivit_run !== 'function') throw new Error('the wasm kernels have no ivit entry (built before it existed); rebuild them with node scripts/build-wasm.mjs');
+
+  function message(status: number): string {
+    const mem = new Uint8Array(x.memory.buffer);
+    let p = x.attn_wasm_ivit_error(status);
+    let s = '';
+    while (mem[p]) s += String.fromCharCode(mem[p++]);
+    return s;
+  }
+
+  function run(call: KernelCall): KernelReport & { scales: Float64Array } {
+    const t0 = performance.now();
+    let size = 0;
+    const region = (bytes: number): number => { const at = size; size += Math.ceil(bytes / 64) * 64; return at; };
+    const kt = call.qHeads * call.tk;
+    const at = {
+      args: region(ARG_SLOTS * 4),
+      q: region(call.q.byteLength), k: region(call.k.byteLength), v: region(call.v.byteLength),
+      out: region(call.out.byteLength),
+      bias: call.bias ? region(call.bias.byteLength) : -1,
+      params: region(call.params.byteLength),
+      invalid: region(call.invalidRows.byteLength),
+      captureIndex: call.captureIndex ? region(call.captureIndex.byteLength) : -1,
+      capture: call.capture ? region(call.capture.byteLength) : -1,
+      keySum: region(kt * 4), keyCount: region(kt * 4),
+      entropyAcc: region(call.qHeads * 16), entropy: region(call.qHeads * 4),
+      state: 0, scratch: 0,
+    };
+    const base = x.attn_wasm_arena(size);
+    if (!base) throw new Error(`wasm kernels: cannot grow memory to ${size} bytes`);
+    const ptr = (off: number): number => (off < 0 ? 0 : base + off);
+    const put = (off: number, src: ArrayBufferView): void => {
+      if (off >= 0) new Uint8Array(x.memory.buffer, base + off, src.byteLength).set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
+    };
+    const args = new DataView(x.memory.buffer, base + at.args, ARG_SLOTS * 4);
+    const slots: Array<['i' | 'f', number]> = [
+      ['i', ptr(at.q)], ['i', ptr(at.k)], ['i', ptr(at.v)], ['i', ptr(at.out)],
+      ['i', call.qHeads], ['i', call.kvHeads], ['i', call.tq], ['i', call.tk], ['i', call.headDim], ['i', call.headDimV],
+      ['f', call.scale], ['f', call.softcap], ['i', call.causal ? 1 : 0],
+      ['i', ptr(at.bias)], ['i', call.biasHeads], ['i', call.streamSinks], ['i', call.streamWindow],
+      ['i', call.variant], ['i', ptr(at.params)], ['i', call.params.length],
+      ['i', rowBlock(call.tk)], ['i', call.instrument ? 1 : 0], ['i', ptr(at.invalid)],
+      ['i', ptr(at.captureIndex)], ['i', ptr(at.capture)],
+    ];
+    slots.forEach(([kind, value], i) => {
+      if (kind === 'f') args.setFloat32(i * 4, value, true); else args.setInt32(i * 4, value, true);
+    });
+    put(at.q, call.q); put(at.k, call.k); put(at.v, call.v);
+    if (call.bias) put(at.bias, call.bias);
+    put(at.params, call.params);
+    if (call.captureIndex) put(at.captureIndex, call.captureIndex);
+    at.state = region(x.attn_wasm_ivit_state(base + at.args));
+    const scratchFloats = x.attn_wasm_ivit_scratch(base + at.args);
+    at.scratch = region(scratchFloats * 4);
+    if (x.attn_wasm_arena(size) !== base) throw new Error(`wasm kernels: cannot grow memory to ${size} bytes`);
+    const status = x.attn_wasm_ivit_run(base + at.args, base + at.state, base + at.scratch, scratchFloats, base + at.keySum,
+      base + at.keyCount, base + at.entropyAcc, base + at.entropy);
+    if (status !== 0) throw new Error(message(status));
+    const mem = x.memory.buffer;
+    call.out.set(new Float32Array(mem, base + at.out, call.out.length));
+    call.invalidRows.set(new Uint8Array(mem, base + at.invalid, call.invalidRows.length));
+    if (call.capture) call.capture.set(new Float32Array(mem, base + at.capture, call.capture.length));
+    if (call.instrument) {
+      call.keySum.set(new Float32Array(mem, base + at.keySum, kt));
+      call.keyCount.set(new Float32Array(mem, base + at.keyCount, kt));
+    }
+    call.entropy.set(new Float32Array(mem, base + at.entropy, call.qHeads));
+    const scales = new Float64Array(mem.slice(base + at.state, base + at.state + 8 * (2 * call.qHeads + 2 * call.kvHeads)));
+    return { recomputedRows: 0, nrResidual: 0, approxError: 0, wallMs: performance.now() - t0, scales };
+  }
+
+  return { run };
+}
+
+/** Loads the built module from dist/ (Node) for the I-ViT entry. */
+export async function loadWasmIvit(path = wasmKernelsPath()): Promise<WasmIvit> {
+  if (!existsSync(path)) throw new Error(`wasm kernels not built (${path} missing); run npm install or node scripts/build-wasm.mjs`);
+  return instantiateWasmIvit(readFileSync(path));
+}
+
+/** Query rows per work item, as ./kernels.ts chooses them (any value gives the same numbers). */
+function rowBlock(tk: number): number {
+  const r = Math.floor(65536 / (Math.ceil(tk / 64) * 64));
+  return r >= 12 ? Math.min(96, Math.floor(r / 12) * 12) : 6;
+}
