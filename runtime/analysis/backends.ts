@@ -1,19 +1,20 @@
-import type { AttentionBackend, VariantId } from '../kernels/types';
+import type { AttentionBackend, BackendId, VariantId } from '../kernels/types';
+import type { AsyncCoreComputer } from './drift/liveHeadDrift';
 import type { CoreComputer } from './trace';
 import type { StreamingWindow } from './stream/streamingCache';
 
 /**
  * A core computer (e.g. the I-ViT integer path) as a kernel backend the engine can run every core
  * with (RunOptions.kernel). It stands in for softmax attention, so it accepts the softmax variant
- * only; it runs in TypeScript, hence the 'js' id.
+ * only; `id` is the kernel backend it computes on (js for the TypeScript references).
  */
-export function computerBackend(compute: CoreComputer): AttentionBackend {
+export function computerBackend(compute: CoreComputer | AsyncCoreComputer, id: BackendId = 'js'): AttentionBackend {
   return {
-    id: 'js',
+    id,
     variants: ['softmax'],
     async run(request) {
       if (request.variant.id !== 'softmax') throw new Error(`quantised attention replaces softmax attention, not ${request.variant.id}; run it on a softmax model`);
-      return compute(request.input, request.captureHeads ?? []);
+      return compute(request.input, request.captureHeads ?? [], request.threads);
     },
   };
 }

@@ -3,7 +3,7 @@ import { BACKEND_IDS, DEFAULT_BACKEND, getBackend } from '../engine/backends';
 import { nativeVariant, type SegmentedModel } from '../engine/runner';
 import type { AttentionBackend, BackendId, VariantSpec } from '../kernels/types';
 import { computerBackend } from '../analysis/backends';
-import { parseQuantMode, quantCore, type QuantMode } from '../analysis/quant/quantCore';
+import { parseQuantMode, quantKernel, type QuantMode } from '../analysis/quant/quantCore';
 import { CapturedMaps, LiveHeadDrift } from '../analysis/drift/liveHeadDrift';
 import { outputDrift } from '../analysis/drift/outputDrift';
 import { topK } from '../analysis/compare/topK';
@@ -94,7 +94,10 @@ export async function compareCommand(argv: string[]): Promise<string> {
     });
     if (runs[0].label === runs[1].label) runs[1].label += ' (B)';
     const t0 = performance.now();
-    const kernelOf = async (r: RunSpec): Promise<AttentionBackend> => (r.quant ? computerBackend(quantCore(r.quant)) : getBackend(r.backend));
+    const kernelOf = async (r: RunSpec): Promise<AttentionBackend> => {
+      const backend = await getBackend(r.backend);
+      return r.quant ? computerBackend(quantKernel(r.quant, {}, backend), backend.id) : backend;
+    };
     const backendA = await kernelOf(runs[0]);
     const captured = new CapturedMaps(MAP_BUDGET_BYTES, recomputeWith(backendA, variantOf(runs[0])));
     const a = await tracePrompt(runs[0].model, prompt, runs[0].label, { kernel: captured.wrap(backendA), variant: runs[0].variant, threads });
@@ -113,7 +116,7 @@ export async function compareCommand(argv: string[]): Promise<string> {
       .sort((x, y) => Math.abs(y.deltaLoss) - Math.abs(x.deltaLoss)).slice(0, top);
     if (args.has('json')) {
       return JSON.stringify({
-        runs: runs.map((r) => ({ label: r.label, model: r.modelPath, variant: r.variant ? formatVariant(r.variant) : null, backend: r.quant ? 'js' : r.backend, quant: r.quant ?? 'fp32' })),
+        runs: runs.map((r) => ({ label: r.label, model: r.modelPath, variant: r.variant ? formatVariant(r.variant) : null, backend: r.backend, quant: r.quant ?? 'fp32' })),
         tokens: prompt.ids.length, divergence, epsilon, proxy,
         heads: headsJson(heads),
         tokenDrift: Array.from(tokens, (d, index) => ({ index, text: prompt.tokens?.[index], deltaAttention: d })),

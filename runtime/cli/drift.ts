@@ -3,7 +3,7 @@ import { BACKEND_IDS, DEFAULT_BACKEND, getBackend } from '../engine/backends';
 import type { BackendId } from '../kernels/types';
 import { outputDrift } from '../analysis/drift/outputDrift';
 import { computerBackend } from '../analysis/backends';
-import { parseQuantMode, quantCore } from '../analysis/quant/quantCore';
+import { parseQuantMode, quantKernel } from '../analysis/quant/quantCore';
 import type { IvitOptions } from '../analysis/quant/ivitAttention';
 import { keyImportanceFromStats } from '../analysis/sinks/keyImportance';
 import { sinkRate } from '../analysis/sinks/sinkRate';
@@ -67,7 +67,8 @@ export async function driftCommand(argv: string[]): Promise<string> {
     const captured = new CapturedMaps(MAP_BUDGET_BYTES, recomputeWith(backendA, softmax));
     const base = await tracePrompt(model, prompt, 'fp32', { kernel: captured.wrap(backendA), variant: softmax });
     const live = new LiveHeadDrift(base, callLayers(model), captured.get, parseDivergence(args, 'kl'));
-    const quant = await tracePrompt(model, prompt, mode, { kernel: live.wrap(computerBackend(quantCore(mode, options))), variant: softmax });
+    // the quantised path on the same kernels: ivit is the compiled integer core on native/wasm
+    const quant = await tracePrompt(model, prompt, mode, { kernel: live.wrap(computerBackend(quantKernel(mode, options, backendA), backendA.id)), variant: softmax });
     const { heads, tokens } = live.result();
     const output = outputDrift(base.logits, quant.logits, prompt.ids);
     const sink = { fp32: firstTokenRate(base, epsilon), quant: firstTokenRate(quant, epsilon) };

@@ -5,8 +5,8 @@ import { allHeads, type PromptTrace } from '../trace';
 import { headDrift, mapOf, tokenDrift, type HeadDrift } from './headDrift';
 import type { Divergence } from './rowDivergence';
 
-/** Recomputes one core of run A with every head's map captured (e.g. the engine's backend, softmax). */
-export type AsyncCoreComputer = (input: AttentionInput, captureHeads: number[]) => Promise<AttentionResult>;
+/** Computes one core with the given heads' maps captured (e.g. the engine's backend, softmax), on `threads` kernel threads where it can. */
+export type AsyncCoreComputer = (input: AttentionInput, captureHeads: number[], threads?: number) => Promise<AttentionResult>;
 
 /**
  * Per-head drift computed core by core while run B executes, so B's maps are never recomputed and
