@@ -14,7 +14,9 @@
  * sum to 1 (and W may be negative): the statistics use the proxy map |w| / sum |w|. The m x m
  * Newton-Raphson runs in double. Oracle: runtime/kernels/reference/{gauss,nystrom}.ts.
  * The registry routes soft-gauss to the tiled kernel (softmax.c); its row form here stays as the
- * cross-check and as soft-nystrom's exact reference for approx_error.
+ * cross-check. soft-nystrom's exact reference for approx_error (instrumenting) is the tiled
+ * soft-gauss of the same rows, run head by head into the scratch (the row form where softmax.c is
+ * not in the build).
  */
 #include "attn.h"
 #include "math.h"
@@ -35,13 +37,56 @@ static inline int32_t gauss_landmarks(const attn_args *a) {
   return m < a->tk ? m : a->tk;
 }
 
-static int64_t gauss_scratch(const attn_args *a) {
+extern const attn_family attn_family_softmax __attribute__((weak));
+
+/*
+ * soft-nystrom's exact soft-gauss rows of query head h through the tiled family, as a one-head call:
+ * outputs into out [tq, dv], invalid flags into invalid [tq], no statistics.
+ */
+static attn_args gauss_exact_args(const attn_args *a, int32_t h, float *out, uint8_t *invalid) {
+  attn_args g = *a;
+  const int32_t kvh = attn_kv_head(a, h);
+  g.q = a->q + (int64_t)h * a->tq * a->head_dim;
+  g.k = a->k + (int64_t)kvh * a->tk * a->head_dim;
+  g.v = a->v + (int64_t)kvh * a->tk * a->head_dim_v;
+  g.out = out;
+  g.q_heads = 1;
+  g.kv_heads = 1;
+  if (a->bias) g.bias = a->bias + (int64_t)(a->bias_heads == 1 ? 0 : h) * a->tq * a->tk;
+  g.bias_heads = 1;
+  g.variant = ATTN_SOFT_GAUSS;
+  g.params = 0;
+  g.n_params = 0;
+  g.instrument = 0;
+  g.invalid_rows = invalid;
+  g.capture_index = 0;
+  g.capture = 0;
+  return g;
+}
+
+/* 1 when approx_error's exact rows come from the tiled family. */
+static int gauss_tiled_exact(const attn_args *a) {
+  return a->variant == ATTN_SOFT_NYSTROM && a->instrument && &attn_family_softmax != 0;
+}
+
+/* Floats of the rows part of the layout below, before the tiled exact part (16-float aligned). */
+static int64_t gauss_rows_scratch(const attn_args *a) {
   const int64_t tk = a->tk, m = gauss_landmarks(a), d = a->head_dim, dv = a->head_dim_v;
   const int64_t rows = (2 * ROWDOT_GROUP + 1) * tk; /* visibility, weights, active keys of a group */
   if (a->variant != ATTN_SOFT_NYSTROM) return rows;
   /* doubles first (K2, P, X, T1, T2: 5 m^2, 2 floats each), then landmarks m d, B m tk, left m,
      exact gauss weights tk, exact gauss outputs of a group, their validity */
-  return 10 * m * m + m * d + m * tk + m + tk + ROWDOT_GROUP * dv + ROWDOT_GROUP + rows;
+  return (10 * m * m + m * d + m * tk + m + tk + ROWDOT_GROUP * dv + ROWDOT_GROUP + rows + 15) / 16 * 16;
+}
+
+static int64_t gauss_scratch(const attn_args *a) {
+  int64_t n = gauss_rows_scratch(a);
+  if (gauss_tiled_exact(a)) { /* a head's exact outputs, its invalid flags, the tiled family's own */
+    const attn_args g = gauss_exact_args(a, 0, 0, 0);
+    n += ((int64_t)a->tq * a->head_dim_v + 15) / 16 * 16 + ((int64_t)a->tq + 63) / 64 * 16 +
+         attn_family_softmax.scratch_floats(&g);
+  }
+  return n;
 }
 
 /* c = a b for n x n doubles. */
@@ -134,6 +179,8 @@ typedef struct gauss_ctx {
   nystrom_params np;
   double *wk;
   float *lm, *bm, *left, *gw, *o_exact, *exact_ok;
+  const float *head_exact;       /* tiled: the exact outputs of the current head [tq, dv], or NULL */
+  const uint8_t *head_invalid;   /* tiled: their invalid flags [tq] */
   int32_t kvh;  /* the kv head whose factors lm, bm hold, -1 none */
   int32_t slot; /* row of the current group */
 } gauss_ctx;
@@ -147,7 +194,7 @@ ROWDOT_CLONES static int gauss_row(const attn_args *a, void *vctx, int32_t h, in
   const float *qi = a->q + ((int64_t)h * a->tq + i) * d;
   const float *brow = a->bias
       ? a->bias + ((int64_t)(a->bias_heads == 1 ? 0 : h) * a->tq + i) * tk : 0;
-  const int exact = !c->nystrom || a->instrument;
+  const int exact = !c->nystrom || (a->instrument && !c->head_exact);
   if (c->nystrom) c->exact_ok[slot] = 0.0f;
   int32_t sink_end, lo, hi;
   attn_row_keys(a, i, &sink_end, &lo, &hi);
@@ -216,6 +263,18 @@ static void gauss_after(const attn_args *a, void *vctx, attn_thread *t, int32_t 
   const int32_t dv = a->head_dim_v;
   c->slot = 0;
   if (!c->nystrom || !a->instrument) return;
+  if (c->head_exact) { /* rows both compute: valid here and in the tiled soft-gauss */
+    for (int32_t r = 0; r < nr; r++) {
+      if (c->head_invalid[g + r] || a->invalid_rows[(int64_t)h * a->tq + g + r]) continue;
+      const float *o = a->out + ((int64_t)h * a->tq + g + r) * dv, *x = c->head_exact + (int64_t)(g + r) * dv;
+      for (int32_t u = 0; u < dv; u++) {
+        double e = (double)o[u] - (double)x[u];
+        e = e < 0.0 ? -e : e;
+        if (e > t->approx_error) t->approx_error = e;
+      }
+    }
+    return;
+  }
   for (int32_t r = 0; r < nr; r++) {
     if (c->exact_ok[r] == 0.0f || a->invalid_rows[(int64_t)h * a->tq + g + r]) continue;
     const float *o = a->out + ((int64_t)h * a->tq + g + r) * dv;
@@ -261,15 +320,36 @@ ROWDOT_CLONES static int32_t gauss_run(const attn_args *a, attn_thread *t, int32
   c.exact_ok = c.o_exact + ROWDOT_GROUP * (int64_t)a->head_dim_v;
   c.kvh = -1;
   c.slot = 0;
-  /* the items of one kv head in a row share its factors */
+  c.head_exact = 0;
+  c.head_invalid = 0;
+  const int tiled = gauss_tiled_exact(a);
+  float *exact_out = t->scratch + gauss_rows_scratch(a);
+  uint8_t *exact_invalid = (uint8_t *)(void *)(exact_out + ((int64_t)a->tq * a->head_dim_v + 15) / 16 * 16);
+  attn_thread et = *t; /* the tiled family's thread: its own scratch; no statistics are taken */
+  if (tiled) {
+    et.scratch = (float *)(void *)exact_invalid + ((int64_t)a->tq + 63) / 64 * 16;
+    et.scratch_len = t->scratch_len - (et.scratch - t->scratch);
+  }
+  /* the items of one kv head in a row share its factors; with the tiled exact rows, the items of
+     one query head in a row share its exact outputs */
   for (int32_t item = begin; item < end;) {
     const int32_t kvh = attn_kv_head(a, item / blocks);
     int32_t stop = item + 1;
-    while (stop < end && attn_kv_head(a, stop / blocks) == kvh) stop++;
+    while (stop < end && attn_kv_head(a, stop / blocks) == kvh && (!tiled || stop / blocks == item / blocks))
+      stop++;
     if (c.nystrom && kvh != c.kvh) {
       c.kvh = kvh;
       double r = nystrom_factors(a, kvh, &c.np, c.wk, c.lm, c.bm, c.left);
       if (r > t->nr_residual) t->nr_residual = r; /* NaN (Inf keys: rows invalid) is left out */
+    }
+    if (tiled) {
+      const int32_t h = item / blocks;
+      const attn_args g = gauss_exact_args(a, h, exact_out, exact_invalid);
+      et.scratch_tag = 0; /* another head's keys: the tiled family's key cache is stale */
+      const int32_t status = attn_family_softmax.run(&g, &et, item % blocks, item % blocks + (stop - item));
+      if (status != ATTN_OK) return status;
+      c.head_exact = exact_out;
+      c.head_invalid = exact_invalid;
     }
     rowdot_items(a, t, item, stop, S, W, active, 0, gauss_row, gauss_after, &c);
     item = stop;
