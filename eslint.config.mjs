@@ -29,9 +29,10 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         paths: [noVscode],
         // A regex, not a gitignore group: a group cannot re-include protocol/ under an excluded runtime/.
+        // Besides the protocols, the webview runs the WASM kernels (their loader, the variant registry and the kernel types; no Node API).
         patterns: [{
-          regex: '(^|/)(extension|runtime)/(?!protocol/)',
-          message: 'webview/ imports only the protocol types (layering rule).',
+          regex: '(^|/)extension/(?!protocol/)|(^|/)runtime/(?!protocol/|kernels/(types|variants|wasm/backend|wasm/kernels)$)',
+          message: 'webview/ imports only the protocol types and the WASM kernels (layering rule).',
         }],
       }],
     },

@@ -15,7 +15,7 @@ import { MODEL_SUMMARY_VIEW_TYPE } from './modelSummary/contribution';
 import { ModelSummaryEditor } from './modelSummary/modelSummaryEditor';
 import { USE_MODEL_COMMAND } from './modelSummary/summaryHtml';
 import { Overlay } from './overlay/overlay';
-import { PanelHost } from './panel/panelHost';
+import { PANEL_VIEW_TYPE, PanelHost } from './panel/panelHost';
 import { reportCallError, RuntimeSupervisor } from './runtime/supervisor';
 import { Session } from './session';
 import { SETTINGS } from './settings';
@@ -33,9 +33,11 @@ export function activate(context: vscode.ExtensionContext): void {
   runtime.onDidChange(({ failure }) => status.update({ problem: failure?.message }));
   session.onDidChange(() => status.update({ model: session.model?.name }));
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
-    if (config.affects(e, SETTINGS.variant.key, SETTINGS.backend.key)) status.update({ variant: config.variant(), backend: config.backend() });
+    // The variant and its parameters are written together (writeMany): act once both are in place.
+    if (config.writing) return;
+    if (config.affects(e, SETTINGS.variant.key, SETTINGS.variantParams.key, SETTINGS.backend.key)) status.update({ variant: config.variant(), backend: config.backend() });
     // A variant or backend change (from a command, the panel or the settings) re-runs the last inspection.
-    if (config.affects(e, SETTINGS.variant.key, SETTINGS.backend.key)) {
+    if (config.affects(e, SETTINGS.variant.key, SETTINGS.variantParams.key, SETTINGS.backend.key)) {
       session.rerun().catch((err: unknown) => { panel.error(err instanceof Error ? err.message : String(err)); reportCallError(err); });
     }
   }));
@@ -43,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const handlers: Record<CommandName, () => Promise<unknown>> = {
     openModel: () => openModel(session),
     inspectSelection: () => inspectSelection(session, panel, status),
-    setVariant: () => setVariant(),
+    setVariant: () => setVariant(session),
     setBackend: () => setBackend(runtime, session),
     compareVariants: () => compareVariants(runtime, session, panel),
     showDrift: () => showDrift(runtime, session, panel),
@@ -57,6 +59,8 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     vscode.commands.registerCommand(USE_MODEL_COMMAND, (path: unknown) => (typeof path === 'string' ? openModel(session, path) : Promise.reject(new Error('Use this model needs the model path.'))).catch(reportCallError)),
     vscode.window.registerCustomEditorProvider(MODEL_SUMMARY_VIEW_TYPE, new ModelSummaryEditor(context.extensionUri, runtime)),
+    // After a window reload VS Code hands the panel back; it shows the empty state until an inspection.
+    vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, panel.serializer()),
   );
   for (const name of Object.keys(COMMANDS) as CommandName[]) {
     context.subscriptions.push(vscode.commands.registerCommand(COMMANDS[name].id, () => handlers[name]().catch(reportCallError)));

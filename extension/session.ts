@@ -7,12 +7,13 @@ import * as vscode from 'vscode';
 import type { BackendId, VariantId } from '../runtime/kernels/types';
 import type { InspectResult, ModelSummary } from '../runtime/protocol/runtime';
 import { config } from './config';
-import { directValues, type OverlayValues, queryValues } from './overlay/metricValues';
+import { directValues, driftValues, type OverlayValues, queryValues } from './overlay/metricValues';
 import { parseIdPrompt, type TokenSpan, tokenSpans } from './overlay/tokenSpans';
 import type { PanelMetric } from './protocol/panel';
 import { resolveBackend } from './runtime/backendChoice';
 import type { RuntimeSupervisor } from './runtime/supervisor';
 import { type BackendChoice, MODEL_VARIANT, type VariantChoice } from './settings';
+import { variantLabel, variantSpec } from './variantPicks';
 
 export interface Inspection {
   uri: vscode.Uri;
@@ -26,7 +27,15 @@ export interface Inspection {
   backend: BackendId;
   epsilon: number;
   /** The variant and backend settings it ran with: a settings change to these same values needs no re-run. */
-  choice: { variant: VariantChoice; backend: BackendChoice };
+  choice: { variant: VariantChoice; params: string; backend: BackendChoice };
+}
+
+/** Per-token drift of one prompt (token ids) from the last Show Quantization Drift. */
+export interface TokenDrift {
+  ids: number[];
+  label: string;
+  /** |Δ attention received| per token. */
+  values: Float32Array;
 }
 
 export class Session implements vscode.Disposable {
@@ -35,6 +44,8 @@ export class Session implements vscode.Disposable {
   /** What the overlay paints (chosen in the panel), and its values for the last inspection. */
   overlayMetric: PanelMetric = { metric: 'sink' };
   overlayValues?: OverlayValues;
+  /** The last quantization drift run, for the overlay's drift metric while its prompt is the inspected one. */
+  drift?: TokenDrift;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when the model or the inspection changes (or the inspection goes stale). */
   readonly onDidChange = this.changed.event;
@@ -66,9 +77,10 @@ export class Session implements vscode.Disposable {
     return m;
   }
 
-  /** Inspects `range` of `doc` with the current backend and ε, and `choice` (default: the variant setting). */
-  async inspect(doc: vscode.TextDocument, range: vscode.Range, choice: VariantChoice = config.variant()): Promise<Inspection> {
+  /** Inspects `range` of `doc` with the current backend and ε, and `choice` with `params` (default: the variant settings). */
+  async inspect(doc: vscode.TextDocument, range: vscode.Range, choice: VariantChoice = config.variant(), params: string = config.variantParams()): Promise<Inspection> {
     if (!this.model) throw new Error('No model is open: run AttnScope: Open Model… first.');
+    const spec = variantSpec(choice, params);
     const text = doc.getText(range);
     if (!text.trim()) throw new Error('The selection is empty: select the prompt to inspect (or nothing, for the whole document).');
     const info = await this.runtime.runtimeInfo();
@@ -79,13 +91,13 @@ export class Session implements vscode.Disposable {
     const idPrompt = this.model.tokenizer ? undefined : parseIdPrompt(text);
     const result = await this.runtime.call(`AttnScope: inspecting ${doc.fileName.split(/[\\/]/).pop()}`, 'inspect', {
       prompt: idPrompt ? { ids: idPrompt.ids } : { text },
-      variant: choice === MODEL_VARIANT ? null : { id: choice, params: {} },
+      variant: spec,
       backend, epsilon,
     });
     const start = doc.offsetAt(range.start);
     this.last = {
-      uri: doc.uri, version: doc.version, range, result, epsilon, backend, choice: { variant: choice, backend: backendChoice },
-      variant: choice === MODEL_VARIANT ? [...new Set(result.variants)].join(', ') : choice,
+      uri: doc.uri, version: doc.version, range, result, epsilon, backend, choice: { variant: choice, params: spec ? params.trim() : '', backend: backendChoice },
+      variant: choice === MODEL_VARIANT ? [...new Set(result.variants)].join(', ') : variantLabel(choice, params),
       spans: tokenSpans(result.tokens, start, idPrompt?.offsets),
     };
     this.overlayValues = undefined;
@@ -106,7 +118,10 @@ export class Session implements vscode.Disposable {
     const m = this.overlayMetric;
     let values: OverlayValues | undefined;
     try {
-      values = directValues(last.result, m) ?? undefined;
+      if (m.metric === 'drift') {
+        const d = this.driftOfLast();
+        values = d ? driftValues(d.values, d.label) : undefined;
+      } else values = directValues(last.result, m) ?? undefined;
       if (!values && m.metric === 'query') {
         const map = await this.runtime.request('headMap', { layer: m.layer, head: m.head });
         values = queryValues(map.weights.data, map.weights.shape[0], map.weights.shape[1], m);
@@ -125,14 +140,30 @@ export class Session implements vscode.Disposable {
    * Nothing runs when the last inspection already used these settings (the panel's swap ran it
    * before writing the setting, so the settings listener finds nothing to do).
    */
-  async rerun(variant?: VariantChoice): Promise<Inspection | undefined> {
+  async rerun(variant?: VariantChoice, params?: string): Promise<Inspection | undefined> {
     const last = this.last;
     if (!last) return undefined;
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === last.uri.toString());
     if (!doc || doc.version !== last.version) return undefined;
     const choice = variant ?? config.variant();
-    if (choice === last.choice.variant && config.backend() === last.choice.backend) return last;
-    return this.inspect(doc, last.range, choice);
+    const p = (params ?? (variant === undefined ? config.variantParams() : '')).trim();
+    const same = choice === last.choice.variant && (choice === MODEL_VARIANT || p === last.choice.params);
+    if (same && config.backend() === last.choice.backend) return last;
+    return this.inspect(doc, last.range, choice, p);
+  }
+
+  /** Keeps a drift report's per-token drift for the overlay's drift metric (and the panel's strip). */
+  setDrift(ids: number[], label: string, values: Float32Array): void {
+    this.drift = { ids, label, values };
+    this.changed.fire();
+    void this.refreshOverlay();
+  }
+
+  /** The drift of the last inspection's prompt, if the last drift run was of that prompt. */
+  driftOfLast(): TokenDrift | undefined {
+    const d = this.drift;
+    const t = this.last?.result.tokens;
+    return d && t && d.ids.length === t.length && d.ids.every((id, i) => id === t[i].id) ? d : undefined;
   }
 
   /** The document changed under the inspection: its offsets no longer hold. */

@@ -28,6 +28,10 @@ export const SETTINGS = {
     key: 'attnscope.variant', type: 'string', default: MODEL_VARIANT, enum: [MODEL_VARIANT, ...VARIANT_IDS],
     markdownDescription: 'The attention variant the kernels compute in every attention core; `model` keeps each core\'s own normalizer (`AttnScope: Set Variant…`).',
   },
+  variantParams: {
+    key: 'attnscope.variantParams', type: 'string', default: '',
+    markdownDescription: 'Parameters of the chosen variant as `name=value,...`, e.g. `b=0` for `sigmoid`, `p=3` for `lssar`, `m=16` for `soft-nystrom`; empty: the defaults (`AttnScope: Set Variant…` lists each variant\'s parameters). Ignored for `model`.',
+  },
   sinkEpsilon: {
     key: 'attnscope.sinkEpsilon', type: 'number', default: 0.3, minimum: 0.01, maximum: 0.99,
     markdownDescription: 'ε of the sink score: a token is a sink in a head when the mean attention it receives (α) exceeds ε.',

@@ -20,6 +20,7 @@ import type { ProfileReport } from './profile/format';
 import { streamCommand } from './cli/stream';
 import { BACKEND_IDS, getBackend } from './engine/backends';
 import type { CoreRun } from './engine/core-run';
+import { headInput } from './engine/head-input';
 import { nativeVariant, SegmentedModel } from './engine/runner';
 import type { AttentionBackend, BackendId, VariantSpec } from './kernels/types';
 import { formatVariant, resolveVariant } from './kernels/variants';
@@ -242,7 +243,7 @@ const handlers: Handlers<RuntimeMethods> = {
     if (!core) throw new RpcError('bad-request', `layer ${layer} does not exist; the model has ${last.cores.length} attention cores`);
     if (head >= core.input.qHeads) throw new RpcError('bad-request', `head ${head} does not exist; layer ${layer} has ${core.input.qHeads} heads`);
     const r = await last.backend.run({ input: core.input, variant: last.variants[layer], captureHeads: [head] });
-    return { layer, head, weights: tensor(r.maps[0].weights, [core.input.tq, core.input.tk]) };
+    return { layer, head, weights: tensor(r.maps[0].weights, [core.input.tq, core.input.tk]), input: headInput(core.input, head, formatVariant(last.variants[layer])) };
   },
 };
 

@@ -1,16 +1,24 @@
 /**
  * The panel: controls, token strip, layer × head grid and head view, with clear empty, loading
- * and error states. Holds the view state; everything it shows comes from the extension.
+ * and error states. Holds the view state (kept across a window reload through `store`); the
+ * numbers come from the extension, except that a variant change re-renders the head on screen at
+ * once with the panel's own WASM kernels (from the head's Q, K, V) while the runtime re-runs the
+ * model, and compare mode computes the head under a second variant the same way.
  */
 import type { PanelCompare, PanelDrift, PanelProfile, PanelStream } from '../extension/protocol/analyses';
 import type { AnalysisTab, HeadMap, PanelHostEvents, PanelHostMethods, PanelInspection, PanelMetric, PanelViewEvents, PanelViewMethods } from '../extension/protocol/panel';
 import { EXPORT_VIEW_LABELS, type ExportFormat, type ExportView, type PanelExport, type PanelExportRequest } from '../extension/protocol/panelExport';
+import { parseVariant } from '../runtime/kernels/variants';
 import type { RpcPeer } from '../runtime/protocol/rpc';
+import { tensor } from '../runtime/protocol/tensor';
+import { headWeights, panelKernels } from './headKernels';
+import type { StateStore } from './vscodeChannel';
 import { themeColor, themeRamp } from './color';
 import { type Figure, figureSvg, type FigurePalette, gridFigure, headMapFigure, stripFigure } from './export/figure';
 import { canvasPngBase64, paintFigure } from './export/paint';
-import { button, dropdown, progressRing, stateNote } from './ui';
+import { button, dropdown, progressRing, stateNote, textField } from './ui';
 import { analysisTabs, type AnalysisSlot, type Tab } from './views/analysisTabs';
+import { compareHead } from './views/compareHead';
 import { compareView } from './views/compareView';
 import { driftView, type DriftMetric } from './views/driftView';
 import { HeadView } from './views/headView';
@@ -22,8 +30,28 @@ import { tokenStrip } from './views/tokenStrip';
 
 export type PanelPeer = RpcPeer<PanelViewMethods, PanelHostMethods, PanelViewEvents, PanelHostEvents>;
 
-type Metric = 'sink' | 'alpha' | 'query';
-const METRIC_LABELS: Record<Metric, string> = { sink: 'sink score', alpha: 'α of the selected head', query: 'attention from the query token' };
+type Metric = 'sink' | 'alpha' | 'query' | 'drift';
+const METRIC_LABELS: Record<Metric, string> = { sink: 'sink score', alpha: 'α of the selected head', query: 'attention from the query token', drift: 'drift (Δ attention received)' };
+
+/** The open head: its map, where it was computed and under which variant; with compare mode's second map. */
+interface OpenHead {
+  map: HeadMap;
+  view: HeadView;
+  /** The variant string the map shows. */
+  variant: string;
+  /** 'runtime': from the model run; 'panel': recomputed here by the WASM kernels while the model re-runs. */
+  source: 'runtime' | 'panel';
+  compare?: { variant: string; element: HTMLElement; views: HeadView[] } | { variant: string; note: string; kind: 'loading' | 'error' };
+}
+
+/** The view state kept across a window reload. */
+interface SavedState {
+  selected?: { layer: number; head: number };
+  query?: number;
+  metric?: Metric;
+  tab?: Tab;
+  compareWith?: string;
+}
 
 type Screen =
   | { kind: 'empty'; message?: string }
@@ -37,17 +65,33 @@ export class PanelApp {
   private query?: number;
   private metric: Metric = 'sink';
   private announced = JSON.stringify({ metric: 'sink' });
-  private head?: { map: HeadMap; view: HeadView } | { loading: string } | { error: string };
+  private head?: OpenHead | { loading: string } | { error: string };
+  /** Progress or a failure while an inspection is shown: a line above it, the inspection stays. */
+  private banner?: { kind: 'loading' | 'error'; message: string };
+  /** A bad variant parameter typed in the panel (nothing was sent). */
+  private variantProblem?: string;
+  /** Compare mode: the head view also shows the head under this variant (and the difference). */
+  private compareWith?: string;
+  /** The variant and parameters chosen in the panel since the inspection shown (sent, or refused as wrong). */
+  private pending?: { variant: string; params: string; sent: boolean };
+  private readonly kernelsUrl: string | undefined;
   private tab: Tab = 'inspect';
   private readonly analyses: { timings?: AnalysisSlot<PanelProfile>; compare?: AnalysisSlot<PanelCompare>; drift?: AnalysisSlot<PanelDrift>; streaming?: AnalysisSlot<PanelStream> } = {};
   private repeat = 5;
   private driftMetric: DriftMetric = 'divergence';
 
-  constructor(private readonly root: HTMLElement, private readonly peer: PanelPeer) {
+  constructor(private readonly root: HTMLElement, private readonly peer: PanelPeer, private readonly store?: StateStore) {
+    this.kernelsUrl = root.dataset.wasm || undefined;
+    const saved = (store?.get() ?? {}) as SavedState;
+    this.selected = saved.selected;
+    this.query = saved.query;
+    this.metric = saved.metric ?? 'sink';
+    this.tab = saved.tab ?? 'inspect';
+    this.compareWith = saved.compareWith;
     peer.on('show', ({ inspection }) => this.show(inspection));
-    peer.on('notice', ({ message }) => { this.screen = { kind: 'empty', message }; this.render(); });
-    peer.on('loading', ({ message }) => { this.screen = { kind: 'loading', message }; this.render(); });
-    peer.on('error', ({ message }) => { this.screen = { kind: 'error', message }; this.render(); });
+    peer.on('notice', ({ message }) => { this.screen = { kind: 'empty', message }; this.banner = undefined; this.render(); });
+    peer.on('loading', ({ message }) => this.status('loading', message));
+    peer.on('error', ({ message }) => this.status('error', message));
     peer.on('profile', ({ profile }) => this.showAnalysis('timings', { data: profile }));
     peer.on('compare', ({ compare }) => this.showAnalysis('compare', { data: compare }));
     peer.on('drift', ({ drift }) => this.showAnalysis('drift', { data: drift }));
@@ -58,14 +102,33 @@ export class PanelApp {
     this.render();
   }
 
+  /** Loading or error: over the shown inspection as a banner (the head stays on screen), else as the whole screen. */
+  private status(kind: 'loading' | 'error', message: string): void {
+    if (this.screen.kind === 'ready') this.banner = { kind, message };
+    else this.screen = { kind, message };
+    this.render();
+  }
+
   private show(inspection: PanelInspection): void {
     const prev = this.screen.kind === 'ready' ? this.screen.inspection : undefined;
     const sameShape = prev && prev.model.layers === inspection.model.layers && prev.model.heads === inspection.model.heads && prev.tokens.length === inspection.tokens.length;
-    if (!sameShape) { this.selected = undefined; this.query = undefined; this.metric = 'sink'; }
-    this.head = undefined;
+    // The first inspection after a reload keeps the saved selection when it fits.
+    const fits = !prev && (!this.selected || (this.selected.layer < inspection.model.layers && this.selected.head < inspection.model.heads)) && (this.query === undefined || this.query < inspection.tokens.length);
+    if (!sameShape && !fits) { this.selected = undefined; this.query = undefined; this.metric = 'sink'; }
+    if (this.metric === 'drift' && !inspection.drift) this.metric = 'sink';
+    // The head on screen stays until the runtime's map for this inspection replaces it.
+    if (!sameShape) this.head = undefined;
+    this.banner = undefined;
+    this.variantProblem = undefined;
+    this.pending = undefined;
     this.screen = { kind: 'ready', inspection };
     this.render();
     if (this.selected) this.openHead(this.selected.layer, this.selected.head);
+  }
+
+  private save(): void {
+    const s: SavedState = { selected: this.selected, query: this.query, metric: this.metric, tab: this.tab, compareWith: this.compareWith };
+    this.store?.set(JSON.parse(JSON.stringify(s)) as SavedState); // without the unset keys
   }
 
   private showAnalysis(tab: AnalysisTab, slot: AnalysisSlot<PanelProfile | PanelCompare | PanelDrift | PanelStream>, focus = true): void {
@@ -89,20 +152,116 @@ export class PanelApp {
 
   private openHead(layer: number, head: number): void {
     this.selected = { layer, head };
-    this.head = { loading: `Loading layer ${layer} head ${head}…` };
+    const showing = this.head && 'view' in this.head && this.head.map.layer === layer && this.head.map.head === head;
+    if (!showing) this.head = { loading: `Loading layer ${layer} head ${head}…` };
     this.render();
     this.peer.request('headMap', { layer, head }).then((map) => {
       if (this.selected?.layer !== layer || this.selected.head !== head || this.screen.kind !== 'ready') return;
       const [tq, tk] = map.weights.shape;
       const n = this.screen.inspection.tokens.length;
       if (tk !== n || tq > tk) { this.head = { error: `The head map is ${tq} × ${tk}, the prompt has ${n} tokens; run Inspect again.` }; this.render(); return; }
-      const size = Math.max(128, Math.min(768, this.root.clientWidth - 32));
-      const view = new HeadView({ layer, head, weights: map.weights.data, tq, tk, tokens: this.screen.inspection.tokens, size, query: this.queryRow(tq, tk) });
-      this.head = { map, view };
+      const ins = this.screen.inspection;
+      const variant = map.input?.variant ?? ins.variant;
+      this.head = { map, view: this.headView(map, map.weights.data, variant, 'runtime'), variant, source: 'runtime' };
       this.render();
+      if (this.compareWith) void this.compareHead(this.compareWith);
     }, (err: Error) => {
       if (this.selected?.layer === layer && this.selected.head === head) { this.head = { error: err.message }; this.render(); }
     });
+  }
+
+  private headView(map: HeadMap, weights: Float32Array, variant: string, source: OpenHead['source']): HeadView {
+    const [tq, tk] = map.weights.shape;
+    const size = Math.max(128, Math.min(768, this.root.clientWidth - 32));
+    const tokens = this.screen.kind === 'ready' ? this.screen.inspection.tokens : [];
+    const where = source === 'panel' ? ' · computed in the panel (WASM) while the model re-runs' : '';
+    const view = new HeadView({ layer: map.layer, head: map.head, weights, tq, tk, tokens, size, query: this.queryRow(tq, tk), title: `Layer ${map.layer} · head ${map.head} (${tq} × ${tk}) · ${variant}${where}` });
+    view.canvas.dataset.source = source;
+    view.canvas.dataset.variant = variant;
+    return view;
+  }
+
+  /**
+   * The variant control: validates the parameters (nothing is sent while they are wrong), asks the
+   * extension to re-run the model, and re-renders the head on screen with the WASM kernels at once.
+   */
+  private chooseVariant(ins: PanelInspection, variant: string, params: string): void {
+    const p = variant === 'model' ? '' : params.trim();
+    const text = variant === 'model' ? undefined : p ? `${variant}:${p}` : variant;
+    if (text) {
+      try { parseVariant(text); } catch (e) { this.variantProblem = (e as Error).message; this.pending = { variant, params: p, sent: false }; this.render(); return; }
+    }
+    this.variantProblem = undefined;
+    const same = this.pending ? this.pending.sent && this.pending.variant === variant && this.pending.params === p : variant === ins.variant && p === ins.variantParams;
+    if (same) { this.render(); return; }
+    this.pending = { variant, params: p, sent: true };
+    this.peer.notify('setVariant', { variant, params: p });
+    if (text) void this.recomputeHead(text);
+  }
+
+  /** The open head under `variant`, computed here from its Q, K, V (when the runtime sent them and the kernels load). */
+  private async recomputeHead(variant: string): Promise<void> {
+    const open = this.head;
+    if (!open || !('view' in open) || !open.map.input || !this.kernelsUrl) return;
+    const t0 = performance.now();
+    let weights: Float32Array;
+    try {
+      weights = await headWeights(await panelKernels(this.kernelsUrl), open.map.input, open.map.head, variant);
+    } catch (e) {
+      console.warn(`AttnScope panel: cannot recompute layer ${open.map.layer} head ${open.map.head} as ${variant}: ${(e as Error).message}`);
+      return;
+    }
+    if (this.head !== open) return; // another head, or the runtime's map, arrived meanwhile
+    const map: HeadMap = { ...open.map, weights: tensor(weights, open.map.weights.shape) };
+    const view = this.headView(map, weights, variant, 'panel');
+    view.canvas.dataset.computeMs = (performance.now() - t0).toFixed(1);
+    this.head = { map, view, variant, source: 'panel' };
+    this.render();
+    if (this.compareWith) void this.compareHead(this.compareWith);
+  }
+
+  /** Compare mode: the open head under `variant` (B) beside its map (A), and B − A. */
+  private async compareHead(variant: string | undefined): Promise<void> {
+    this.compareWith = variant;
+    const open = this.head;
+    if (!open || !('view' in open)) { this.render(); return; }
+    if (!variant) { open.compare = undefined; this.render(); return; }
+    if (!open.map.input || !this.kernelsUrl) {
+      open.compare = { variant, kind: 'error', note: 'Compare mode needs the head\'s Q, K, V from the runtime; inspect again.' };
+      this.render();
+      return;
+    }
+    open.compare = { variant, kind: 'loading', note: `Computing ${variant}…` };
+    this.render();
+    let b: Float32Array;
+    try {
+      b = await headWeights(await panelKernels(this.kernelsUrl), open.map.input, open.map.head, variant);
+    } catch (e) {
+      if (this.head === open) { open.compare = { variant, kind: 'error', note: (e as Error).message }; this.render(); }
+      return;
+    }
+    if (this.head !== open || this.compareWith !== variant) return;
+    const [tq, tk] = open.map.weights.shape;
+    const size = Math.max(128, Math.min(384, Math.floor((this.root.clientWidth - 48) / 2)));
+    const tokens = this.screen.kind === 'ready' ? this.screen.inspection.tokens : [];
+    const c = compareHead({ layer: open.map.layer, head: open.map.head, tq, tk, tokens, size, query: this.queryRow(tq, tk), a: { label: open.variant, weights: open.map.weights.data }, b: { label: variant, weights: b } });
+    open.compare = { variant, element: c.element, views: c.views };
+    this.render();
+  }
+
+  /** Compare mode's control (a second variant for the open head) and its three maps. */
+  private compareSection(ins: PanelInspection, open: OpenHead): HTMLElement {
+    const s = document.createElement('section');
+    s.className = 'compare-mode';
+    const h = document.createElement('h3');
+    h.textContent = 'Compare mode';
+    const choices = [{ value: 'off', label: 'off' }, ...ins.variants.filter((v) => v.id !== 'model').map((v) => ({ value: v.id, label: v.id, title: v.description }))];
+    const current = open.compare?.variant ?? this.compareWith ?? 'off';
+    s.append(h, dropdown('compare-variant', `Compare ${open.variant} with`, choices.some((c) => c.value === current) ? choices : [...choices, { value: current, label: current }], current, (v) => void this.compareHead(v === 'off' ? undefined : v)));
+    const c = open.compare;
+    if (c && 'element' in c) s.append(c.element);
+    else if (c) s.append(stateNote(c.kind, c.note));
+    return s;
   }
 
   /** Exports a view as SVG (from the numbers) or PNG (the head view's canvas, or the figure painted) and posts it to the extension. */
@@ -162,6 +321,12 @@ export class PanelApp {
       const o = (this.selected.layer * ins.model.heads + this.selected.head) * n;
       return ins.alpha.data.subarray(o, o + n);
     }
+    if (this.metric === 'drift' && ins.drift) {
+      const d = ins.drift.values.data;
+      let max = 0;
+      for (const v of d) max = Math.max(max, Math.abs(v));
+      return Float32Array.from(d, (v) => (max > 0 ? Math.abs(v) / max : 0));
+    }
     if (this.metric === 'query' && this.head && 'map' in this.head && this.query !== undefined) {
       const [tq, tk] = this.head.map.weights.shape;
       const row = this.queryRow(tq, tk);
@@ -171,6 +336,7 @@ export class PanelApp {
   }
 
   private render(): void {
+    this.save();
     this.root.replaceChildren();
     this.root.append(analysisTabs({
       tab: this.tab, analyses: this.analyses, repeat: this.repeat, width: Math.max(200, Math.min(768, this.root.clientWidth - 32)),
@@ -217,6 +383,7 @@ export class PanelApp {
     let m: PanelMetric = { metric: 'sink' };
     if (this.metric === 'alpha' && this.selected) m = { metric: 'alpha', ...this.selected };
     if (this.metric === 'query' && this.selected && this.query !== undefined && this.query < n) m = { metric: 'query', ...this.selected, query: this.query };
+    if (this.metric === 'drift' && ins.drift) m = { metric: 'drift' };
     const key = JSON.stringify(m);
     if (key !== this.announced) { this.announced = key; this.peer.notify('setMetric', m); }
   }
@@ -225,11 +392,26 @@ export class PanelApp {
     this.announceMetric(ins);
     const controls = document.createElement('div');
     controls.className = 'controls';
+    let chosen = this.pending?.variant ?? ins.variant;
+    const chosenParams = this.pending?.params ?? ins.variantParams;
+    const info = (id: string): PanelInspection['variants'][number] | undefined => ins.variants.find((v) => v.id === id);
+    const paramsHint = (id: string): string => info(id)?.params.map((p) => `${p.name}=${p.default}`).join(',') ?? '';
+    const paramsTitle = (id: string): string => info(id)?.params.map((p) => `${p.name} (default ${p.default}): ${p.doc}`).join('\n') || `${id} has no parameters`;
+    const params = textField('variant-params', 'Parameters', chosenParams, paramsHint(chosen) || 'none', paramsTitle(chosen), (text) => this.chooseVariant(ins, chosen, text));
+    const paramsInput = params.querySelector('#variant-params') as HTMLElement & { value: string; placeholder: string };
     controls.append(
-      dropdown('variant', 'Variant', ins.variants.map((v) => ({ value: v.id, label: v.id, title: v.description })), ins.variant, (variant) => {
-        if (variant !== ins.variant) this.peer.notify('setVariant', { variant });
+      dropdown('variant', 'Variant', ins.variants.map((v) => ({ value: v.id, label: v.id, title: `${v.description}${v.params.length ? ` · params: ${v.params.map((p) => `${p.name}=${p.default}`).join(', ')}` : ''}` })), chosen, (variant) => {
+        if (variant === chosen) return;
+        chosen = variant;
+        // Another variant starts from its defaults; its parameters are set in the field beside it.
+        const keep = variant === ins.variant ? ins.variantParams : '';
+        paramsInput.value = keep;
+        paramsInput.placeholder = paramsHint(variant) || 'none';
+        params.title = paramsTitle(variant);
+        this.chooseVariant(ins, variant, keep);
       }),
-      dropdown('metric', 'Colour by', (Object.keys(METRIC_LABELS) as Metric[]).filter((m) => m === 'sink' || this.selected).map((m) => ({ value: m, label: METRIC_LABELS[m] })), this.metric, (m) => {
+      params,
+      dropdown('metric', 'Colour by', (Object.keys(METRIC_LABELS) as Metric[]).filter((m) => m === 'sink' || (m === 'drift' ? ins.drift : this.selected)).map((m) => ({ value: m, label: METRIC_LABELS[m] })), this.metric, (m) => {
         this.metric = m as Metric;
         this.render();
       }),
@@ -252,13 +434,22 @@ export class PanelApp {
       layers: ins.model.layers, heads: ins.model.heads, alpha: ins.alpha.data, tokens: ins.tokens.length, selected: this.selected,
       onPick: (l, h) => this.openHead(l, h),
     });
-    this.root.append(controls, summary, section('Tokens', strip, this.exportButtons('strip')), section('Model: α₁ per layer and head', grid, this.exportButtons('grid')));
+    this.root.append(controls);
+    if (this.variantProblem) this.root.append(stateNote('error', this.variantProblem));
+    if (this.banner) {
+      const b = stateNote(this.banner.kind, this.banner.message);
+      if (this.banner.kind === 'loading') b.prepend(progressRing());
+      b.classList.add('banner');
+      this.root.append(b);
+    }
+    this.root.append(summary, section('Tokens', strip, this.exportButtons('strip')), section('Model: α₁ per layer and head', grid, this.exportButtons('grid')));
     if (ins.outputs) this.root.append(section('Outputs', outputsView(ins.outputs, ins.tokens, Math.max(200, Math.min(768, this.root.clientWidth - 32)))));
     if (this.head) {
       if ('view' in this.head) {
         const el = this.head.view.element;
         if (!el.querySelector('.export-buttons')) el.querySelector('h3')?.after(this.exportButtons('head'));
         this.root.append(el);
+        this.root.append(this.compareSection(ins, this.head));
       }
       else if ('loading' in this.head) this.root.append(stateNote('loading', this.head.loading));
       else this.root.append(stateNote('error', this.head.error));

@@ -35,6 +35,27 @@ export function themeRamp(): Uint8ClampedArray {
   return ramp(themeColor('--vscode-editor-background'), themeColor('--vscode-charts-orange'));
 }
 
+/**
+ * A diverging ramp for differences, 256 entries: index 0 is −1 (the blue accent), 128 is 0 (the
+ * editor background), 255 is +1 (the heat accent).
+ */
+export function themeDivergingRamp(): Uint8ClampedArray {
+  return divergingRamp(themeColor('--vscode-editor-background'), themeColor('--vscode-charts-blue'), themeColor('--vscode-charts-orange'));
+}
+
+/** 256 RGB entries: `low` at 0, `mid` at 128, `high` at 255. */
+export function divergingRamp(mid: Rgb, low: Rgb, high: Rgb): Uint8ClampedArray {
+  const neg = ramp(mid, low);
+  const pos = ramp(mid, high);
+  const lut = new Uint8ClampedArray(256 * 3);
+  for (let i = 0; i < 256; i++) {
+    const t = Math.round((Math.abs(i - 128) / 128) * 255);
+    const src = i < 128 ? neg : pos;
+    for (let c = 0; c < 3; c++) lut[i * 3 + c] = src[Math.min(255, t) * 3 + c];
+  }
+  return lut;
+}
+
 /** LUT index of a value in [0, 1] (clamped; NaN → 0). */
 export function rampIndex(v: number): number {
   return v > 0 ? Math.min(255, Math.round(v * 255)) : 0;

@@ -42,7 +42,10 @@ export async function showDrift(runtime: RuntimeSupervisor, session: Session, pa
     { label: 'int8', quant: 'int8' as const, detail: 'int8 fake-quant Q/K/V with a float softmax' },
   ], { title: 'AttnScope: quantization drift against fp32' });
   if (!pick) return;
+  const ids = session.last!.result.tokens.map((t) => t.id);
   const r = await runtime.call(`AttnScope: ${pick.label} drift`, 'drift', { quant: pick.quant, backend: await backend(runtime, session), epsilon: config.sinkEpsilon() });
+  // The overlay's and the strip's drift metric: |Δ attention received| per token of this prompt.
+  if (r.tokenDrift.length === ids.length) session.setDrift(ids, `${r.quant} vs fp32`, Float32Array.from(r.tokenDrift, (t) => t.deltaAttention));
   await showReport(driftMarkdown(r, model));
   await panel.showDrift(r, model);
 }

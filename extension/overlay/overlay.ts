@@ -78,6 +78,8 @@ export class Overlay implements vscode.Disposable {
     const shown = this.session.overlayValues;
     if (shown && this.session.overlayMetric.metric !== 'sink') md.appendText(`${shown.label}: ${shown.values[span.index].toFixed(4)}`).appendMarkdown('  \n');
     for (const line of hoverLines(last.result, span.index, last.epsilon)) md.appendText(line).appendMarkdown('  \n');
+    const drift = this.session.driftOfLast();
+    if (drift) md.appendText(`drift (${drift.label}): Δ attention received ${drift.values[span.index].toFixed(4)}`).appendMarkdown('  \n');
     return new vscode.Hover(md, new vscode.Range(doc.positionAt(span.start), doc.positionAt(span.end)));
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The panel's HTML: a strict Content-Security-Policy (default-src 'none'; scripts only with this
- * load's nonce; styles, images and fonts only from the extension's own resources), the stylesheet
- * and the bundled script. Pure, so the webview test loads exactly what VS Code shows.
+ * load's nonce, plus compiling WebAssembly for the kernels; styles, images, fonts and the fetch
+ * of the .wasm only from the extension's own resources), the stylesheet and the bundled script. Pure, so the webview test loads exactly what VS Code shows.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -9,8 +9,9 @@ export interface PanelHtmlParts {
   /** `webview.cspSource`. */
   cspSource: string;
   nonce: string;
-  /** webview URIs of dist/webview.js and media/css/panel.css. */
+  /** webview URIs of dist/webview.js, dist/attnscope_kernels.wasm and media/css/panel.css. */
   scriptUri: string;
+  wasmUri: string;
   styleUri: string;
 }
 
@@ -28,7 +29,9 @@ function attr(s: string): string {
 export function panelHtml(p: PanelHtmlParts): string {
   const csp = [
     "default-src 'none'",
-    `script-src 'nonce-${p.nonce}'`,
+    // 'wasm-unsafe-eval' compiles WebAssembly only (the kernels); eval() stays forbidden.
+    `script-src 'nonce-${p.nonce}' 'wasm-unsafe-eval'`,
+    `connect-src ${p.cspSource}`,
     // The toolkit (FAST) inserts empty <style> elements and fills them through the CSSOM, which CSP
     // does not govern: allow exactly the empty inline style (sha256 of ""), never 'unsafe-inline'.
     `style-src ${p.cspSource} '${EMPTY_STYLE_HASH}'`,
@@ -45,7 +48,7 @@ export function panelHtml(p: PanelHtmlParts): string {
 <title>AttnScope</title>
 </head>
 <body>
-<main id="app" aria-label="AttnScope attention panel"></main>
+<main id="app" aria-label="AttnScope attention panel" data-wasm="${attr(p.wasmUri)}"></main>
 <script nonce="${attr(p.nonce)}" src="${attr(p.scriptUri)}"></script>
 </body>
 </html>

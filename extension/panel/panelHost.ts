@@ -1,12 +1,12 @@
 /**
- * Hosts the panel webview: strict CSP, resources only from dist/ and media/css/, every message from
- * the webview validated; forwards head-map requests to the runtime and re-runs the inspection
- * when the panel changes the variant.
+ * Hosts the panel webview: strict CSP, resources only from dist/ (the script and the WASM kernels)
+ * and media/css/, every message from the webview validated; forwards head-map requests to the
+ * runtime and re-runs the inspection when the panel changes the variant. The panel is restored
+ * after a window reload (its webview keeps its view state; it shows the empty state until an
+ * inspection).
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { VARIANTS } from '../../runtime/kernels/variants';
-import { VARIANT_IDS } from '../../runtime/kernels/types';
 import { type Channel, RpcPeer } from '../../runtime/protocol/rpc';
 import { config } from '../config';
 import {
@@ -15,8 +15,9 @@ import {
 import type { RuntimeSupervisor } from '../runtime/supervisor';
 import type { Session } from '../session';
 import { MODEL_VARIANT, SETTINGS, type VariantChoice } from '../settings';
+import { variantSpec } from '../variantPicks';
 import { newNonce, panelHtml } from './html';
-import { panelInspection } from './inspection';
+import { panelInspection, panelVariants } from './inspection';
 import { compareForPanel, driftForPanel, streamForPanel } from './analysisViews';
 import { profileCsv, profileTraceJson } from './profileExport';
 import type { PanelProfile } from '../protocol/analyses';
@@ -25,6 +26,9 @@ import { EXPORT_VIEW_LABELS, type PanelExport, type PanelExportRequest } from '.
 import { saveExport } from '../export/saveExport';
 
 type HostPeer = RpcPeer<PanelHostMethods, PanelViewMethods, PanelHostEvents, PanelViewEvents>;
+
+/** The panel's webview type (package.json activates on it, so a reload restores the panel). */
+export const PANEL_VIEW_TYPE = 'attnscope.panel';
 
 export class PanelHost implements vscode.Disposable {
   private panel?: vscode.WebviewPanel;
@@ -40,14 +44,32 @@ export class PanelHost implements vscode.Disposable {
 
   show(preserveFocus = false): void {
     if (this.panel) { this.panel.reveal(undefined, preserveFocus); return; }
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'AttnScope', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, this.webviewOptions());
+    this.attach(panel);
+  }
+
+  /** Serializer for window reloads: VS Code hands back the panel it had (the webview's own state travels with it). */
+  serializer(): vscode.WebviewPanelSerializer {
+    return {
+      deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
+        if (this.panel) { panel.dispose(); return; }
+        panel.webview.options = this.webviewOptions();
+        this.attach(panel);
+      },
+    };
+  }
+
+  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
     const roots = [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media', 'css')];
-    const panel = vscode.window.createWebviewPanel('attnscope.panel', 'AttnScope', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, {
-      enableScripts: true, localResourceRoots: roots, retainContextWhenHidden: true,
-    });
+    return { enableScripts: true, localResourceRoots: roots, retainContextWhenHidden: true };
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
     const w = panel.webview;
+    const dist = (file: string): string => w.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', file)).toString();
     w.html = panelHtml({
       cspSource: w.cspSource, nonce: newNonce(),
-      scriptUri: w.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
+      scriptUri: dist('webview.js'), wasmUri: dist('attnscope_kernels.wasm'),
       styleUri: w.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'css', 'panel.css')).toString(),
     });
     const channel: Channel = {
@@ -61,7 +83,7 @@ export class PanelHost implements vscode.Disposable {
       onInvalid: (reason) => this.log.warn(`panel message refused: ${reason}`),
     });
     peer.on('ready', () => { this.ready = true; this.push(); });
-    peer.on('setVariant', ({ variant }) => void this.setVariant(variant));
+    peer.on('setVariant', ({ variant, params }) => void this.setVariant(variant, params ?? ''));
     peer.on('setMetric', (m) => void this.session.setOverlayMetric(m));
     peer.on('export', (e) => void this.saveExport(e));
     peer.on('profile', ({ repeat }) => void this.profile(repeat));
@@ -83,10 +105,11 @@ export class PanelHost implements vscode.Disposable {
       });
       return;
     }
+    const drift = this.session.driftOfLast();
     this.peer.notify('show', {
       inspection: panelInspection(last.result, {
-        model: this.session.model!, variant: last.choice.variant, backend: last.backend, epsilon: last.epsilon,
-        variants: [{ id: MODEL_VARIANT, description: 'each core keeps its own normalizer' }, ...VARIANT_IDS.map((id) => ({ id, description: VARIANTS[id].description }))],
+        model: this.session.model!, variant: last.choice.variant, variantParams: last.choice.params, backend: last.backend, epsilon: last.epsilon,
+        variants: panelVariants(), drift: drift ? { label: drift.label, values: { shape: [drift.values.length], data: drift.values } } : null,
       }),
     });
   }
@@ -184,18 +207,26 @@ export class PanelHost implements vscode.Disposable {
    * workspace settings file first added ~0.6 s before the run started); the settings listener
    * then finds the inspection already current.
    */
-  private async setVariant(variant: string): Promise<void> {
-    if (variant !== MODEL_VARIANT && !(VARIANT_IDS as readonly string[]).includes(variant)) { this.log.warn(`panel asked for unknown variant ${variant}`); return; }
+  private async setVariant(variant: string, params: string): Promise<void> {
+    if (variant !== MODEL_VARIANT && !(SETTINGS.variant.enum as readonly string[]).includes(variant)) { this.log.warn(`panel asked for unknown variant ${variant}`); return; }
     const choice = variant as VariantChoice;
+    try {
+      variantSpec(choice, params);
+    } catch (err) {
+      this.error(err instanceof Error ? err.message : String(err));
+      return;
+    }
     if (this.session.last) {
-      this.peer?.notify('loading', { message: `Running ${variant}…` });
+      this.peer?.notify('loading', { message: `Running ${variant}${params ? `:${params}` : ''}…` });
       try {
-        await this.session.rerun(choice);
+        const before = this.session.last;
+        // Nothing to run (the inspection already used these): show it again, which clears the panel's progress line.
+        if (await this.session.rerun(choice, params) === before) this.push();
       } catch (err) {
         this.error(err instanceof Error ? err.message : String(err));
-        return; // the setting keeps the variant that last ran
+        return; // the settings keep the variant that last ran
       }
     }
-    await config.write(SETTINGS.variant.key, choice);
+    await config.writeMany([[SETTINGS.variantParams.key, choice === MODEL_VARIANT ? '' : params], [SETTINGS.variant.key, choice]]);
   }
 }

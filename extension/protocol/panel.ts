@@ -5,6 +5,7 @@
  * protocol modules, so the webview may import it.
  */
 import type { Validator } from '../../runtime/protocol/rpc';
+import { headInputProblem, type HeadInput } from '../../runtime/protocol/headInput';
 import { tensorProblem, type WireTensor } from '../../runtime/protocol/tensor';
 import { exportRequestProblem, type PanelExport, panelExportProblem, type PanelExportRequest } from './panelExport';
 import { compareProblem, driftProblem, type PanelCompare, type PanelDrift, type PanelProfile, type PanelStream, profileProblem, streamProblem } from './analyses';
@@ -14,10 +15,12 @@ export interface PanelToken {
   text: string;
 }
 
-/** A variant the panel may offer, with the registry's one-line description. */
+/** A variant the panel may offer, with the registry's one-line description and its parameters. */
 export interface PanelVariant {
   id: string;
   description: string;
+  /** Its parameters with their defaults ('auto': derived from the input) and docs. */
+  params: { name: string; default: number | 'auto'; doc: string }[];
 }
 
 /** One inspection of a prompt, reduced for display. */
@@ -25,6 +28,8 @@ export interface PanelInspection {
   model: { name: string; layers: number; heads: number };
   tokens: PanelToken[];
   variant: string;
+  /** The variant's parameters as the user set them, `name=value,...` ('' = the defaults). */
+  variantParams: string;
   backend: string;
   variants: PanelVariant[];
   /** ε of the sink score. */
@@ -37,6 +42,8 @@ export interface PanelInspection {
   wallMs: number;
   /** Next-token top-k and per-token loss of a causal LM; null for other models. */
   outputs: PanelOutputs | null;
+  /** [tokens]: drift of the attention each token receives under the last quantization drift run of this prompt, or null. */
+  drift: { label: string; values: WireTensor<Float32Array> } | null;
 }
 
 export interface PanelOutputs {
@@ -52,6 +59,8 @@ export interface HeadMap {
   head: number;
   /** [tq, tk]: weight of key k for query q (0 where the mask hides it). */
   weights: WireTensor<Float32Array>;
+  /** The head's Q, K, V and mask, for recomputing it in the panel (absent: the panel cannot). */
+  input?: HeadInput;
 }
 
 /** Served by the extension for the panel. */
@@ -63,8 +72,8 @@ export type PanelHostMethods = {
 export type PanelHostEvents = {
   /** The panel has loaded and can take `show`. */
   ready: Record<string, never>;
-  /** Re-run the inspection with this variant. */
-  setVariant: { variant: string };
+  /** Re-run the inspection with this variant and its parameters (`name=value,...`; absent: keep the current ones). */
+  setVariant: { variant: string; params?: string };
   /** The metric the token strip shows, for the editor overlay to show too. */
   setMetric: PanelMetric;
   /** A view exported as SVG or PNG (or why not), to be saved by the extension. */
@@ -86,7 +95,9 @@ export const ANALYSIS_TABS: readonly AnalysisTab[] = ['timings', 'compare', 'dri
 export type PanelMetric =
   | { metric: 'sink' }
   | { metric: 'alpha'; layer: number; head: number }
-  | { metric: 'query'; layer: number; head: number; query: number };
+  | { metric: 'query'; layer: number; head: number; query: number }
+  /** The drift of the attention each token receives (the last Show Quantization Drift of this prompt). */
+  | { metric: 'drift' };
 
 /** Events the panel accepts from the extension. */
 export type PanelViewEvents = {
@@ -125,7 +136,8 @@ export function inspectionProblem(x: unknown): string | null {
   if (!m || typeof m.name !== 'string' || !natural(m.layers) || !natural(m.heads)) return 'model needs name, layers and heads';
   if (!Array.isArray(i.tokens) || !i.tokens.every((t) => obj(t) && natural((t as PanelToken).id) && typeof (t as PanelToken).text === 'string')) return 'tokens must be {id, text} entries';
   if (typeof i.variant !== 'string' || typeof i.backend !== 'string') return 'variant and backend must be strings';
-  if (!Array.isArray(i.variants) || !i.variants.every((v) => obj(v) && typeof (v as PanelVariant).id === 'string' && typeof (v as PanelVariant).description === 'string')) return 'variants must be {id, description} entries';
+  if (!Array.isArray(i.variants) || !i.variants.every(variantOk)) return 'variants must be {id, description, params} entries';
+  if (typeof i.variantParams !== 'string') return 'variantParams must be a string';
   if (typeof i.epsilon !== 'number' || typeof i.wallMs !== 'number') return 'epsilon and wallMs must be numbers';
   const a = tensorProblem(i.alpha, 'float32', 3);
   if (a) return `alpha ${a}`;
@@ -135,7 +147,21 @@ export function inspectionProblem(x: unknown): string | null {
   const s = tensorProblem(i.sinkScore, 'float32', 1);
   if (s) return `sinkScore ${s}`;
   if ((i.sinkScore as WireTensor).shape[0] !== n) return `sinkScore has ${(i.sinkScore as WireTensor).shape[0]} entries for ${n} tokens`;
+  if (i.drift !== null) {
+    const d = obj(i.drift);
+    if (!d || typeof d.label !== 'string') return 'drift must be {label, values} or null';
+    const v = tensorProblem(d.values, 'float32', 1);
+    if (v) return `drift.values ${v}`;
+    if ((d.values as WireTensor).shape[0] !== n) return `drift has ${(d.values as WireTensor).shape[0]} entries for ${n} tokens`;
+  }
   return i.outputs === null ? null : outputsProblem(i.outputs, n);
+}
+
+function variantOk(v: unknown): boolean {
+  const o = obj(v);
+  return !!o && typeof o.id === 'string' && typeof o.description === 'string' && Array.isArray(o.params)
+    && o.params.every((p) => obj(p) && typeof (p as { name: unknown }).name === 'string' && typeof (p as { doc: unknown }).doc === 'string'
+      && (typeof (p as { default: unknown }).default === 'number' || (p as { default: unknown }).default === 'auto'));
 }
 
 function outputsProblem(x: unknown, n: number): string | null {
@@ -152,7 +178,9 @@ export function headMapProblem(x: unknown): string | null {
   const h = obj(x);
   if (!h || !natural(h.layer) || !natural(h.head)) return 'head map needs layer and head';
   const t = tensorProblem(h.weights, 'float32', 2);
-  return t ? `weights ${t}` : null;
+  if (t) return `weights ${t}`;
+  const [tq, tk] = (h.weights as WireTensor).shape;
+  return h.input === undefined ? null : headInputProblem(h.input, tq, tk);
 }
 
 const message: Validator = (b) => (typeof obj(b)?.message === 'string' ? null : 'needs a message string');
@@ -176,12 +204,12 @@ export const panelViewEventValidators: { [K in keyof PanelViewEvents]: Validator
 
 export const panelHostEventValidators: { [K in keyof PanelHostEvents]: Validator } = {
   ready: (b) => (obj(b) ? null : 'needs an object'),
-  setVariant: (b) => (typeof obj(b)?.variant === 'string' ? null : 'needs a variant id'),
+  setVariant: (b) => (typeof obj(b)?.variant === 'string' && (obj(b)!.params === undefined || typeof obj(b)!.params === 'string') ? null : 'needs a variant id (and params as a string)'),
   setMetric: (b) => {
     const m = obj(b);
     if (!m) return 'needs an object';
-    if (m.metric === 'sink') return null;
-    if (m.metric !== 'alpha' && m.metric !== 'query') return 'metric must be sink, alpha or query';
+    if (m.metric === 'sink' || m.metric === 'drift') return null;
+    if (m.metric !== 'alpha' && m.metric !== 'query') return 'metric must be sink, drift, alpha or query';
     if (!natural(m.layer) || !natural(m.head)) return `${m.metric} needs layer and head`;
     return m.metric === 'query' && !natural(m.query) ? 'query needs the query token index' : null;
   },

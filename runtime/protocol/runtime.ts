@@ -6,13 +6,14 @@
  */
 import type { AttentionInput, AttentionResult, BackendId, VariantId, VariantSpec } from '../kernels/types';
 import { VARIANT_IDS } from '../kernels/types';
+import type { HeadInput } from './headInput';
 import type { WireTensor } from './tensor';
 import type { ProfileReport } from '../profile/format';
 import type { ChromeTrace } from '../profile/chromeTrace';
 import type { CancelMessage, EventMessage, ProgressMessage, RequestMessage, ResponseMessage, Validator } from './rpc';
 
 /** Bumped whenever a message changes shape; the client refuses a runtime that speaks another. */
-export const RUNTIME_PROTOCOL_VERSION = 2;
+export const RUNTIME_PROTOCOL_VERSION = 3;
 
 export interface RuntimeInfo {
   protocolVersion: number;
@@ -96,6 +97,8 @@ export interface HeadMapResult {
   head: number;
   /** [tq, tk] */
   weights: WireTensor<Float32Array>;
+  /** The head's own Q, K, V, scale and mask, so the panel can recompute it for another variant. */
+  input: HeadInput;
 }
 
 /** What an .onnx file holds, for the model summary editor: read without replacing the loaded model. */

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
       const w = new Float32Array(T * T);
       for (let q = 0; q < T; q++) { w[q * T] = 0.5; const rest = 0.5 / (q + 1); for (let k = 0; k <= q; k++) w[q * T + k] += rest; }
       (window as unknown as { __headMaps: unknown[] }).__headMaps = [{ layer: 3, head: 4, weights: { shape: [T, T], data: w } }];
-      const inspection = { model: { name: 'synthetic', layers: L, heads: H }, tokens, variant: 'softmax', backend: 'js', variants: [{ id: 'softmax', description: 'x' }], epsilon: 0.3, alpha: { shape: [L, H, T], data: alpha }, sinkScore: { shape: [T], data: sink }, wallMs: 0 };
+      const inspection = { model: { name: 'synthetic', layers: L, heads: H }, tokens, variant: 'softmax', variantParams: '', backend: 'js', variants: [{ id: 'softmax', description: 'x', params: [] }], epsilon: 0.3, alpha: { shape: [L, H, T], data: alpha }, sinkScore: { shape: [T], data: sink }, wallMs: 0, outputs: null, drift: null };
       const t0 = performance.now();
       window.postMessage({ kind: 'event', event: 'show', body: { inspection } }, '*');
       await new Promise((res) => { const check = (): void => { if (document.querySelectorAll('.model-grid .cell').length === L * H) res(null); else setTimeout(check, 1); }; check(); });

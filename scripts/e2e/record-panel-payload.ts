@@ -6,10 +6,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { panelInspection } from '../../extension/panel/inspection';
+import { panelInspection, panelVariants } from '../../extension/panel/inspection';
 import { RuntimeClient } from '../../extension/runtime/client';
-import { VARIANTS } from '../../runtime/kernels/variants';
-import { VARIANT_IDS } from '../../runtime/kernels/types';
 import { encodePayload } from './payload';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -24,8 +22,8 @@ async function main(): Promise<void> {
     const epsilon = 0.3;
     const result = await client.request('inspect', { prompt: { ids: inputIds }, variant: { id: 'softmax', params: {} }, backend: 'js', epsilon });
     const inspection = panelInspection(result, {
-      model: { ...model, path: `test/fixtures/models/${name}/model.onnx` }, variant: 'softmax', backend: 'js', epsilon,
-      variants: VARIANT_IDS.map((id) => ({ id, description: VARIANTS[id].description })),
+      model: { ...model, path: `test/fixtures/models/${name}/model.onnx` }, variant: 'softmax', variantParams: '', backend: 'js', epsilon,
+      variants: panelVariants().slice(1), drift: null,
     });
     const heads = [{ layer: 1, head: 2 }, { layer: 0, head: 0 }];
     const headMaps = [];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { directValues, queryValues } from '../../extension/overlay/metricValues';
+import { directValues, driftValues, queryValues } from '../../extension/overlay/metricValues';
 import { panelHostEventValidators } from '../../extension/protocol/panel';
 import type { InspectResult } from '../../runtime/protocol/runtime';
 import { tensor } from '../../runtime/protocol/tensor';
@@ -33,5 +33,13 @@ test('setMetric from the panel is validated', () => {
   assert.equal(v({ metric: 'query', layer: 0, head: 1, query: 4 }), null);
   assert.equal(v({ metric: 'alpha', layer: 0 }), 'alpha needs layer and head');
   assert.equal(v({ metric: 'query', layer: 0, head: 1 }), 'query needs the query token index');
-  assert.equal(v({ metric: 'loss' }), 'metric must be sink, alpha or query');
+  assert.equal(v({ metric: 'drift' }), null);
+  assert.equal(v({ metric: 'loss' }), 'metric must be sink, drift, alpha or query');
+});
+
+test('drift values: |Δ attention received| scaled by the largest, the label keeps the scale', () => {
+  const d = driftValues(Float32Array.from([0.02, -0.04, 0, 0.01]), 'ivit vs fp32');
+  assert.deepEqual([...d.values], [0.5, 1, 0, 0.25]);
+  assert.equal(d.label, 'drift (ivit vs fp32, relative to the largest 0.0400)');
+  assert.deepEqual([...driftValues(new Float32Array(3), 'x').values], [0, 0, 0]);
 });

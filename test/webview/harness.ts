@@ -34,12 +34,13 @@ export async function servePanel(): Promise<PanelServer> {
   const files: Record<string, [string, string]> = {
     '/dist/webview.js': [join(root, 'dist/webview.js'), 'text/javascript'],
     '/media/css/panel.css': [join(root, 'media/css/panel.css'), 'text/css'],
+    '/dist/attnscope_kernels.wasm': [join(root, 'dist/attnscope_kernels.wasm'), 'application/wasm'],
   };
   let origin = '';
   const server: Server = createServer((req, res) => {
     if (req.url === '/panel.html') {
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(panelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/css/panel.css` }));
+      res.end(panelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dist/webview.js`, wasmUri: `${origin}/dist/attnscope_kernels.wasm`, styleUri: `${origin}/media/css/panel.css` }));
       return;
     }
     // A top-level page asks for a favicon; a VS Code webview frame does not.
@@ -58,7 +59,7 @@ export async function servePanel(): Promise<PanelServer> {
  * The init script run before the panel's own: theme variables on <html> (set through the CSSOM,
  * as VS Code does, so the CSP allows them) and acquireVsCodeApi() with a recording host.
  */
-export function hostScript(theme: ThemeName): string {
+export function hostScript(theme: ThemeName, state?: unknown): string {
   // tsx compiles the test's page.evaluate callbacks with esbuild's keepNames, which calls __name().
   return `(() => {
     globalThis.__name = (f) => f;
@@ -66,6 +67,7 @@ export function hostScript(theme: ThemeName): string {
     const apply = () => { for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v); };
     if (document.documentElement) apply(); else new MutationObserver((_, o) => { if (document.documentElement) { apply(); o.disconnect(); } }).observe(document, { childList: true });
     window.__posted = [];
+    window.__state = ${JSON.stringify(state ?? null)} ?? undefined;
     window.__headMaps = [];
     const reply = (m) => window.postMessage(m, '*');
     window.acquireVsCodeApi = () => ({
@@ -78,8 +80,8 @@ export function hostScript(theme: ThemeName): string {
             : { kind: 'response', inReplyTo: m.messageId, error: { code: 'bad-request', message: 'no recorded map for layer ' + m.params.layer + ' head ' + m.params.head } }), 0);
         }
       },
-      getState() { return undefined; },
-      setState() {},
+      getState() { return window.__state; },
+      setState(s) { window.__state = s; },
     });
   })();`;
 }

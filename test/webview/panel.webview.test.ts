@@ -118,7 +118,7 @@ for (const theme of ['dark', 'light'] as ThemeName[]) {
       await page.click(`#variant vscode-option[value="${payload.otherVariant}"]`);
       await page.waitForFunction(() => (window as unknown as { __posted: { event?: string }[] }).__posted.some((m) => m.event === 'setVariant'));
       const sent = (await posted(page)).filter((m) => m.event === 'setVariant');
-      assert.deepEqual(sent.map((m) => m.body), [{ variant: payload.otherVariant }]);
+      assert.deepEqual(sent.map((m) => m.body), [{ variant: payload.otherVariant, params: '' }]);
       // "Colour by" α of the open head is announced so the editor overlay follows the panel.
       await page.click('.model-grid .cell[data-layer="1"][data-head="2"]');
       await page.waitForSelector('.head-view canvas');
@@ -162,7 +162,7 @@ for (const theme of ['dark', 'light'] as ThemeName[]) {
     test('the Content-Security-Policy blocks inline script; only the nonce script ran', async () => {
       const { page } = await openPanel(theme);
       const csp = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (m) => m.getAttribute('content'));
-      assert.match(csp ?? '', /^default-src 'none'; script-src 'nonce-[A-Za-z0-9_-]+'; style-src http:\/\/127\.0\.0\.1:\d+ 'sha256-47DEQpj8HBSa\+\/TImW\+5JCeuQeRkm5NMpJWZG3hSuFU=';/);
+      assert.match(csp ?? '', /^default-src 'none'; script-src 'nonce-[A-Za-z0-9_-]+' 'wasm-unsafe-eval'; connect-src http:\/\/127\.0\.0\.1:\d+; style-src http:\/\/127\.0\.0\.1:\d+ 'sha256-47DEQpj8HBSa\+\/TImW\+5JCeuQeRkm5NMpJWZG3hSuFU=';/);
       await page.evaluate(() => { const s = document.createElement('script'); s.textContent = 'window.__inline = 1'; document.body.append(s); });
       assert.equal(await page.evaluate(() => (window as unknown as { __inline?: number }).__inline), undefined);
       await page.close();

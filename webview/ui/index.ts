@@ -2,9 +2,9 @@
  * The only module that touches the component library (@vscode/webview-ui-toolkit, no longer
  * maintained upstream): swapping it means rewriting this file alone.
  */
-import { provideVSCodeDesignSystem, vsCodeButton, vsCodeDropdown, vsCodeOption, vsCodeProgressRing } from '@vscode/webview-ui-toolkit';
+import { provideVSCodeDesignSystem, vsCodeButton, vsCodeDropdown, vsCodeOption, vsCodeProgressRing, vsCodeTextField } from '@vscode/webview-ui-toolkit';
 
-provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeDropdown(), vsCodeOption(), vsCodeProgressRing());
+provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeDropdown(), vsCodeOption(), vsCodeProgressRing(), vsCodeTextField());
 
 export interface Choice {
   value: string;
@@ -54,4 +54,20 @@ export function stateNote(kind: 'empty' | 'loading' | 'error', text: string): HT
   p.textContent = text;
   d.append(p);
   return d;
+}
+
+/** A labelled one-line text field; `onCommit` gets its text on Enter or when it loses focus after a change. */
+export function textField(id: string, label: string, value: string, placeholder: string, title: string, onCommit: (text: string) => void): HTMLElement {
+  const wrap = document.createElement('label');
+  wrap.className = 'control';
+  wrap.title = title;
+  wrap.append(label);
+  const f = document.createElement('vscode-text-field') as HTMLElement & { value: string };
+  f.id = id;
+  f.setAttribute('value', value);
+  f.setAttribute('placeholder', placeholder);
+  f.addEventListener('change', () => onCommit(f.value));
+  f.addEventListener('keydown', (e) => { if ((e as KeyboardEvent).key === 'Enter') { e.preventDefault(); onCommit(f.value); } });
+  wrap.append(f);
+  return wrap;
 }

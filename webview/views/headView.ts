@@ -2,10 +2,12 @@
  * One head's attention map on a canvas: rows are queries, columns keys. Wheel or +/- zooms about
  * the pointer, drag or the arrow keys pan, 0 fits; the readout names the query, the key and the
  * weight under the pointer. Colour is √weight on the theme ramp (so small weights stay visible);
- * maps larger than the canvas are drawn from a max-pool pyramid (every peak survives).
+ * maps larger than the canvas are drawn from a max-pool pyramid (every peak survives). A
+ * difference map (mode 'diff') uses a diverging ramp scaled to its largest |value|, the pyramid
+ * keeping the value of largest magnitude.
  */
 import type { PanelToken } from '../../extension/protocol/panel';
-import { rampIndex, themeColor, themeRamp } from '../color';
+import { rampIndex, themeColor, themeDivergingRamp, themeRamp } from '../color';
 import { buildPyramid, levelFor, type MapLevel } from './mipmap';
 import { visible } from './tokenStrip';
 
@@ -21,6 +23,12 @@ export interface HeadViewOptions {
   query?: number;
   /** Size of the canvas in pixels (square). */
   size: number;
+  /** 'weights' (default): √weight on the heat ramp; 'diff': signed values on the diverging ramp. */
+  mode?: 'weights' | 'diff';
+  /** Title (default: `Layer L · head H (tq × tk)`). */
+  title?: string;
+  /** The readout text for cell (q, k) (default: query, key and weight). */
+  readout?: (q: number, k: number) => string;
 }
 
 export class HeadView {
@@ -29,7 +37,9 @@ export class HeadView {
   private readonly readout: HTMLElement;
   private readonly ctx: CanvasRenderingContext2D;
   private readonly pyramid: MapLevel[];
-  private readonly lut = themeRamp();
+  private readonly lut: Uint8ClampedArray;
+  /** Diff mode: 1 / max |value| (so the largest difference takes the end of the ramp). */
+  private readonly diffScale: number = 1;
   private x0 = 0;
   private y0 = 0;
   private scale = 1;
@@ -41,7 +51,13 @@ export class HeadView {
     this.element = document.createElement('section');
     this.element.className = 'head-view';
     const title = document.createElement('h3');
-    title.textContent = `Layer ${o.layer} · head ${o.head} (${o.tq} × ${o.tk})`;
+    title.textContent = o.title ?? `Layer ${o.layer} · head ${o.head} (${o.tq} × ${o.tk})`;
+    this.lut = o.mode === 'diff' ? themeDivergingRamp() : themeRamp();
+    if (o.mode === 'diff') {
+      let max = 0;
+      for (const v of o.weights) if (Math.abs(v) > max) max = Math.abs(v);
+      this.diffScale = max > 0 ? 1 / max : 1;
+    }
     this.canvas = document.createElement('canvas');
     this.canvas.width = o.size;
     this.canvas.height = o.size;
@@ -57,7 +73,7 @@ export class HeadView {
     if (!ctx) throw new Error('no 2D canvas context in this webview');
     this.ctx = ctx;
     const t0 = performance.now();
-    this.pyramid = buildPyramid(o.weights, o.tq, o.tk);
+    this.pyramid = buildPyramid(o.weights, o.tq, o.tk, 64, o.mode === 'diff');
     this.fit();
     this.lastDrawMs = performance.now() - t0;
     this.canvas.dataset.drawMs = this.lastDrawMs.toFixed(1);
@@ -109,6 +125,9 @@ export class HeadView {
     const level = levelFor(1 / this.scale, this.pyramid.length);
     const lv = this.pyramid[level];
     const shift = level;
+    const diff = this.o.mode === 'diff';
+    // 0 → entry 128 (the background), ±max → entries 1 and 255; rounding keeps tiny differences at 128.
+    const ds = this.diffScale * 127;
     // Column index per pixel, computed once per draw.
     const colOf = new Int32Array(w);
     for (let x = 0; x < w; x++) {
@@ -121,7 +140,9 @@ export class HeadView {
       let o = y * w * 4;
       for (let x = 0; x < w; x++, o += 4) {
         const c = colOf[x];
-        const li = row < 0 || c < 0 ? 0 : rampIndex(Math.sqrt(lv.data[row + c])) * 3;
+        const li = row < 0 || c < 0 ? (diff ? 128 * 3 : 0)
+          : diff ? Math.max(1, Math.min(255, 128 + Math.round(lv.data[row + c] * ds))) * 3
+          : rampIndex(Math.sqrt(lv.data[row + c])) * 3;
         px[o] = lut[li];
         px[o + 1] = lut[li + 1];
         px[o + 2] = lut[li + 2];
@@ -155,6 +176,7 @@ export class HeadView {
   private hover(px: number, py: number): void {
     const cell = this.cellAt(px, py);
     if (!cell) { this.readout.textContent = 'Point at the map to read a weight.'; return; }
+    if (this.o.readout) { this.readout.textContent = this.o.readout(cell.q, cell.k); return; }
     const tq = this.o.tokens[cell.q + (this.o.tk - this.o.tq)];
     const tk = this.o.tokens[cell.k];
     const w = this.o.weights[cell.q * this.o.tk + cell.k];

@@ -9,13 +9,26 @@ export interface MapLevel {
   data: Float32Array;
 }
 
-export function buildPyramid(weights: Float32Array, rows: number, cols: number, minSize = 64): MapLevel[] {
+/** With `signed`, each pooled cell keeps the value of largest magnitude (for difference maps). */
+export function buildPyramid(weights: Float32Array, rows: number, cols: number, minSize = 64, signed = false): MapLevel[] {
   const levels: MapLevel[] = [{ rows, cols, data: weights }];
   let cur = levels[0];
   while (cur.rows > minSize || cur.cols > minSize) {
     const r2 = Math.ceil(cur.rows / 2);
     const c2 = Math.ceil(cur.cols / 2);
     const d = new Float32Array(r2 * c2);
+    if (signed) {
+      for (let r = 0; r < cur.rows; r++) {
+        for (let c = 0; c < cur.cols; c++) {
+          const v = cur.data[r * cur.cols + c];
+          const o = (r >> 1) * c2 + (c >> 1);
+          if (Math.abs(v) > Math.abs(d[o])) d[o] = v;
+        }
+      }
+      cur = { rows: r2, cols: c2, data: d };
+      levels.push(cur);
+      continue;
+    }
     for (let r = 0; r < cur.rows; r++) {
       const src = r * cur.cols;
       const dst = (r >> 1) * c2;
