@@ -185,6 +185,57 @@ typedef struct gauss_ctx {
   int32_t slot; /* row of the current group */
 } gauss_ctx;
 
+/*
+ * A soft-nystrom row without the exact Gaussian weights: s[0..hi) gets 0 where the row sees the key
+ * and -inf where it does not, w the masked weights left^T B (times e^bias), 8 keys at a time with
+ * the m landmark rows summed in registers; bad: left already failed. The same rules as gauss_row.
+ * Returns the visible key count, or -1 (invalid).
+ */
+static inline __attribute__((always_inline)) int32_t nystrom_row(const gauss_ctx *c, int32_t tk,
+    const float *brow, int32_t sink_end, int32_t lo, int32_t hi, int bad, float *s, float *w, float *z) {
+  const int32_t m = c->np.m;
+  int32_t n = 0;
+  if (!brow) {
+    for (int32_t j = 0; j < hi; j++) s[j] = j < sink_end || j >= lo ? 0.0f : -ATTN_INF;
+    n = sink_end + (hi - (lo > sink_end ? lo : sink_end));
+  } else {
+    for (int32_t j = 0; j < hi; j++) {
+      const float bj = brow[j];
+      s[j] = -ATTN_INF;
+      if (!(j < sink_end || j >= lo) || bj == -ATTN_INF) continue;
+      bad |= gauss_nonfinite(bj);
+      s[j] = 0.0f;
+      n++;
+    }
+  }
+  if (n == 0 || bad) return n == 0 ? 0 : -1;
+  rowdot_v8 vz = {0}, vbad = {0};
+  int32_t j = 0;
+  for (; j + 8 <= hi; j += 8) {
+    rowdot_v8 acc = {0};
+    for (int32_t l = 0; l < m; l++) acc += c->left[l] * ROWDOT_LOAD(c->bm + (int64_t)l * tk + j);
+    const rowdot_v8i seen = ROWDOT_LOAD(s + j) != -ATTN_INF;
+    if (brow) acc = acc * rowdot_vexp(rowdot_select(seen, ROWDOT_LOAD(brow + j), ((rowdot_v8){0})));
+    acc = rowdot_select(seen, acc, ((rowdot_v8){0}));
+    vbad += acc - acc; /* NaN once an Inf/NaN is seen */
+    *(rowdot_v8u *)(w + j) = acc;
+    vz += rowdot_select(acc < 0.0f, -acc, acc);
+  }
+  float zs = rowdot_hsum(vz);
+  bad = rowdot_hsum(vbad) != 0.0f;
+  for (; j < hi; j++) {
+    float x = 0.0f;
+    for (int32_t l = 0; l < m; l++) x += c->left[l] * c->bm[(int64_t)l * tk + j];
+    if (s[j] == -ATTN_INF) x = 0.0f;
+    else if (brow) x *= attn_expf(brow[j]);
+    bad |= gauss_nonfinite(x);
+    w[j] = x;
+    zs += x < 0.0f ? -x : x;
+  }
+  *z = zs;
+  return bad ? -1 : n;
+}
+
 ROWDOT_CLONES static int gauss_row(const attn_args *a, void *vctx, int32_t h, int32_t i, float *s, float *w,
                      int32_t *end, float *stat_scale) {
   gauss_ctx *c = (gauss_ctx *)vctx;
@@ -199,6 +250,19 @@ ROWDOT_CLONES static int gauss_row(const attn_args *a, void *vctx, int32_t h, in
   int32_t sink_end, lo, hi;
   attn_row_keys(a, i, &sink_end, &lo, &hi);
   *end = hi;
+  if (c->nystrom && !exact) {
+    int lbad = 0;
+    for (int32_t l = 0; l < m; l++) {
+      const float e = gauss_exponent(qi, c->lm + (int64_t)l * d, d, c->inv);
+      lbad |= gauss_nonfinite(e);
+      c->left[l] = attn_expf(e);
+    }
+    float z = 0.0f;
+    const int32_t nv = nystrom_row(c, tk, brow, sink_end, lo, hi, lbad, s, w, &z);
+    if (nv <= 0) return nv;
+    *stat_scale = z > 0.0f ? 1.0f / z : 0.0f;
+    return 1;
+  }
   int bad = 0;
   int32_t n = 0;
   if (c->nystrom) {
