@@ -1,5 +1,5 @@
 import type { AttentionResult } from '../../kernels/types';
-import { rowDivergence, type Divergence } from './rowDivergence';
+import { KL_FLOOR, type Divergence } from './rowDivergence';
 
 /** The full attention map of one head of one core, [tq, tk], hidden entries 0. */
 export interface HeadMap {
@@ -15,18 +15,6 @@ export interface HeadMap {
    * each row divided by the sum of its absolute weights, as the kernels' sink stats do.
    */
   proxy?: boolean;
-}
-
-/** The map as compared: the weights, or their row-normalised proxy. */
-function comparable(m: HeadMap): ArrayLike<number> {
-  if (!m.proxy) return m.weights;
-  const out = new Float64Array(m.tq * m.tk);
-  for (let i = 0; i < m.tq; i++) {
-    let s = 0;
-    for (let j = 0; j < m.tk; j++) s += Math.abs(m.weights[i * m.tk + j]);
-    if (s > 0) for (let j = 0; j < m.tk; j++) out[i * m.tk + j] = Math.abs(m.weights[i * m.tk + j]) / s;
-  }
-  return out;
 }
 
 /** How one head's map moved between a baseline run (A) and another run (B). */
@@ -47,12 +35,32 @@ export interface HeadDrift {
   deltaAlpha: Float64Array;
 }
 
-/** Compare one head's two maps (same layer, head and shape). Rows whose weights are all 0 in A are left out. */
+/**
+ * One row as compared, into `out`: the weights, or their proxy |w| / Σ|w| (all 0 when Σ|w| = 0).
+ * Plain Float64Array/Float32Array reads keep the row loops monomorphic.
+ */
+function comparableRow(m: HeadMap, i: number, out: Float64Array): void {
+  const { tk } = m;
+  const w = m.weights;
+  const o = i * tk;
+  if (!m.proxy) {
+    for (let j = 0; j < tk; j++) out[j] = w[o + j];
+    return;
+  }
+  let s = 0;
+  for (let j = 0; j < tk; j++) s += Math.abs(w[o + j]);
+  if (s > 0) for (let j = 0; j < tk; j++) out[j] = Math.abs(w[o + j]) / s;
+  else out.fill(0);
+}
+
+/**
+ * Compare one head's two maps (same layer, head and shape). Rows whose weights are all 0 in A are
+ * left out. One pass per row computes the row's KL and JS (rowDivergence's formulas, fused), the
+ * largest |ΔA| and the column sums.
+ */
 export function headDrift(mapA: HeadMap, mapB: HeadMap, divergence: Divergence = 'kl'): HeadDrift {
   if (mapA.tq !== mapB.tq || mapA.tk !== mapB.tk) throw new Error(`head drift: layer ${mapA.layer} head ${mapA.head} maps differ in shape (${mapA.tq}×${mapA.tk} vs ${mapB.tq}×${mapB.tk}); compare the same prompt`);
   const { tq, tk } = mapA;
-  const a = { ...mapA, weights: comparable(mapA) };
-  const b = { ...mapB, weights: comparable(mapB) };
   let sumKl = 0;
   let sumJs = 0;
   let rows = 0;
@@ -60,28 +68,50 @@ export function headDrift(mapA: HeadMap, mapB: HeadMap, divergence: Divergence =
   const colA = new Float64Array(tk);
   const colB = new Float64Array(tk);
   const seen = new Float64Array(tk);
+  const ra = new Float64Array(tk);
+  const rb = new Float64Array(tk);
   for (let i = 0; i < tq; i++) {
-    let rowMass = 0;
+    comparableRow(mapA, i, ra);
+    comparableRow(mapB, i, rb);
+    let sa = 0;
+    let sb = 0;
     for (let j = 0; j < tk; j++) {
-      const x = i * tk + j;
-      rowMass += a.weights[x];
-      maxAbsDelta = Math.max(maxAbsDelta, Math.abs(a.weights[x] - b.weights[x]));
-      colA[j] += a.weights[x];
-      colB[j] += b.weights[x];
-      if (a.weights[x] !== 0 || b.weights[x] !== 0) seen[j] += 1;
+      const x = ra[j];
+      const y = rb[j];
+      sa += x;
+      sb += y;
+      const d = Math.abs(x - y);
+      if (d > maxAbsDelta) maxAbsDelta = d;
+      colA[j] += x;
+      colB[j] += y;
+      if (x !== 0 || y !== 0) seen[j] += 1;
     }
-    if (rowMass > 0) {
-      sumKl += rowDivergence(a.weights, b.weights, 'kl', i * tk, tk);
-      sumJs += rowDivergence(a.weights, b.weights, 'js', i * tk, tk);
+    if (sa > 0) {
       rows++;
+      if (sb > 0) {
+        let kl = 0;
+        let js = 0;
+        for (let j = 0; j < tk; j++) {
+          const p = ra[j] / sa;
+          const q = rb[j] / sb;
+          const m = (p + q) / 2;
+          if (p > 0) {
+            kl += p * Math.log(p / Math.max(q, KL_FLOOR));
+            js += 0.5 * p * Math.log(p / m);
+          }
+          if (q > 0) js += 0.5 * q * Math.log(q / m);
+        }
+        sumKl += Math.max(kl, 0);
+        sumJs += Math.max(js, 0);
+      }
     }
   }
   // α_k's denominator: the queries that see key k (spec §1.1).
-  const count = a.queryCount ?? seen;
+  const count = mapA.queryCount ?? seen;
   const deltaAlpha = new Float64Array(tk);
   for (let j = 0; j < tk; j++) deltaAlpha[j] = count[j] ? (colB[j] - colA[j]) / count[j] : 0;
   return {
-    layer: a.layer, head: a.head, divergence,
+    layer: mapA.layer, head: mapA.head, divergence,
     meanRowDivergence: rows ? (divergence === 'kl' ? sumKl : sumJs) / rows : 0,
     meanRowKl: rows ? sumKl / rows : 0,
     meanRowJs: rows ? sumJs / rows : 0,

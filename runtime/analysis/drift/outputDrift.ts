@@ -27,14 +27,15 @@ export interface OutputDrift {
 export function tokenLoss(run: LogitRows, ids: ArrayLike<number>): Float64Array {
   if (ids.length !== run.t) throw new Error(`token loss: ${ids.length} token ids for ${run.t} logit rows; pass the prompt's ids`);
   const out = new Float64Array(Math.max(run.t - 1, 0));
-  for (let t = 0; t + 1 < run.t; t++) out[t] = rowLoss(run, t, ids[t + 1]);
+  const p = new Float64Array(run.vocab);
+  for (let t = 0; t + 1 < run.t; t++) out[t] = rowLoss(run, t, ids[t + 1], p);
   return out;
 }
 
-/** Cross-entropy (nats) of `target` under the next-token distribution of logit row `row`. */
-export function rowLoss(run: LogitRows, row: number, target: number): number {
+/** Cross-entropy (nats) of `target` under the next-token distribution of logit row `row` (`scratch`: vocab floats). */
+export function rowLoss(run: LogitRows, row: number, target: number, scratch = new Float64Array(run.vocab)): number {
   checkTarget(target, row + 1, run.vocab);
-  const p = softmaxRow(run.logits, row * run.vocab, run.vocab);
+  const p = softmaxRow(run.logits, row * run.vocab, run.vocab, scratch);
   return -Math.log(Math.max(p[target], Number.MIN_VALUE));
 }
 
@@ -48,6 +49,8 @@ export function outputDrift(a: LogitRows, b: LogitRows, ids: ArrayLike<number>):
   let agree = 0;
   const la = new Float64Array(Math.max(t - 1, 0));
   const lb = new Float64Array(Math.max(t - 1, 0));
+  const pa = new Float64Array(vocab);
+  const pb = new Float64Array(vocab);
   for (let r = 0; r < t; r++) {
     let argA = 0;
     let argB = 0;
@@ -60,8 +63,8 @@ export function outputDrift(a: LogitRows, b: LogitRows, ids: ArrayLike<number>):
       if (b.logits[x] > b.logits[r * vocab + argB]) argB = c;
     }
     if (argA === argB) agree++;
-    const pa = softmaxRow(a.logits, r * vocab, vocab);
-    const pb = softmaxRow(b.logits, r * vocab, vocab);
+    softmaxRow(a.logits, r * vocab, vocab, pa);
+    softmaxRow(b.logits, r * vocab, vocab, pb);
     kl += rowDivergence(pa, pb, 'kl');
     if (r + 1 < t) {
       const target = checkTarget(ids[r + 1], r + 1, vocab);

@@ -28,11 +28,10 @@ export function rowDivergence(p: ArrayLike<number>, q: ArrayLike<number>, kind: 
   return Math.max(d, 0);
 }
 
-/** Softmax of a logit row into probabilities (float64). */
-export function softmaxRow(logits: ArrayLike<number>, start = 0, len = logits.length - start): Float64Array {
+/** Softmax of a logit row into probabilities (float64), into `out` when given (its first `len` entries). */
+export function softmaxRow(logits: ArrayLike<number>, start = 0, len = logits.length - start, out = new Float64Array(len)): Float64Array {
   let m = -Infinity;
   for (let j = 0; j < len; j++) m = Math.max(m, logits[start + j]);
-  const out = new Float64Array(len);
   let s = 0;
   for (let j = 0; j < len; j++) { out[j] = Math.exp(logits[start + j] - m); s += out[j]; }
   for (let j = 0; j < len; j++) out[j] /= s;
