@@ -4,7 +4,7 @@
  * the caller gave, outputs allocated here) turned into an AttentionResult.
  */
 import { checkInput } from './reference/input';
-import type { AttentionRequest, AttentionResult, VariantId, VariantSpec } from './types';
+import type { AttentionRequest, AttentionResult, KernelItem, KernelTimeline, VariantId, VariantSpec } from './types';
 import { VARIANT_IDS } from './types';
 import { resolveVariant, VARIANTS } from './variants';
 
@@ -35,6 +35,10 @@ export interface KernelCall {
   streamSinks: number; streamWindow: number;
   variant: number; params: Float32Array;
   instrument: boolean; threads: number;
+  /** Record when the call ran and which worker ran each work item (KernelReport.timeline). */
+  timeline?: boolean;
+  /** Native: run on the calling thread (binding.cc), not on a libuv thread. */
+  inline?: boolean;
   invalidRows: Uint8Array;
   captureIndex: Int32Array | null; capture: Float32Array | null;
   keySum: Float32Array; keyCount: Float32Array; entropy: Float32Array;
@@ -43,6 +47,11 @@ export interface KernelCall {
 /** What the kernel reports besides its buffers. */
 export interface KernelReport {
   wallMs: number; recomputedRows: number; nrResidual: number; approxError: number;
+  /**
+   * With KernelCall.timeline: [start, end, rowBlock, threads, then per work item worker, start, end]
+   * in ms on the backend's clock (binding.cc); wasm gives the first four only.
+   */
+  timeline?: Float64Array;
 }
 
 /** Variants whose statistics use the proxy map of spec §1.1 (their rows do not sum to 1). */
@@ -83,15 +92,33 @@ export function prepareCall(request: AttentionRequest, backendVariants: readonly
     bias: input.mask.bias ?? null, biasHeads: input.mask.bias ? input.mask.biasHeads ?? 1 : 1,
     streamSinks: streaming ? streaming.sinks : 0, streamWindow: streaming ? streaming.window : -1,
     variant: variantCode(spec.id), params: variantParams(spec, qHeads),
-    instrument: request.instrument ?? true, threads,
+    instrument: request.instrument ?? true, threads, timeline: request.timeline ?? false,
     invalidRows: new Uint8Array(qHeads * tq),
     captureIndex, capture: heads.length ? new Float32Array(heads.length * tq * tk) : null,
     keySum: new Float32Array(qHeads * tk), keyCount: new Float32Array(qHeads * tk), entropy: new Float32Array(qHeads),
   };
 }
 
-/** Turns a finished call into the contract's result. */
-export function finishCall(call: KernelCall, report: KernelReport, request: AttentionRequest): AttentionResult {
+/**
+ * A report's raw timeline as KernelTimeline: `toNow` maps the backend's clock onto performance.now()
+ * (identity for wasm). Item i is head floor(i / blocks), rows of block i % blocks, as attn_items() orders them.
+ */
+export function kernelTimeline(raw: Float64Array, call: KernelCall, toNow: (ms: number) => number = (ms) => ms): KernelTimeline {
+  const rowBlock = raw[2];
+  const blocks = rowBlock > 0 ? Math.ceil(call.tq / rowBlock) : 0;
+  const items: KernelItem[] = [];
+  for (let i = 0, at = 4; at + 2 < raw.length; i++, at += 3) {
+    const b = i % blocks;
+    items.push({
+      worker: raw[at], head: Math.floor(i / blocks), rows: [b * rowBlock, Math.min(call.tq, (b + 1) * rowBlock)],
+      start: toNow(raw[at + 1]), end: toNow(raw[at + 2]),
+    });
+  }
+  return { start: toNow(raw[0]), end: toNow(raw[1]), threads: raw[3], rowBlock, items };
+}
+
+/** Turns a finished call into the contract's result; `toNow` maps the report's timeline clock onto performance.now(). */
+export function finishCall(call: KernelCall, report: KernelReport, request: AttentionRequest, toNow?: (ms: number) => number): AttentionResult {
   const invalidRows: number[] = [];
   for (let r = 0; r < call.invalidRows.length; r++) if (call.invalidRows[r]) invalidRows.push(r);
   const heads = request.captureHeads ?? [];
@@ -103,6 +130,7 @@ export function finishCall(call: KernelCall, report: KernelReport, request: Atte
       keyAttentionSum: call.keySum, keyQueryCount: call.keyCount, entropy: call.entropy, invalidRows,
       recomputedRows: report.recomputedRows, nrResidual: report.nrResidual, approxError: report.approxError,
       wallMs: report.wallMs, proxy: usesProxy(resolveVariant(request.variant)),
+      ...(call.timeline && report.timeline ? { timeline: kernelTimeline(report.timeline, call, toNow) } : {}),
     },
   };
 }

@@ -78,6 +78,34 @@ export interface AttentionRequest {
   instrument?: boolean;
   /** Query heads whose full probability map [tq, tk] is returned (for display). Never all heads. */
   captureHeads?: number[];
+  /** Also return `stats.timeline`: when the call ran and, on native, which worker ran which work item (profiling; off by default). */
+  timeline?: boolean;
+}
+
+/** One work item of a kernel call: query rows [rows[0], rows[1]) of one head, run by one worker thread. */
+export interface KernelItem {
+  worker: number;
+  head: number;
+  rows: [number, number];
+  /** ms on performance.now()'s clock */
+  start: number;
+  end: number;
+}
+
+/**
+ * When a kernel call ran, on performance.now()'s clock (ms). Native: from the moment its first
+ * worker started to the end of the reduction, with every work item; worker 0 is the libuv thread
+ * that took the call, workers 1.. the addon's pool threads. wasm and js compute on the calling
+ * thread in one piece (no items).
+ */
+export interface KernelTimeline {
+  start: number;
+  end: number;
+  /** Threads the call used (≤ the threads asked for: never more than work items). */
+  threads: number;
+  /** Query rows per work item (0 where the call has no items). */
+  rowBlock: number;
+  items: KernelItem[];
 }
 
 /** Measured inside the kernel while it computes the core (not a second pass). */
@@ -98,6 +126,8 @@ export interface AttentionStats {
   approxError: number;
   /** Wall time of the kernel call in milliseconds, measured by the backend itself. */
   wallMs: number;
+  /** With request.timeline: when the call ran and (native) which thread ran what. */
+  timeline?: KernelTimeline;
   /** True when the variant's weights do not sum to 1 and the stats use the proxy map of spec §1.1. */
   proxy: boolean;
 }

@@ -48,6 +48,14 @@ export interface ConfigProfile {
   kernelSumMs: Spread;
   callSumMs: Spread;
   kernelOverCall: number;
+  /**
+   * Per run, where the calls' time outside the kernels' clock went (null without kernel timelines,
+   * js): Σ from each call's start to its kernel's start (argument checks, output buffers, the
+   * descriptor, a hand-off to another thread) and Σ from the kernel's end to the call's end (results
+   * back to JS).
+   */
+  beforeKernelMs: Spread | null;
+  afterKernelMs: Spread | null;
   /** Per run: Σ of ONNX Runtime's model_run times of all segments. */
   ortSumMs: Spread;
   profiledRunMs: Spread;
@@ -57,6 +65,12 @@ export interface ConfigProfile {
    * holds as many first as second runs of a pair (per-round ratios would be bimodal by that order).
    */
   overhead: number;
+  /** Fastest profiled run / fastest plain run − 1 (min of N: the runs least disturbed by other load). */
+  overheadMin: number;
+  /** Median CPU time (all threads) of the profiled runs / that of the plain runs − 1: time taken from other processes does not count. */
+  overheadCpu: number;
+  profiledCpuMs: Spread;
+  plainCpuMs: Spread;
 }
 
 /** The n-th `model_run` of a segment's session for a recorded call, or a one-line error if ORT lost it. */
@@ -103,14 +117,21 @@ export function aggregate(record: ProfileRecord, plan: SegmentPlan, peakGflops: 
     });
     const kernelSums = runs.map((r) => r.cores.reduce((a, c) => a + c.kernelMs, 0));
     const callSums = runs.map((r) => r.cores.reduce((a, c) => a + c.callMs, 0));
+    const timed = runs.every((r) => r.cores.every((c) => c.timeline));
+    const before = timed ? spread(runs.map((r) => r.cores.reduce((a, c) => a + c.timeline!.start - c.callStart, 0))) : null;
+    const after = timed ? spread(runs.map((r) => r.cores.reduce((a, c) => a + c.callStart + c.callMs - c.timeline!.end, 0))) : null;
     const profiledRunMs = spread(runs.map((r) => r.totalMs));
     const plainRunMs = spread(entry.plainTotalMs);
     return {
       label: entry.label, variant: entry.variant, backend: entry.config.backend, threads: entry.config.threads, layers,
       kernelSumMs: spread(kernelSums), callSumMs: spread(callSums),
       kernelOverCall: median(kernelSums.map((k, i) => k / callSums[i])),
+      beforeKernelMs: before, afterKernelMs: after,
       ortSumMs: spread(runs.map((r) => r.segments.reduce((a, s) => a + ortRunOf(record.ort, s).dur / 1000, 0))),
       profiledRunMs, plainRunMs, overhead: profiledRunMs.median / plainRunMs.median - 1,
+      overheadMin: profiledRunMs.min / plainRunMs.min - 1,
+      overheadCpu: median(entry.profiledCpuMs) / median(entry.plainCpuMs) - 1,
+      profiledCpuMs: spread(entry.profiledCpuMs), plainCpuMs: spread(entry.plainCpuMs),
     };
   });
 }

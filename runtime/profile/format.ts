@@ -1,6 +1,7 @@
 import { fmt, table } from '../analysis/format/table';
 import type { ConfigProfile, LayerProfile } from './aggregate';
 import type { Spread } from './stats';
+import { RANK_ORDER } from './timeline';
 
 /** Everything `attnscope profile` reports (also its --json output). */
 export interface ProfileReport {
@@ -20,6 +21,7 @@ const ms = (s: Spread | null): string => (s ? `${fmt(s.median)} ±${fmt(s.mad)}`
 const range = (s: Spread): string => `${fmt(s.min)}-${fmt(s.max)}`;
 
 const pct = (x: number | null): string => (x === null ? '' : `${(100 * x).toFixed(1)}%`);
+const signed = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
 
 /** A layer's row, then one row per head range timed on its own (--head-ranges). */
 function layerRows(l: LayerProfile): (string | number)[][] {
@@ -44,8 +46,12 @@ export function formatProfile(r: ProfileReport): string {
       c.layers.flatMap(layerRows),
     ));
     const agree = Math.abs(c.kernelOverCall - 1) <= 0.1;
-    out.push(`kernels per run: ${fmt(c.kernelSumMs.median)} ms by the kernels' clock, ${fmt(c.callSumMs.median)} ms measured around the calls (${(100 * c.kernelOverCall).toFixed(1)}%, ${agree ? 'within' : 'NOT within'} 10%)`);
-    out.push(`run: ${fmt(c.profiledRunMs.median)} ms profiled, ${fmt(c.plainRunMs.median)} ms plain (profiling overhead ${c.overhead >= 0 ? '+' : ''}${(100 * c.overhead).toFixed(1)}%); ORT segments ${fmt(c.ortSumMs.median)} ms`);
+    const rest = c.beforeKernelMs && c.afterKernelMs
+      ? `; outside the kernels' clock: ${fmt(c.beforeKernelMs.median)} ms from call to kernel start (argument checks, output buffers, descriptor), ${fmt(c.afterKernelMs.median)} ms from kernel end to call end`
+      : '';
+    out.push(`kernels per run: ${fmt(c.kernelSumMs.median)} ms by the kernels' clock, ${fmt(c.callSumMs.median)} ms measured around the calls (${(100 * c.kernelOverCall).toFixed(1)}%, ${agree ? 'within' : 'NOT within'} 10%)${rest}`);
+    out.push(`run: ${fmt(c.profiledRunMs.median)} ms profiled, ${fmt(c.plainRunMs.median)} ms plain (profiling overhead ${signed(c.overhead)}); ORT segments ${fmt(c.ortSumMs.median)} ms`);
+    out.push(`profiling overhead: ${signed(c.overheadCpu)} CPU time (${fmt(c.profiledCpuMs.median)} against ${fmt(c.plainCpuMs.median)} ms, medians), ${signed(c.overheadMin)} wall time min of ${c.plainRunMs.samples} (${fmt(c.profiledRunMs.min)} against ${fmt(c.plainRunMs.min)} ms)`);
   }
   if (r.headRanges > 1) out.push('', `note: --head-ranges ${r.headRanges} adds a kernel call per range to every profiled run, so the overhead figures include them`);
   const byCost = [...r.configs].sort((a, b) => b.kernelSumMs.median - a.kernelSumMs.median);
@@ -54,7 +60,7 @@ export function formatProfile(r: ProfileReport): string {
     c.label, fmt(c.kernelSumMs.median), fmt(c.ortSumMs.median), fmt(c.profiledRunMs.median), `${(100 * c.overhead).toFixed(1)}%`,
   ])));
   if (r.trace) {
-    out.push('', `trace: ${r.trace.path} (${r.trace.keptSlices} slices, ${(r.trace.bytes / 1e6).toFixed(2)} MB)${r.trace.capped ? `; CAPPED: ${r.trace.slices - r.trace.keptSlices} of ${r.trace.slices} slices dropped (ORT operators first); raise --trace-events to keep them` : ''}`);
+    out.push('', `trace: ${r.trace.path} (${r.trace.keptSlices} slices, ${(r.trace.bytes / 1e6).toFixed(2)} MB)${r.trace.capped ? `; CAPPED: ${r.trace.slices - r.trace.keptSlices} of ${r.trace.slices} slices dropped (kept: ${RANK_ORDER}); raise --trace-events to keep them` : ''}`);
   }
   return out.join('\n');
 }

@@ -1,4 +1,4 @@
-import type { AttentionBackend, AttentionInput, VariantSpec } from '../kernels/types';
+import type { AttentionBackend, AttentionInput, KernelTimeline, VariantSpec } from '../kernels/types';
 import { coreCost, type CoreCost } from './cost';
 
 /** Query heads [from, to) of a core. */
@@ -12,6 +12,8 @@ export interface HeadRangeTiming extends HeadRange {
   callStart: number;
   callMs: number;
   kernelMs: number;
+  /** When the kernel ran and which worker ran which rows (heads relative to the range). */
+  timeline: KernelTimeline | null;
   cost: CoreCost;
 }
 
@@ -58,9 +60,9 @@ export async function timeHeadRanges(backend: AttentionBackend, input: Attention
   const out: HeadRangeTiming[] = [];
   for (const range of headRanges(input.qHeads, input.kvHeads, parts)) {
     const callStart = performance.now();
-    const result = await backend.run({ input: sliceHeads(input, range), variant, threads, instrument: true });
+    const result = await backend.run({ input: sliceHeads(input, range), variant, threads, instrument: true, timeline: true });
     const callMs = performance.now() - callStart;
-    out.push({ ...range, callStart, callMs, kernelMs: result.stats.wallMs, cost: coreCost(input, range) });
+    out.push({ ...range, callStart, callMs, kernelMs: result.stats.wallMs, timeline: result.stats.timeline ?? null, cost: coreCost(input, range) });
   }
   return out;
 }

@@ -31,6 +31,9 @@ export interface ConfigRuns {
   runs: ProfiledRun[];
   /** SegmentedModel.run totals (ms) of the plain runs: ORT profiler off, no engine timestamps. */
   plainTotalMs: number[];
+  /** CPU time (user + system, all threads of the process) of each profiled and each plain run, ms. */
+  profiledCpuMs: number[];
+  plainCpuMs: number[];
 }
 
 export interface ProfileRecord {
@@ -39,6 +42,12 @@ export interface ProfileRecord {
   configs: ConfigRuns[];
   /** Per segment index: ONNX Runtime's `model_run` events, the n-th for the segment's n-th call. */
   ort: Map<number, OrtRunEvent[]>;
+}
+
+/** CPU time of this process since `from` (process.cpuUsage), ms. */
+function cpuMs(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
 }
 
 export function variantName(v: VariantSpec | null): string {
@@ -66,7 +75,7 @@ export async function profileModel(model: SegmentedModel, ids: number[], options
     const ran = backends.get(asked.backend)!.id;
     const config = ran === asked.backend ? asked : { ...asked, backend: ran, threads: 1 };
     const label = configLabel(config) + (ran === asked.backend ? '' : ` (${asked.backend} unavailable)`);
-    return { config, label, variant: variantName(config.variant), runs: [], plainTotalMs: [] };
+    return { config, label, variant: variantName(config.variant), runs: [], plainTotalMs: [], profiledCpuMs: [], plainCpuMs: [] };
   });
   const total = options.configs.length * (options.repeat + 1);
   let done = 0;
@@ -77,20 +86,32 @@ export async function profileModel(model: SegmentedModel, ids: number[], options
         const kernel = backends.get(backend)!;
         // The profiled runner goes first in the warm-up: it builds its sessions before the plain run frees the
         // decoded weights. After that the order alternates (ABBA), so going first or second costs both alike.
-        const profiled = (): Promise<ProfiledRun> => runner.run(ids, { backend: kernel, variant, threads, headRanges: options.headRanges });
-        const unprofiled = async (): Promise<number> => (await model.run(ids, { kernel, variant, threads, keepInputs: false })).totalMs;
-        let run: ProfiledRun;
-        let plainMs: number;
+        let run: ProfiledRun | undefined;
+        let plainMs = NaN;
+        let runCpu = NaN;
+        let plainCpu = NaN;
+        const profiled = async (): Promise<void> => {
+          const c0 = process.cpuUsage();
+          run = await runner.run(ids, { backend: kernel, variant, threads, headRanges: options.headRanges });
+          runCpu = cpuMs(c0);
+        };
+        const unprofiled = async (): Promise<void> => {
+          const c0 = process.cpuUsage();
+          plainMs = (await model.run(ids, { kernel, variant, threads, keepInputs: false })).totalMs;
+          plainCpu = cpuMs(c0);
+        };
         if (round % 2 === 0) {
-          run = await profiled();
-          plainMs = await unprofiled();
+          await profiled();
+          await unprofiled();
         } else {
-          plainMs = await unprofiled();
-          run = await profiled();
+          await unprofiled();
+          await profiled();
         }
         if (round > 0) {
-          entry.runs.push(run);
+          entry.runs.push(run!);
           entry.plainTotalMs.push(plainMs);
+          entry.profiledCpuMs.push(runCpu);
+          entry.plainCpuMs.push(plainCpu);
         }
         options.onProgress?.(++done, total);
       }

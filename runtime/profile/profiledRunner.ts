@@ -9,7 +9,7 @@ import { nativeVariant, ortSessionOptions, type SegmentedModel } from '../engine
 import { runCore } from '../engine/core-run';
 import { encodeSegment } from '../engine/segment-model';
 import { initializerTensor, makeTensor } from '../engine/tensors';
-import type { AttentionBackend, AttentionRequest, AttentionResult, VariantSpec } from '../kernels/types';
+import type { AttentionBackend, AttentionRequest, AttentionResult, KernelTimeline, VariantSpec } from '../kernels/types';
 import { readOrtProfile, type OrtRunEvent } from './ortProfile';
 import { coreCost, type CoreCost } from './cost';
 import { timeHeadRanges, type HeadRangeTiming } from './headRanges';
@@ -32,6 +32,8 @@ export interface CoreTiming {
   callMs: number;
   /** AttentionStats.wallMs: the kernel's own clock (steady_clock in the addon, performance.now in wasm/js). */
   kernelMs: number;
+  /** When the kernel ran inside the call and, on native, which worker thread ran which (head, row block). */
+  timeline: KernelTimeline | null;
   /** FLOPs and bytes of the call (counted once per layer: the prompt fixes shapes and mask). */
   cost: CoreCost;
   /** With `headRanges` > 1: each head range computed again as its own call (empty otherwise). */
@@ -114,7 +116,10 @@ export class ProfiledRunner {
         const cost = this.costs.get(core.layer) ?? coreCost(run.input);
         this.costs.set(core.layer, cost);
         const ranges = (options.headRanges ?? 1) > 1 ? await timeHeadRanges(options.backend, run.input, variant, options.threads, options.headRanges ?? 1) : [];
-        cores.push({ layer: core.layer, qHeads: run.input.qHeads, callStart: timed.start(), callMs: timed.ms(), kernelMs: run.stats.wallMs, cost, ranges });
+        cores.push({
+          layer: core.layer, qHeads: run.input.qHeads, callStart: timed.start(), callMs: timed.ms(), kernelMs: run.stats.wallMs,
+          timeline: run.stats.timeline ?? null, cost, ranges,
+        });
       }
       for (const [name] of store) if ((this.lastUse.get(name) ?? -1) <= seg.index) store.delete(name);
     }
@@ -154,7 +159,7 @@ export class ProfiledRunner {
   }
 }
 
-/** A backend that records when its one call started and how long it took, as the engine sees it. */
+/** A backend that records when its one call started and how long it took, as the engine sees it, and asks for the kernel's timeline. */
 function timedBackend(inner: AttentionBackend): { backend: AttentionBackend; start(): number; ms(): number } {
   let t0 = NaN;
   let t1 = NaN;
@@ -163,7 +168,7 @@ function timedBackend(inner: AttentionBackend): { backend: AttentionBackend; sta
     variants: inner.variants,
     async run(request: AttentionRequest): Promise<AttentionResult> {
       t0 = performance.now();
-      const result = await inner.run(request);
+      const result = await inner.run({ ...request, timeline: true });
       t1 = performance.now();
       return result;
     },

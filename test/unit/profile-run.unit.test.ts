@@ -1,5 +1,6 @@
 // `attnscope profile` on a fixture model (GPT-2, 2 layers, torchscript export): every measured run of
-// every configuration has a kernel slice per core and a segment slice per ORT segment, ORT's own
+// every configuration has a kernel slice per core and a segment slice per ORT segment, the native
+// and wasm kernels' work shows on one track per worker thread inside the core's slice, ORT's own
 // profile holds one model_run per segment call, the trace validates as Chrome trace JSON, and the
 // CLI's --json report and --trace file agree with it. Checks structure, never speed.
 import { test } from 'node:test';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { SegmentedModel } from '../../runtime/engine/runner';
 import { profileModel, type ProfileConfig } from '../../runtime/profile/profileRun';
 import { aggregate } from '../../runtime/profile/aggregate';
-import { mergedTimeline, kernelTrack, ORT_SEGMENTS_TRACK } from '../../runtime/profile/timeline';
+import { mergedTimeline, kernelTrack, workerTrack, ORT_SEGMENTS_TRACK } from '../../runtime/profile/timeline';
 import { chromeTrace, traceProblems, type ChromeTrace } from '../../runtime/profile/chromeTrace';
 import { coreCost } from '../../runtime/profile/cost';
 import { profileCommand } from '../../runtime/cli/profile';
@@ -26,6 +27,7 @@ test('profiled runs cover every core and segment of every run, and the trace sho
   const configs: ProfileConfig[] = [
     { variant: { id: 'softmax', params: {} }, backend: 'js', threads: 1 },
     { variant: { id: 'sigmoid', params: { b: 0 } }, backend: 'wasm', threads: 1 },
+    { variant: { id: 'softmax', params: {} }, backend: 'native', threads: 2 },
   ];
   const repeat = 3;
   const record = await profileModel(model, ids, { configs, repeat, headRanges: 2 });
@@ -39,6 +41,23 @@ test('profiled runs cover every core and segment of every run, and the trace sho
       for (const c of run.cores) {
         // The kernel's clock runs inside the engine-measured call.
         assert.ok(c.kernelMs > 0 && c.kernelMs <= c.callMs + 1e-3, `layer ${c.layer}: kernel ${c.kernelMs} ms, call ${c.callMs} ms`);
+        // Its timeline (js has none) lies inside the call, as long as the kernel's clock; native work items cover every row of every head once.
+        assert.equal(c.timeline === null, entry.config.backend === 'js');
+        if (c.timeline) {
+          const t = c.timeline;
+          assert.ok(t.start >= c.callStart - 0.01 && t.end <= c.callStart + c.callMs + 0.01, `layer ${c.layer}: kernel ${t.start}-${t.end} outside the call`);
+          assert.ok(Math.abs(t.end - t.start - c.kernelMs) < 0.01);
+          if (entry.config.backend === 'native') {
+            const tq = t.items.reduce((m, i) => Math.max(m, i.rows[1]), 0);
+            assert.equal(t.items.length, c.qHeads * Math.ceil(tq / t.rowBlock));
+            for (let h = 0; h < c.qHeads; h++) {
+              const rows = t.items.filter((i) => i.head === h).map((i) => i.rows).sort((a, b) => a[0] - b[0]);
+              assert.deepEqual(rows.flat(), Array.from({ length: rows.length }, (_, b) => [b * t.rowBlock, Math.min(tq, (b + 1) * t.rowBlock)]).flat());
+            }
+            assert.ok(t.items.every((i) => i.worker >= 0 && i.worker < t.threads && i.start >= t.start && i.end <= t.end && i.start <= i.end));
+            assert.ok(t.threads >= 1 && t.threads <= 2);
+          } else assert.equal(t.items.length, 0);
+        }
         assert.deepEqual(c.ranges.map((h) => [h.from, h.to]), [[0, c.qHeads / 2], [c.qHeads / 2, c.qHeads]]);
         assert.equal(c.ranges[0].cost.flops + c.ranges[1].cost.flops, c.cost.flops);
       }
@@ -49,7 +68,7 @@ test('profiled runs cover every core and segment of every run, and the trace sho
   assert.ok([...record.ort.values()].flat().every((r) => r.nodes.length > 0), 'every ORT run has its operators');
 
   const profiles = aggregate(record, model.plan, () => 100);
-  assert.equal(profiles.length, 2);
+  assert.equal(profiles.length, configs.length);
   for (const p of profiles) {
     assert.equal(p.layers.length, model.cores.length);
     for (const l of p.layers) {
@@ -82,6 +101,26 @@ test('profiled runs cover every core and segment of every run, and the trace sho
     }
   }
   assert.equal(slicesOn(ORT_SEGMENTS_TRACK).length, configs.length * repeat * segments.length);
+  // One track per worker thread: each core's share of a worker lies inside the core's kernel slice,
+  // and the items on all workers add up to the call's work items.
+  for (const entry of record.configs.filter((e) => e.config.backend !== 'js')) {
+    const { backend, threads } = entry.config;
+    const kernels = slicesOn(kernelTrack(backend, threads));
+    const workers = Array.from({ length: threads }, (_, w) => slicesOn(workerTrack(backend, threads, w)));
+    assert.ok(workers[0].length > 0, `${backend}: worker 0 has a track`);
+    entry.runs.forEach((run, r) => {
+      for (const core of run.cores) {
+        const [whole] = kernels.filter((e) => e.args?.run === r + 1 && e.args?.layer === core.layer);
+        const ofCall = workers.flat().filter((e) => e.args?.run === r + 1 && e.args?.layer === core.layer && e.args?.callHeads === `0-${core.qHeads - 1}`);
+        const shares = ofCall.filter((e) => e.args?.busyMs !== undefined);
+        assert.ok(shares.length >= 1);
+        for (const e of shares) assert.ok(e.ts >= whole.ts && e.ts + e.dur! <= whole.ts + whole.dur!, `${e.name} outside ${whole.name}`);
+        assert.equal(shares.reduce((a, e) => a + Number(e.args?.items), 0), core.timeline!.items.length);
+        const heads = ofCall.filter((e) => e.args?.head !== undefined);
+        if (backend === 'native') assert.deepEqual([...new Set(heads.map((e) => e.args?.head))].sort((a, b) => Number(a) - Number(b)), Array.from({ length: core.qHeads }, (_, h) => h));
+      }
+    });
+  }
   await model.release();
 });
 

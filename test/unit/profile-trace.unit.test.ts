@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseOrtProfile } from '../../runtime/profile/ortProfile';
 import { chromeTrace, traceProblems } from '../../runtime/profile/chromeTrace';
-import type { TimelineSlice } from '../../runtime/profile/timeline';
+import { rowText, workerSlices, type TimelineSlice } from '../../runtime/profile/timeline';
+import type { KernelTimeline } from '../../runtime/kernels/types';
 import { variantList } from '../../runtime/cli/profile';
 
 test('ORT profile: model_run events in order, operators inside the run that encloses them, names without _kernel_time', () => {
@@ -60,6 +61,29 @@ test('the cap keeps kernel slices first, then segments, and says it capped', () 
   const notice = trace.traceEvents.find((e) => e.ph === 'i');
   assert.match(notice?.name ?? '', /trace capped: 4 of 55 slices kept/);
   assert.throws(() => chromeTrace(slices(1, 0, 0), 0), /positive integer/);
+});
+
+test('worker tracks: per worker one slice over its items and one per head with its rows, nested; a call without items is one slice on worker 0', () => {
+  // 2 heads x 2 row blocks of 8 rows (tq 12), items 0..3 in attn_items() order, shared by 2 workers.
+  const item = (worker: number, i: number, start: number, end: number): KernelTimeline['items'][number] =>
+    ({ worker, head: Math.floor(i / 2), rows: [(i % 2) * 8, Math.min(12, (i % 2 + 1) * 8)], start, end });
+  const t: KernelTimeline = { start: 10, end: 20, threads: 2, rowBlock: 8, items: [item(0, 0, 10, 12), item(1, 1, 10.5, 13), item(0, 2, 12, 15), item(0, 3, 15, 19)] };
+  const out = workerSlices(t, 3, { from: 0, to: 2 }, { backend: 'native', threads: 2, variant: 'softmax', run: 1 });
+  const w0 = out.filter((s) => s.track === 'kernels native 2 threads · worker 0');
+  const w1 = out.filter((s) => s.track === 'kernels native 2 threads · worker 1');
+  assert.deepEqual(w0.map((s) => [s.name, s.start, s.dur, s.rank]), [
+    ['L3 worker 0: 3 items', 10, 9, 2], ['L3 h0 rows 0-7', 10, 2, 3], ['L3 h1 rows 0-11', 12, 7, 3],
+  ]);
+  assert.deepEqual(w1.map((s) => [s.name, s.start, s.dur]), [['L3 worker 1: 1 item', 10.5, 2.5], ['L3 h0 rows 8-11', 10.5, 2.5]]);
+  assert.equal(w0[0].args.busyMs, 9);
+  assert.equal(w0[0].args.callHeads, '0-1');
+  const trace = chromeTrace(out);
+  assert.deepEqual(traceProblems(trace), []);
+  const names = trace.traceEvents.filter((e) => e.name === 'thread_name').map((e) => e.args?.name);
+  assert.deepEqual(names, ['kernels native 2 threads · worker 0', 'kernels native 2 threads · worker 1']);
+  const wasm = workerSlices({ start: 5, end: 7, threads: 1, rowBlock: 0, items: [] }, 0, { from: 0, to: 4 }, { backend: 'wasm', threads: 1, variant: 'softmax', run: 2 });
+  assert.deepEqual(wasm.map((s) => [s.track, s.name, s.start, s.dur]), [['kernels wasm 1 thread · worker 0', 'L0 h0-3 worker 0', 5, 2]]);
+  assert.equal(rowText([[96, 192], [0, 96], [288, 300]]), '0-191,288-299');
 });
 
 test('the validator names what a viewer would reject', () => {

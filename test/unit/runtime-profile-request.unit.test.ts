@@ -34,8 +34,11 @@ test('profile runs on the last inspected prompt and returns the report, its trac
   assert.ok(r.trace);
   assert.deepEqual(traceProblems(r.trace), []);
   assert.equal(r.report.trace?.path, 'trace.json', 'no temporary path leaks into the report');
-  const kernelSlices = r.trace.traceEvents.filter((e) => e.ph === 'X' && typeof e.args?.layer === 'number');
+  const kernelSlices = r.trace.traceEvents.filter((e) => e.ph === 'X' && typeof e.args?.layer === 'number' && e.args?.worker === undefined);
   assert.equal(kernelSlices.length, 4 * 2 * 2, 'a kernel slice per configuration, run and layer');
+  // wasm computes on one thread: its track "· worker 0" holds one slice per wasm configuration, run and layer (js gives no timeline).
+  const workerSlices = r.trace.traceEvents.filter((e) => e.ph === 'X' && e.args?.worker === 0);
+  assert.deepEqual(workerSlices.map((e) => e.args?.backend), Array(2 * 2 * 2).fill('wasm'));
   await assert.rejects(c.request('profile', { variants: ['nope'], backends: ['js'], repeat: 1 }), (e: RpcError) => e.code === 'bad-request' && /nope/.test(e.message) && !e.message.includes('\n'));
   await assert.rejects(c.request('profile', { variants: ['model'], backends: ['js'], repeat: 0 } as never), (e: RpcError) => e.code === 'bad-request' && /repeat must be an integer from 1 to 1000/.test(e.message));
 });

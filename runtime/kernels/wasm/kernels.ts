@@ -102,7 +102,11 @@ export async function instantiateWasmKernels(bytes: BufferSource): Promise<WasmK
     }
     call.entropy.set(new Float32Array(mem, base + at.entropy, call.qHeads));
     const report = new Float64Array(mem, base + at.report, 3);
-    return { recomputedRows: report[0], nrResidual: report[1], approxError: report[2], wallMs: performance.now() - t0 };
+    const t1 = performance.now();
+    return {
+      recomputedRows: report[0], nrResidual: report[1], approxError: report[2], wallMs: t1 - t0,
+      ...(call.timeline ? { timeline: Float64Array.of(t0, t1, 0, 1) } : {}),
+    };
   }
 
   return { variantCodes, run };
