@@ -105,12 +105,19 @@ for (const theme of ['dark', 'light'] as ThemeName[]) {
       await send(page, event('profile', { profile }));
       await page.waitForSelector('.timeline .kernel-slice');
       const { repeat } = profile.report;
-      const kernelTids = new Set(profile.trace!.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name' && String(e.args?.name).startsWith('kernels ')).map((e) => e.tid));
-      const lastKernel = profile.trace!.traceEvents.filter((e) => e.ph === 'X' && e.args?.run === repeat && kernelTids.has(e.tid));
+      const threadNames = profile.trace!.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name');
+      const kernelTids = new Set(threadNames.filter((e) => String(e.args?.name).startsWith('kernels ')).map((e) => e.tid));
+      // Every kernel slice of the last round: per backend the cores and head ranges, per worker thread its rows of each head
+      // (its whole share of a core, which has busyMs, would cover those and is left out).
+      const lastKernel = profile.trace!.traceEvents.filter((e) => e.ph === 'X' && e.args?.run === repeat && kernelTids.has(e.tid) && e.args?.busyMs === undefined);
+      const workerTids = new Set(threadNames.filter((e) => / · worker \d+$/.test(String(e.args?.name))).map((e) => e.tid));
+      assert.ok(lastKernel.some((e) => workerTids.has(e.tid) && typeof e.args?.head === 'number'), 'the recorded run has per-worker head slices');
       const slices = await page.$$eval('.timeline .kernel-slice', (els) => els.map((e) => `L${(e as HTMLElement).dataset.layer} h${(e as HTMLElement).dataset.heads}`));
       assert.equal(slices.length, lastKernel.length, 'every kernel slice of the last round');
-      assert.deepEqual(slices.sort(), lastKernel.map((e) => `L${e.args!.layer} h${e.args!.heads}`).sort());
+      assert.deepEqual(slices.sort(), lastKernel.map((e) => `L${e.args!.layer} h${e.args!.heads ?? `${e.args!.head}-${e.args!.head}`}`).sort());
       assert.ok(slices.includes('L1 h2-3'), 'the head-range slices are there');
+      const trackLabels = await page.$$eval('.timeline .track-label', (els) => els.map((e) => e.textContent));
+      assert.ok(trackLabels.includes('kernels native 1 thread · worker 0'), `a track per worker thread: ${trackLabels.join(', ')}`);
       await page.click('.timeline .kernel-slice[data-layer="1"][data-heads="2-3"]');
       await page.waitForSelector('.head-view canvas');
       assert.equal(await page.getAttribute('#tab-inspect', 'aria-selected'), 'true');
@@ -128,6 +135,14 @@ for (const theme of ['dark', 'light'] as ThemeName[]) {
       await page.keyboard.press('Enter');
       await page.waitForFunction(() => (window as unknown as { __posted: Posted[] }).__posted.filter((m) => m.method === 'headMap').length >= 2);
       assert.deepEqual((await posted(page)).filter((m) => m.method === 'headMap').map((m) => m.params).at(-1), { layer: 0, head: 0 });
+      // A worker thread's slice of one head opens that head.
+      await page.focus('#tab-inspect');
+      await page.keyboard.press('ArrowRight');
+      await page.waitForSelector('.timeline .kernel-slice');
+      await page.click('.timeline .kernel-slice[data-layer="1"][data-heads="3-3"]');
+      await page.waitForFunction(() => (window as unknown as { __posted: Posted[] }).__posted.filter((m) => m.method === 'headMap').length >= 3);
+      assert.deepEqual((await posted(page)).filter((m) => m.method === 'headMap').map((m) => m.params).at(-1), { layer: 1, head: 3 });
+      assert.equal(await page.getAttribute('.model-grid .cell[data-layer="1"][data-head="3"]', 'aria-selected'), 'true', 'the model view selects the head');
       assert.deepEqual(errors, []);
       await page.close();
     });

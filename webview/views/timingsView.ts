@@ -124,16 +124,28 @@ function legend(labels: string[]): HTMLElement {
   return ul;
 }
 
-/** The heads of a kernel slice's `heads` argument ("2-3"), or null when it has none. */
+/** The heads of a kernel slice: its `heads` argument ("2-3"), or a worker thread's `head` (one head); null when it has neither. */
 export function sliceHeads(e: PanelTraceEvent): { layer: number; from: number; to: number } | null {
   const layer = e.args?.layer;
+  if (typeof layer !== 'number') return null;
+  const head = e.args?.head;
+  if (typeof head === 'number') return { layer, from: head, to: head };
   const m = /^(\d+)-(\d+)$/.exec(String(e.args?.heads ?? ''));
-  return typeof layer === 'number' && m ? { layer, from: Number(m[1]), to: Number(m[2]) } : null;
+  return m ? { layer, from: Number(m[1]), to: Number(m[2]) } : null;
 }
 
 /**
- * The last measured round (trace slices with run = repeat) on its tracks: ORT segments and a
- * track per kernel backend. Kernel slices are buttons: click or Enter selects the layer and head.
+ * Slices the timeline draws: not ORT's operators (too many to read there), and of a worker thread's
+ * nested slices only the per-head ones (its whole share of a core, `busyMs`, would cover them).
+ */
+function drawn(e: PanelTraceEvent, track: string): boolean {
+  return e.ph === 'X' && track !== 'ONNX Runtime nodes' && e.args?.busyMs === undefined;
+}
+
+/**
+ * The last measured round (trace slices with run = repeat) on its tracks: ORT segments, a track per
+ * kernel backend and one per worker thread (its rows of each head). Kernel slices are buttons: click
+ * or Enter selects the layer and head.
  */
 function timeline(events: PanelTraceEvent[], repeat: number, onSelect: (layer: number, head: number) => void): HTMLElement {
   const wrap = document.createElement('figure');
@@ -141,7 +153,7 @@ function timeline(events: PanelTraceEvent[], repeat: number, onSelect: (layer: n
   const cap = document.createElement('figcaption');
   wrap.append(cap);
   const names = new Map(events.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => [e.tid, String(e.args?.name ?? `track ${e.tid}`)]));
-  const last = events.filter((e) => e.ph === 'X' && e.args?.run === repeat && (names.get(e.tid) ?? '') !== 'ONNX Runtime nodes');
+  const last = events.filter((e) => e.args?.run === repeat && drawn(e, names.get(e.tid) ?? ''));
   if (!last.length) {
     cap.textContent = `The trace holds no slice of round ${repeat} (it was capped); raise --trace-events.`;
     return wrap;
