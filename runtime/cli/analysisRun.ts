@@ -5,7 +5,7 @@ import type { CoreRun } from '../engine/core-run';
 import type { AttentionBackend, VariantSpec } from '../kernels/types';
 import { referenceAttention } from '../kernels/reference/dispatch';
 import type { AsyncCoreComputer } from '../analysis/drift/liveHeadDrift';
-import { sinkReport, type SinkReport } from '../analysis/sinks/sinkReport';
+import { rankSinkTokens, sinkReport, type SinkReport } from '../analysis/sinks/sinkReport';
 import { fmt, percent } from '../analysis/format/table';
 import { coreInputs } from '../model/segment';
 import type { HiddenState, PromptTrace } from '../analysis/trace';
@@ -42,8 +42,8 @@ export function hiddenCollector(model: SegmentedModel, t: number, into: HiddenSt
 export interface InspectSinkFields {
   /** The stats used the proxy map of spec §1.1 (non-softmax variant). */
   proxy: boolean;
-  /** Per token: share of (layer, head) where it is a sink, and its mean α. */
-  tokens: { index: number; share: number; meanAlpha: number }[];
+  /** Per token: share of (layer, head) where it is a sink, its mean α, and the fewest queries that see it. */
+  tokens: { index: number; share: number; meanAlpha: number; queries: number }[];
   /** Sink tokens beyond the first. */
   secondary: number[];
   /** ‖h₁‖ / mean ‖h_t‖ of the residual stream entering each layer. */
@@ -55,7 +55,7 @@ export function inspectSinkFields(cores: CoreRun[], ids: number[], hidden: Hidde
   const r = sinkReport({ label: '', ids, cores, hidden, logits: { t: 0, vocab: 0, logits: [] } });
   return {
     proxy: r.proxy,
-    tokens: r.tokens.map((x) => ({ index: x.index, share: x.share, meanAlpha: x.meanAlpha })),
+    tokens: r.tokens.map((x) => ({ index: x.index, share: x.share, meanAlpha: x.meanAlpha, queries: x.queries })),
     secondary: r.secondary,
     massiveActivation: r.massiveActivation,
     keyValue: r.keyValue,
@@ -87,7 +87,7 @@ export function logitsOf(outputs: Record<string, ort.Tensor>, t: number, modelNa
 
 /** The readable lines `attnscope inspect` prints for the sink fields. */
 export function inspectSinkLines(f: InspectSinkFields, tokenText: (index: number) => string): string[] {
-  const top = [...f.tokens].sort((a, b) => b.share - a.share || b.meanAlpha - a.meanAlpha).slice(0, 5);
+  const top = rankSinkTokens(f.tokens).slice(0, 5);
   return [
     ...(f.proxy ? ['non-softmax variant: sink metric on the proxy normalization of spec §1.1'] : []),
     `sink scores (share of heads, mean α): ${top.map((t) => `${t.index} ${JSON.stringify(tokenText(t.index))} ${percent(t.share)} ${fmt(t.meanAlpha)}`).join('; ')}`,

@@ -2,7 +2,7 @@ import { parseVariant, formatVariant } from '../kernels/variants';
 import { BACKEND_IDS, DEFAULT_BACKEND } from '../engine/backends';
 import type { BackendId } from '../kernels/types';
 import { keyImportanceFromStats } from '../analysis/sinks/keyImportance';
-import { sinkReport, type SinkReport } from '../analysis/sinks/sinkReport';
+import { rankSinkTokens, sinkReport, type SinkReport } from '../analysis/sinks/sinkReport';
 import { datasetSinkRate } from '../analysis/sinks/datasetSinkRate';
 import { fmt, percent, showToken, table } from '../analysis/format/table';
 import { parseArgs, type ParsedArgs } from './analysisArgs';
@@ -43,10 +43,11 @@ export async function sinksCommand(argv: string[]): Promise<string> {
     const prompt = resolvePrompt(args, codec, 'sinks');
     const t0 = performance.now();
     const trace = await tracePrompt(model, prompt, variantLabel, runOptions);
-    const report = sinkReport(trace, { epsilon, threshold: args.number('threshold', 0.1, { min: 0, max: 1 }), minQueries: args.number('min-queries', 8, { integer: true, min: 1 }) });
+    const minQueries = args.number('min-queries', 8, { integer: true, min: 1 });
+    const report = sinkReport(trace, { epsilon, threshold: args.number('threshold', 0.1, { min: 0, max: 1 }), minQueries });
     const ms = performance.now() - t0;
     if (args.has('json')) return JSON.stringify({ model: modelPath, variant: variantLabel, backend, ...report, timings: { totalMs: ms } });
-    return promptText(report, model.name, args.number('top', 10, { integer: true, min: 1 }), ms);
+    return promptText(report, model.name, args.number('top', 10, { integer: true, min: 1 }), minQueries, ms);
   } finally {
     await model.release();
   }
@@ -75,14 +76,14 @@ async function datasetReport(args: ParsedArgs, modelPath: string, epsilon: numbe
   return lines.filter(Boolean).join('\n');
 }
 
-function promptText(r: SinkReport, modelName: string, top: number, ms: number): string {
+function promptText(r: SinkReport, modelName: string, top: number, minQueries: number, ms: number): string {
   const layers = [...new Set(r.heads.map((h) => h.layer))];
   const heads = Math.max(...r.heads.map((h) => h.head)) + 1;
   const grid = layers.map((l) => [l, ...Array.from({ length: heads }, (_, h) => {
     const x = r.heads.find((y) => y.layer === l && y.head === h);
     return x ? `${fmt(x.alphaFirst)}${x.sink ? '*' : ''}` : '';
   })]);
-  const tokens = [...r.tokens].sort((a, b) => b.share - a.share || b.meanAlpha - a.meanAlpha).slice(0, top);
+  const tokens = rankSinkTokens(r.tokens, minQueries).slice(0, top);
   return [
     `sinks on ${modelName} (${r.label}), ${r.tokens.length} tokens, ε = ${r.epsilon}`,
     r.proxy ? PROXY_NOTE : '',
@@ -92,7 +93,7 @@ function promptText(r: SinkReport, modelName: string, top: number, ms: number): 
     'α₁ per layer (rows) and head (columns); * = sink (α₁ > ε):',
     table(['layer', ...Array.from({ length: heads }, (_, h) => `h${h}`)], grid),
     '',
-    'tokens by sink score (share of heads where the token is a sink, mean α):',
+    `tokens by sink score (share of heads where the token is a sink, mean α; keys seen by fewer than ${minQueries} queries last):`,
     table(['pos', 'token', 'share', 'mean α'], tokens.map((t) => [t.index, showToken(t.text, t.id), percent(t.share), t.meanAlpha])),
     '',
     'key/value norms, sink tokens vs the others (Gu et al. §1.2: sinks have small values):',

@@ -14,7 +14,8 @@ export interface SinkReport {
   epsilon: number;
   /** A non-softmax variant's stats used the proxy map of spec §1.1. */
   proxy: boolean;
-  tokens: { index: number; id: number; text?: string; share: number; meanAlpha: number }[];
+  /** Per key position; `queries` is the fewest queries that see it in any core and head (α averages over them). */
+  tokens: { index: number; id: number; text?: string; share: number; meanAlpha: number; queries: number }[];
   /** Sink₁^ε as a fraction: share of (layer, head) where the first token is a sink. */
   firstTokenRate: number;
   /** Sink tokens beyond the first. */
@@ -25,6 +26,23 @@ export interface SinkReport {
   massiveActivation: { boundary: number; ratio: number }[];
   /** Per core: mean key/value norms of the sink tokens (the first + secondary) against the others. */
   keyValue: { layer: number; sinkKeyNorm: number; otherKeyNorm: number; sinkValueNorm: number; otherValueNorm: number }[];
+}
+
+/** The fewest queries that see key k in any core and head. */
+function fewestQueries(layers: KeyImportance[], k: number): number {
+  let seen = Infinity;
+  for (const l of layers) for (let h = 0; h < l.qHeads; h++) seen = Math.min(seen, l.queryCount[h * l.tk + k]);
+  return seen;
+}
+
+/**
+ * Tokens by sink score, the strongest first: share of sink heads, then mean α. Keys seen by fewer
+ * than `minQueries` queries (the last few of a causal prompt, whose α averages one or a few rows,
+ * spec §1.1) rank after all the others, as secondarySinks leaves them out.
+ */
+export function rankSinkTokens<T extends { share: number; meanAlpha: number; queries: number }>(tokens: T[], minQueries = 8): T[] {
+  const settled = (t: T): number => (t.queries >= minQueries ? 1 : 0);
+  return [...tokens].sort((a, b) => settled(b) - settled(a) || b.share - a.share || b.meanAlpha - a.meanAlpha);
 }
 
 export function sinkReport(trace: PromptTrace, options: SinkReportOptions = {}): SinkReport {
@@ -44,7 +62,7 @@ export function sinkReport(trace: PromptTrace, options: SinkReportOptions = {}):
   return {
     label: trace.label, epsilon,
     proxy: layers.some((l) => l.proxy),
-    tokens: scores.map((s, index) => ({ index, id: trace.ids[index], text: trace.tokens?.[index], ...s })),
+    tokens: scores.map((s, index) => ({ index, id: trace.ids[index], text: trace.tokens?.[index], ...s, queries: fewestQueries(layers, index) })),
     firstTokenRate: scores[0].share,
     secondary, heads,
     massiveActivation: (trace.hidden ?? []).filter((h) => h.t >= 2).map((h) => ({ boundary: h.boundary, ratio: massiveActivationRatio(h.data, h.t, h.d) })),
