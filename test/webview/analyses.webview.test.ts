@@ -8,12 +8,26 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { fmt } from '../../runtime/analysis/format/table';
+import { formatProfile, type ProfileReport } from '../../runtime/profile/format';
 import type { PanelCompare, PanelDrift, PanelProfile, PanelSpread, PanelStream } from '../../extension/protocol/analyses';
 import { parseColor, ramp, rampIndex, type Rgb } from '../../webview/color';
 import { decodePayload } from '../../scripts/e2e/payload';
 import { openPanel as openPanelIn, send, startPanel, THEMES, type PanelServer, type ThemeName } from './harness';
 
 const read = (f: string): string => readFileSync(join(import.meta.dirname, f), 'utf8');
+
+/** The per-layer rows of `attnscope profile`'s printed report by "configuration layer", cells cut at the dashed rule's columns. */
+function cliLayerRows(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let config = '';
+  let cols: [number, number][] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('== ')) config = line.slice(3);
+    else if (/^-+( +-+)*$/.test(line)) cols = [...line.matchAll(/-+/g)].map((m) => [m.index, m.index + m[0].length]);
+    else if (config && /^L\d+ /.test(line)) out.set(`${config} ${line.split(' ')[0]}`, cols.map(([a, b], i) => line.slice(a, i === cols.length - 1 ? undefined : b).trim()));
+  }
+  return out;
+}
 const payloadText = read('gqa-decoder-contrib.payload.json');
 const { inspection, headMaps } = decodePayload(payloadText);
 const { profile } = JSON.parse(read('gqa-decoder-contrib.profile.json')) as { profile: PanelProfile };
@@ -80,6 +94,13 @@ for (const theme of ['dark', 'light'] as ThemeName[]) {
         prev = l.kernelMs.median;
       }
       assert.equal(seen.size, rows.length);
+      // The same cells as the CLI's printed report of that run (its text, not only its --json numbers).
+      const printed = cliLayerRows(formatProfile({ ...(profile.report as unknown as ProfileReport), trace: null }));
+      for (const r of rows) {
+        const cli = printed.get(`${r[2]} ${r[0]}`);
+        assert.ok(cli, `the CLI printed ${r[2]} ${r[0]}`);
+        assert.deepEqual([r[0], r[1], r[3], r[4], r[5], r[6], r[7], r[8]], [cli[0], cli[1], cli[2], cli[3], cli[7], cli[8], cli[9], cli[10]], `${r[2]} ${r[0]}`);
+      }
       const totals = await page.$$eval('.timings-totals tbody tr', (trs) => trs.map((tr) => tr.querySelector('td')?.textContent));
       assert.deepEqual(totals, [...configs].sort((a, b) => b.kernelSumMs.median - a.kernelSumMs.median).map((c) => c.label));
       // Bars: per layer one bar per configuration, in that configuration's theme colour, as long as its median.
