@@ -117,6 +117,8 @@ static int64_t softmax_scratch(const attn_args *a) {
 
 #if defined(__x86_64__) && !defined(__wasm__)
 
+#include <immintrin.h> /* compiler intrinsics (no libc): max/min and scalef where they fit */
+
 #define SFX(name) name##_avx512
 #define VW 16
 #define RT 6
@@ -179,6 +181,10 @@ const char *attn_softmax_isa(void) {
 void attn_softmax_cap_isa(int cap) { softmax_isa_cap = cap; }
 
 #else /* wasm32 (+simd128) or another architecture: one portable instantiation */
+
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h> /* compiler intrinsics (no libc): pmax/pmin and bitselect */
+#endif
 
 #define SFX(name) name##_portable
 #define VW 4

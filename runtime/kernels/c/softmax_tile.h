@@ -31,8 +31,41 @@ typedef int32_t SFX(vi) __attribute__((vector_size(VW * 4)));
 #define STOREU(p, x) (*(SFX(vfu) *)(p) = (x))
 #define SPLAT(c) ((VF){0} + (float)(c))
 
-static inline VF SFX(vsel)(VI m, VF a, VF b) { return (VF)(((VI)a & m) | ((VI)b & ~m)); }
-static inline VF SFX(vmax)(VF a, VF b) { return SFX(vsel)(a > b, a, b); }
+static inline VF SFX(vsel)(VI m, VF a, VF b) {
+#if VW == 4 && defined(__wasm_simd128__)
+  return (VF)wasm_v128_bitselect((v128_t)a, (v128_t)b, (v128_t)m);
+#else
+  return (VF)(((VI)a & m) | ((VI)b & ~m));
+#endif
+}
+/* a > b ? a : b per lane (b where either is NaN), and a < b ? a : b: one max/min instruction
+   where the instruction set has one with exactly these semantics */
+static inline VF SFX(vmax)(VF a, VF b) {
+#if VW == 16 && defined(__AVX512F__)
+  return (VF)_mm512_max_ps((__m512)a, (__m512)b);
+#elif VW == 8 && defined(__AVX__)
+  return (VF)_mm256_max_ps((__m256)a, (__m256)b);
+#elif VW == 4 && defined(__SSE__)
+  return (VF)_mm_max_ps((__m128)a, (__m128)b);
+#elif VW == 4 && defined(__wasm_simd128__)
+  return (VF)wasm_f32x4_pmax((v128_t)b, (v128_t)a); /* a > b ? a : b */
+#else
+  return SFX(vsel)(a > b, a, b);
+#endif
+}
+static inline VF SFX(vmin)(VF a, VF b) {
+#if VW == 16 && defined(__AVX512F__)
+  return (VF)_mm512_min_ps((__m512)a, (__m512)b);
+#elif VW == 8 && defined(__AVX__)
+  return (VF)_mm256_min_ps((__m256)a, (__m256)b);
+#elif VW == 4 && defined(__SSE__)
+  return (VF)_mm_min_ps((__m128)a, (__m128)b);
+#elif VW == 4 && defined(__wasm_simd128__)
+  return (VF)wasm_f32x4_pmin((v128_t)b, (v128_t)a); /* a < b ? a : b */
+#else
+  return SFX(vsel)(a < b, a, b);
+#endif
+}
 static inline float SFX(hsum)(VF x) { float s = 0.0f; for (int i = 0; i < VW; i++) s += x[i]; return s; }
 static inline float SFX(hmax)(VF x) { float m = x[0]; for (int i = 1; i < VW; i++) m = x[i] > m ? x[i] : m; return m; }
 
@@ -40,8 +73,9 @@ static inline float SFX(hmax)(VF x) { float m = x[0]; for (int i = 1; i < VW; i+
 static inline VF SFX(vexp)(VF x) {
   VI keep = x >= SPLAT(-87.3f);
   x = SFX(vmax)(x, SPLAT(-87.3f));
-  x = SFX(vsel)(x > SPLAT(88.7f), SPLAT(88.7f), x);
-  VF fn = (x * 1.4426950408889634f + 12582912.0f) - 12582912.0f;
+  x = SFX(vmin)(x, SPLAT(88.7f));
+  const VF t = x * 1.4426950408889634f + 12582912.0f; /* n + 1.5 * 2^23: n in its low bits */
+  VF fn = t - 12582912.0f;
   VF r = x - fn * 0.693145751953125f;
   r = r - fn * 1.428606765330187e-06f;
   VF p = SPLAT(1.0f / 720.0f);
@@ -51,12 +85,17 @@ static inline VF SFX(vexp)(VF x) {
   p = p * r + 0.5f;
   p = p * r + 1.0f;
   p = p * r + 1.0f;
-  VI n = __builtin_convertvector(fn, VI);
+#if VW == 16 && defined(__AVX512F__)
+  /* p 2^n rounded once: what the two exact-then-rounded steps below give (p 2^n1 is normal) */
+  return (VF)((VI)_mm512_scalef_ps((__m512)p, (__m512)fn) & keep);
+#else
+  VI n = (VI)t - 0x4B400000; /* = (int)fn, without a float-to-int conversion */
   VI n1 = n >> 1;
   VI n2 = n - n1;
   VF s1 = (VF)((n1 + 127) << 23);
   VF s2 = (VF)((n2 + 127) << 23);
   return (VF)((VI)(p * s1 * s2) & keep);
+#endif
 }
 
 /* attn_logf (math.h) on a vector of positive normal floats (callers mask 0 and subnormals): the
@@ -473,40 +512,68 @@ static float SFX(lssar_reweight)(float *w, int32_t hi, float an, float offset, f
 }
 
 /*
- * C[r][0..NV*VW) (ldc) = (accumulate ? C : 0) + sum_kk A[r][kk] (lda) * B[kk][0..NV*VW) (ldb),
- * for r < RT, kk < kdim. Rows of A beyond the block are zero padding.
- * With tmax: for each row r whose fully visible key prefix reaches col_end (col_end <= full[r]),
- * also folds the tile's values into tmax[r] (max) and tbad[r] (set when one is Inf/NaN), so the
- * row pass need not read those keys again.
+ * The register-tile micro-kernel: C[r][0..nv*VW) (ldc) = (accumulate ? C : 0) +
+ * sum_kk A[r][kk] (lda) * B[kk][0..nv*VW) (ldb), for r < RT, kk < kdim, nv <= NV vectors of columns
+ * (a constant where it is inlined). Each step loads nv vectors of B once and broadcasts one A
+ * value per row: RT * nv FMAs on RT + nv loads. Rows of A beyond the block are zero padding.
+ * With mv: for each row r whose fully visible key prefix reaches col_end (col_end <= full[r]), also
+ * folds the tile into the row's vector max mv[r * ldm ...] and check vector mv[r * ldm + VW ...]
+ * (+= t - t with t the sum of the row's vectors: NaN once an Inf/NaN, or an overflowing sum, is
+ * seen), so the row pass need not read those keys again.
  */
-static inline void SFX(tile_gemm)(const float *A, int64_t lda, const float *B, int64_t ldb,
-                                  int32_t kdim, float *C, int64_t ldc, int accumulate,
-                                  float *tmax, int32_t *tbad, const int32_t *full, int32_t col_end) {
+static inline __attribute__((always_inline)) void SFX(tile_mk)(
+    const float *A, int64_t lda, const float *B, int64_t ldb, int32_t kdim, float *C, int64_t ldc,
+    int accumulate, const int nv, float *mv, int64_t ldm, const int32_t *full, int32_t col_end) {
   VF acc[RT][NV];
   for (int r = 0; r < RT; r++)
-    for (int v = 0; v < NV; v++) acc[r][v] = accumulate ? LOADU(C + r * ldc + v * VW) : SPLAT(0);
+    for (int v = 0; v < nv; v++) acc[r][v] = accumulate ? LOADU(C + r * ldc + v * VW) : SPLAT(0);
   for (int32_t kk = 0; kk < kdim; kk++) {
     VF b[NV];
-    for (int v = 0; v < NV; v++) b[v] = LOADU(B + kk * ldb + v * VW);
+    for (int v = 0; v < nv; v++) b[v] = LOADU(B + kk * ldb + v * VW);
     for (int r = 0; r < RT; r++) {
       const float av = A[r * lda + kk]; /* scalar * vector: a plain broadcast */
-      for (int v = 0; v < NV; v++) acc[r][v] += av * b[v];
+      for (int v = 0; v < nv; v++) acc[r][v] += av * b[v];
     }
   }
   for (int r = 0; r < RT; r++)
-    for (int v = 0; v < NV; v++) STOREU(C + r * ldc + v * VW, acc[r][v]);
-  if (!tmax) return;
+    for (int v = 0; v < nv; v++) STOREU(C + r * ldc + v * VW, acc[r][v]);
+  if (!mv) return;
   for (int r = 0; r < RT; r++) {
     if (col_end > full[r]) continue;
-    VF m = acc[r][0];
-    VI bad = (acc[r][0] - acc[r][0]) != SPLAT(0);
-    for (int v = 1; v < NV; v++) {
+    VF m = acc[r][0], t = acc[r][0];
+    for (int v = 1; v < nv; v++) {
       m = SFX(vmax)(m, acc[r][v]);
-      bad |= (acc[r][v] - acc[r][v]) != SPLAT(0);
+      t += acc[r][v];
     }
-    const float hm = SFX(hmax)(m);
-    tmax[r] = hm > tmax[r] ? hm : tmax[r];
-    for (int i = 0; i < VW; i++) tbad[r] |= bad[i] != 0;
+    float *mr = mv + r * ldm;
+    STOREU(mr, SFX(vmax)(LOADU(mr), m));
+    STOREU(mr + VW, LOADU(mr + VW) + (t - t));
+  }
+}
+
+/* tile_mk with full NV-vector columns (the P V product and whole Q K^T tiles). */
+static void SFX(tile_gemm)(const float *A, int64_t lda, const float *B, int64_t ldb, int32_t kdim,
+                           float *C, int64_t ldc, int accumulate, float *mv, int64_t ldm,
+                           const int32_t *full, int32_t col_end) {
+  SFX(tile_mk)(A, lda, B, ldb, kdim, C, ldc, accumulate, NV, mv, ldm, full, col_end);
+}
+
+/* The Q K^T tile of RT rows x nv vectors of keys (1 <= nv <= NV): the last one a row group needs
+   stops at the vector past its last visible key. */
+static void SFX(tile_qk)(const float *A, int64_t lda, const float *B, int64_t ldb, int32_t kdim,
+                         float *C, int64_t ldc, int nv, float *mv, int64_t ldm, const int32_t *full,
+                         int32_t col_end) {
+  switch (nv) {
+#if NV > 3
+    case 3: SFX(tile_mk)(A, lda, B, ldb, kdim, C, ldc, 0, 3, mv, ldm, full, col_end); return;
+#endif
+#if NV > 2
+    case 2: SFX(tile_mk)(A, lda, B, ldb, kdim, C, ldc, 0, 2, mv, ldm, full, col_end); return;
+#endif
+#if NV > 1
+    case 1: SFX(tile_mk)(A, lda, B, ldb, kdim, C, ldc, 0, 1, mv, ldm, full, col_end); return;
+#endif
+    default: SFX(tile_gemm)(A, lda, B, ldb, kdim, C, ldc, 0, mv, ldm, full, col_end);
   }
 }
 
@@ -559,9 +626,16 @@ static int SFX(softplus_sum_overflows)(const float *s, int32_t hi) {
 
 /* Max of s[j0..j1) (no bias, no softcap: the logits as the tiles left them); *bad on Inf/NaN. */
 static inline float SFX(row_tail_max)(const float *s, int32_t j0, int32_t j1, int *bad) {
-  float m = -ATTN_INF;
-  int b = 0;
-  for (int32_t j = j0; j < j1; j++) {
+  VF vm = SPLAT(-ATTN_INF), vc = SPLAT(0);
+  int32_t j = j0;
+  for (; j + VW <= j1; j += VW) {
+    const VF x = LOADU(s + j);
+    vm = SFX(vmax)(vm, x);
+    vc += x - x; /* NaN once an Inf/NaN is seen */
+  }
+  float m = SFX(hmax)(vm);
+  int b = SFX(hsum)(vc) != 0.0f;
+  for (; j < j1; j++) {
     b |= (s[j] - s[j]) != 0.0f;
     m = s[j] > m ? s[j] : m;
   }
@@ -629,9 +703,8 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
   int32_t *rlo = rse + Rp, *rhi = rlo + Rp;
   float *rmax = (float *)(rhi + Rp);        /* [Rp] the row's own max */
   int32_t *rfull = (int32_t *)(rmax + Rp);  /* [Rp] end of the row's fully visible 64-key tiles */
-  int32_t *rbad = rfull + Rp;               /* [Rp] Inf/NaN seen in those tiles */
-  float *tmax = (float *)(rbad + Rp);       /* [Rp] max over those tiles */
-  float *kdiff = tmax + Rp;                 /* [tkp + 1] per-key count differences of the block */
+  int32_t *grange = rfull + Rp;             /* [2 Rp] se, lo, hi of each group of RT rows */
+  float *kdiff = (float *)(grange + 2 * Rp); /* [tkp + 1] per-key count differences of the block */
   float *Vp = kdiff + tkp + 1;              /* [64, dvp] value tile padded when dv % TW != 0 */
   /* lssa/lssar: phase 1 computes raw dots (no scale, softcap or bias: the bias joins the softplus
      argument in phase 2), so the kernel runs on a copy of the args without them */
@@ -715,22 +788,38 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       }
     }
     const int32_t hi_tiles = (hi_max + 63) / 64 * 64; /* <= keys_padded */
-    /* fused row stats: without bias and softcap, the tiles a row sees whole need no row pass */
+    /* each group of RT rows computes only the keys its rows see: the union of their ranges */
+    for (int32_t r = 0; r < nrp; r += RT) {
+      int32_t *g = grange + 3 * (r / RT);
+      g[0] = 0; g[1] = tk; g[2] = 0;
+      for (int32_t u = r; u < r + RT && u < nr; u++) {
+        if (rse[u] > g[0]) g[0] = rse[u];
+        if (rhi[u] > g[2]) g[2] = rhi[u];
+        if (rhi[u] > rlo[u] && rlo[u] < g[1]) g[1] = rlo[u];
+      }
+    }
+    /* fused row stats: without bias and softcap, the tiles a row sees whole need no row pass;
+       their running max and check vectors live in the row's O (unused until P V) */
     const int fused = !bh && a->softcap <= 0.0f;
     for (int32_t r = 0; r < nrp; r++) {
       const int whole = fused && r < nr && rlo[r] <= rse[r]; /* no hidden middle */
       rfull[r] = whole ? rhi[r] / 64 * 64 : 0;
-      rbad[r] = 0;
-      tmax[r] = -ATTN_INF;
+      STOREU(O + (int64_t)r * dvp, SPLAT(-ATTN_INF));
+      STOREU(O + (int64_t)r * dvp + VW, SPLAT(0));
     }
-    /* phase 1: logits of the key tiles the block needs */
+    /* phase 1: logits of the key tiles each row group needs, up to the vector past its last key */
     for (int32_t j0 = 0; j0 < hi_max; j0 += 64) {
       if (!(j0 < se_max || (j0 + 64 > lo_min && j0 < hi_max))) continue;
-      for (int32_t r = 0; r < nrp; r += RT)
-        for (int32_t c0 = 0; c0 < 64; c0 += TW)
-          SFX(tile_gemm)(Qs + (int64_t)r * d, d, Kt + j0 + c0, tkp, d,
-                         S + (int64_t)r * tkp + j0 + c0, tkp, 0, fused ? tmax + r : 0, rbad + r,
-                         rfull + r, j0 + c0 + TW);
+      for (int32_t r = 0; r < nrp; r += RT) {
+        const int32_t *g = grange + 3 * (r / RT);
+        if (!(j0 < g[0] || (j0 + 64 > g[1] && j0 < g[2]))) continue;
+        for (int32_t c0 = 0; c0 < 64 && j0 + c0 < g[2]; c0 += TW) {
+          const int32_t left = (g[2] - j0 - c0 + VW - 1) / VW;
+          const int nv = left < NV ? (int)left : NV;
+          SFX(tile_qk)(Qs + (int64_t)r * d, d, Kt + j0 + c0, tkp, d, S + (int64_t)r * tkp + j0 + c0,
+                       tkp, nv, fused ? O + (int64_t)r * dvp : 0, dvp, rfull + r, j0 + c0 + nv * VW);
+        }
+      }
     }
     /* phase 1, per row: masks, softcap, bias; max; invalid rows; the variant's max */
     for (int32_t r = 0; r < nr; r++) {
@@ -738,11 +827,13 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       const int32_t i = i0 + r;
       int bad;
       float m;
-      if (rfull[r] > 0) { /* keys [0, rfull) were checked in the tiles: only the rest here */
+      const float *mv = O + (int64_t)r * dvp;
+      if (rfull[r] > 0 && SFX(hsum)(LOADU(mv + VW)) == 0.0f) {
+        /* keys [0, rfull) were checked in the tiles (all finite): only the rest here */
         m = SFX(row_tail_max)(s, rfull[r], rhi[r], &bad);
-        m = tmax[r] > m ? tmax[r] : m;
-        bad |= rbad[r];
-      } else {
+        const float tm = SFX(hmax)(LOADU(mv));
+        m = tm > m ? tm : m;
+      } else { /* (a fused row whose tiles saw an Inf/NaN, or a huge sum, takes the exact pass) */
         m = SFX(row_logits)(a, s, bh ? bh + (int64_t)i * tk : 0, rse[r], rlo[r], rhi[r], &bad);
       }
       if (!bad && map == SOFTMAX_MAP_SOFTPLUS && m > 1e29f) /* the float sum may overflow */
@@ -972,10 +1063,14 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
         B = Vp;
         ldb = dvp;
       }
-      for (int32_t r = 0; r < nrp; r += RT)
+      for (int32_t r = 0; r < nrp; r += RT) {
+        const int32_t *g = grange + 3 * (r / RT);
+        if (!(j0 < g[0] || (j0 + 64 > g[1] && j0 < g[2]))) continue; /* no row of the group sees it */
+        const int32_t gn = g[2] - j0 < jn ? g[2] - j0 : jn; /* the keys the group's rows see */
         for (int32_t c0 = 0; c0 < dvp; c0 += TW)
-          SFX(tile_gemm)(S + (int64_t)r * tkp + j0, tkp, B + c0, ldb, jn, O + (int64_t)r * dvp + c0,
+          SFX(tile_gemm)(S + (int64_t)r * tkp + j0, tkp, B + c0, ldb, gn, O + (int64_t)r * dvp + c0,
                          dvp, 1, 0, 0, 0, 0);
+      }
     }
     for (int32_t r = 0; r < nr; r++) {
       float *o = a->out + ((int64_t)h * tq + i0 + r) * dv;
