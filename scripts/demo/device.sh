@@ -11,7 +11,11 @@
 # CTX (default 1024) is the positions, BATCH (default 64) the sequences per step; TRAIN_SECONDS
 # (default 0: off) makes the runs agree on fewer steps when STEPS would not fit in that many
 # seconds of training (train.py --budget-seconds); LOGIT_OFFSET (default ln CTX) the initial
-# q·k offset (train.py --logit-offset). CHECKPOINTS=0 leaves the TAG.pt files out of $OUT (the
+# q·k offset (train.py --logit-offset). INIT_FROM (default empty: fresh models) is a folder, relative
+# to the repository root, holding attnscope-demo-{softmax,sigmoid}.onnx to continue training from
+# (train.py --init-from; positions extended to CTX): init_from.py first checks that the rebuilt
+# PyTorch models reproduce ONNX Runtime's logits, so a wrong weight mapping stops the command before
+# training. WARMUP (default 72) the linear warm-up steps. CHECKPOINTS=0 leaves the TAG.pt files out of $OUT (the
 # device returns at most 8 files).
 # Writes to $OUT: attnscope-demo-TAG.onnx and TAG.pt (the checkpoint) per run, tokenizer.json,
 # heldout.jsonl, train-log.json.
@@ -22,6 +26,8 @@ CTX=${CTX:-1024}
 BATCH=${BATCH:-64}
 TRAIN_SECONDS=${TRAIN_SECONDS:-0}
 LOGIT_OFFSET=${LOGIT_OFFSET:-}
+INIT_FROM=${INIT_FROM:-}
+WARMUP=${WARMUP:-72}
 CHECKPOINTS=${CHECKPOINTS:-1}
 : "${OUT:?set OUT to the folder that receives the artifacts}"
 ROOT=$(pwd)
@@ -32,6 +38,9 @@ if [ -f media/models/tokenizer.json ]; then cp media/models/tokenizer.json "$WOR
 cd scripts/demo
 python3 prepare.py --corpus "$ROOT/.cache/corpus" --work "$WORK" --tokenizer "$WORK/tokenizer.json" \
   --heldout "$WORK/heldout.jsonl"
+if [ -n "$INIT_FROM" ]; then
+  python3 init_from.py --check "$ROOT/$INIT_FROM" --heldout "$WORK/heldout.jsonl" --ctx "$CTX"
+fi
 for normalizer in softmax sigmoid; do
   python3 export.py --untrained "$normalizer" --ctx "$CTX" --heldout "$WORK/heldout.jsonl" --out "$WORK/preflight-$normalizer.onnx"
 done
@@ -43,7 +52,8 @@ for run in $RUNS; do
   tag=${run%%=*}; IFS=, read -r normalizer heads lr <<<"${run#*=}"
   python3 train.py --tag "$tag" --normalizer "$normalizer" --heads "$heads" ${lr:+--lr "$lr"} --work "$WORK" \
     --heldout "$WORK/heldout.jsonl" --steps "$STEPS" --ctx "$CTX" --batch "$BATCH" \
-    --budget-seconds "$TRAIN_SECONDS" --peers "$tags" ${LOGIT_OFFSET:+--logit-offset "$LOGIT_OFFSET"} &
+    --budget-seconds "$TRAIN_SECONDS" --peers "$tags" --warmup "$WARMUP" ${LOGIT_OFFSET:+--logit-offset "$LOGIT_OFFSET"} \
+    ${INIT_FROM:+--init-from "$ROOT/$INIT_FROM"} &
   pids+=($!)
 done
 for pid in "${pids[@]}"; do wait "$pid"; done   # every run must succeed (set -e)
@@ -57,8 +67,9 @@ for run in $RUNS; do
 done
 T3=$(date +%s)
 cp "$WORK/tokenizer.json" "$WORK/heldout.jsonl" "$OUT/"
+SETTINGS="ctx=$CTX batch=$BATCH steps=$STEPS train_seconds=$TRAIN_SECONDS warmup=$WARMUP init_from=$INIT_FROM" \
 python3 - "$WORK" "$OUT/train-log.json" "$T0" "$T1" "$T2" "$T3" "$RUNS" <<'EOF'
-import json, subprocess, sys
+import json, os, subprocess, sys
 work, out = sys.argv[1], sys.argv[2]
 t0, t1, t2, t3 = map(int, sys.argv[3:7])
 tags = [r.split("=")[0] for r in sys.argv[7].split()]
@@ -68,10 +79,13 @@ log = {
     "models": {t: json.load(open(f"{work}/{t}.json")) for t in tags},
     "wall_seconds": {"prepare": t1 - t0, "train_all_in_parallel": t2 - t1, "export_and_check": t3 - t2, "total": t3 - t0},
     "device": gpu,
+    "settings": dict(kv.split("=", 1) for kv in os.environ["SETTINGS"].split()),
 }
 json.dump(log, open(out, "w"), indent=1)
 for t, m in log["models"].items():
     print(f"summary {t}: lr {m['hyperparameters']['lr']} steps {m['steps_done']} val {m['final_val_loss']} sink1 {m['sink_check_pytorch']['sink1_pct']}% "
           f"per layer/head {m['sink_check_pytorch']['per_layer_head_pct']} tokens {m['tokens_seen']} {m['train_seconds']}s")
+    if m.get("init_from"):
+        print(f"  from {m['init_from']['file']}: step-0 val {m['val_curve'][0]['loss']} sink1 {m['init_from']['sink_check_pytorch']['sink1_pct']}%")
 print(f"wall {log['wall_seconds']}")
 EOF

@@ -8,9 +8,15 @@ Writes WORK/NORMALIZER.pt (weights + config) and WORK/NORMALIZER.json (the run's
 tokens seen, wall time, train/val loss curves, Sink₁^0.3 on the held-out sequences).
 
 Usage: python3 train.py --normalizer softmax|sigmoid --work DIR --heldout heldout.jsonl [--tag NAME]
-       [--heads 8] [--logit-offset ln(ctx)] [--ctx 1024]
+       [--heads 8] [--logit-offset ln(ctx)] [--ctx 1024] [--init-from DIR]
        [--steps 3600] [--batch 64] [--warmup 72] [--lr 2e-3] [--wd 0.5] [--seed 1234]
-       [--budget-seconds 0 --peers TAG,TAG] [--max-seconds 540]
+       [--budget-seconds 0 --peers TAG,TAG] [--max-seconds 540] [--device cuda]
+
+--init-from DIR continues training from DIR/attnscope-demo-NORMALIZER.onnx instead of a fresh
+initialisation (init_from.py: weights rebuilt from the file, learned positions extended to --ctx
+by tiling the second half of the table; --logit-offset is then unused). The optimizer state starts
+fresh, so --warmup still applies; the log gains "init_from" and a validation point at step 0.
+--device cpu runs the same loop without a GPU (a smoke test: a few steps, --batch 2).
 
 --batch is in sequences of --ctx tokens (64 × 1024 = 65,536 tokens a step, as 256 × 256 before).
 
@@ -50,13 +56,14 @@ def batch_from(stream, offsets, ctx):
 def val_loss(model, val, ctx, tokens=131072):
     """Mean loss over the first `tokens` of the validation stream, in windows of ctx tokens."""
     model.eval()
+    device_type = val.device.type
     batch = max(1, 32768 // ctx)
     n = min(max(1, tokens // ctx), (val.numel() - ctx) // ctx)
     offsets = torch.arange(n, device=val.device) * ctx
     total = 0.0
     for i in range(0, n, batch):
         x, y = batch_from(val, offsets[i:i + batch], ctx)
-        with torch.autocast("cuda", dtype=torch.bfloat16):
+        with torch.autocast(device_type, dtype=torch.bfloat16):
             logits, _ = model(x)
         total += F.cross_entropy(logits.float().view(-1, logits.size(-1)), y.reshape(-1), reduction="sum").item()
     model.train()
@@ -115,6 +122,9 @@ def main():
     ap.add_argument("--peers", default="", help="comma-separated tags training beside this run (--budget-seconds)")
     ap.add_argument("--calibrate-steps", type=int, default=60)
     ap.add_argument("--max-seconds", type=float, default=540.0)
+    ap.add_argument("--init-from", metavar="DIR", help="continue from DIR/attnscope-demo-NORMALIZER.onnx (init_from.py)")
+    ap.add_argument("--device", default="cuda", help="cuda, or cpu for a smoke test")
+    ap.add_argument("--val-tokens", type=int, default=131072, help="validation tokens per evaluation (128 windows of 1,024)")
     ap.add_argument("--log-every", type=int, default=25)
     ap.add_argument("--eval-every", type=int, default=200)
     args = ap.parse_args()
@@ -123,19 +133,28 @@ def main():
     np.random.seed(args.seed)
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
-    device = "cuda"
+    device = args.device
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     train = torch.from_numpy(np.load(os.path.join(args.work, "train.npy")).astype(np.int64)).to(device)
     val = torch.from_numpy(np.load(os.path.join(args.work, "val.npy")).astype(np.int64)).to(device)
     tag = args.tag or args.normalizer
     offset = args.logit_offset if args.logit_offset is not None else round(math.log(args.ctx), 2)
-    cfg = Config(normalizer=args.normalizer, heads=args.heads, logit_offset=offset, ctx=args.ctx)
-    model = DemoLM(cfg).to(device)
+    init_info = None
+    if args.init_from:
+        from init_from import load
+        cfg, state, init_info = load(args.init_from, args.normalizer, args.heads, args.ctx)
+        model = DemoLM(cfg)
+        model.load_state_dict(state)
+        model = model.to(device)
+    else:
+        cfg = Config(normalizer=args.normalizer, heads=args.heads, logit_offset=offset, ctx=args.ctx)
+        model = DemoLM(cfg).to(device)
     params = sum(p.numel() for p in model.parameters())
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW(
         [{"params": decay, "weight_decay": args.wd}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=args.lr, betas=(0.9, 0.95), eps=1e-8, fused=True,
+        lr=args.lr, betas=(0.9, 0.95), eps=1e-8, fused=device == "cuda",
     )
     gen = torch.Generator(device=device)
     gen.manual_seed(args.seed)
@@ -145,19 +164,26 @@ def main():
     running, running_n = 0.0, 0
     steps = args.steps
     budget = None
-    torch.cuda.synchronize()
+    if init_info is not None:  # where continued training starts, on the new context length
+        vl = val_loss(model, val, cfg.ctx, args.val_tokens)
+        val_curve.append({"step": 0, "tokens": 0, "loss": round(vl, 4)})
+        init_info["sink_check_pytorch"] = sink_rate(model, heldout_sequences(args.heldout), device)
+        print(f"{tag} step 0 val {vl:.4f} (from {init_info['file']}, {init_info['positions_from']} → {cfg.ctx} positions) "
+              f"sink1 {init_info['sink_check_pytorch']['sink1_pct']}%", flush=True)
+        model.train()
+    sync()
     t0 = time.time()
     t_calibrate = t0
     steps_done = steps
     step = 0
     while step < steps:
         if args.budget_seconds > 0 and step == args.calibrate_steps // 3:
-            torch.cuda.synchronize()
+            sync()
             t_calibrate = time.time()
         if args.budget_seconds > 0 and step == args.calibrate_steps:
             if step >= warmup:
                 raise SystemExit(f"train {tag}: --calibrate-steps ({step}) must end inside the warm-up ({warmup} steps)")
-            torch.cuda.synchronize()
+            sync()
             budget = agree_on_steps(args, tag, (time.time() - t_calibrate) / (step - args.calibrate_steps // 3), time.time() - t0)
             steps = min(args.steps, budget["steps"])
             steps_done = steps
@@ -165,7 +191,7 @@ def main():
             g["lr"] = lr_at(step, steps, args.lr, warmup)
         offsets = torch.randint(0, train.numel() - cfg.ctx, (args.batch,), device=device, generator=gen)
         x, y = batch_from(train, offsets, cfg.ctx)
-        with torch.autocast("cuda", dtype=torch.bfloat16):
+        with torch.autocast(device, dtype=torch.bfloat16):
             logits, _ = model(x)
         loss = F.cross_entropy(logits.float().view(-1, cfg.vocab), y.reshape(-1))
         opt.zero_grad(set_to_none=True)
@@ -183,14 +209,14 @@ def main():
             if time.time() - t0 > args.max_seconds and step + 1 < steps:
                 steps_done = step + 1
         if (step + 1) % args.eval_every == 0 or step + 1 == steps or steps_done == step + 1:
-            vl = val_loss(model, val, cfg.ctx)
+            vl = val_loss(model, val, cfg.ctx, args.val_tokens)
             val_curve.append({"step": step + 1, "tokens": (step + 1) * tokens_per_step, "loss": round(vl, 4)})
             print(f"{tag} step {step + 1}/{steps} train {train_curve[-1]['loss']:.4f} val {vl:.4f} "
                   f"{(step + 1) * tokens_per_step / (time.time() - t0) / 1e6:.2f}M tok/s", flush=True)
         if steps_done == step + 1:
             break
         step += 1
-    torch.cuda.synchronize()
+    sync()
     wall = time.time() - t0
     sink = sink_rate(model, heldout_sequences(args.heldout), device)
     log = {
@@ -198,6 +224,7 @@ def main():
         "normalizer": args.normalizer,
         "config": cfg.as_dict(),
         "parameters": params,
+        "init_from": init_info,
         "hyperparameters": {"steps": steps, "steps_asked": args.steps, "budget": budget, "batch": args.batch,
                             "batch_tokens": tokens_per_step, "lr": args.lr, "lr_schedule": f"linear warmup {warmup} steps, cosine to 10%",
                             "weight_decay": args.wd, "betas": [0.9, 0.95], "grad_clip": 1.0, "seed": args.seed, "precision": "bf16 autocast, fp32 weights"},
@@ -210,7 +237,7 @@ def main():
         "sink_check_pytorch": sink,
         "train_curve": train_curve,
         "val_curve": val_curve,
-        "gpu": torch.cuda.get_device_name(0),
+        "gpu": torch.cuda.get_device_name(0) if device == "cuda" else device,
         "torch": torch.__version__,
     }
     torch.save({"config": cfg.as_dict(), "state": model.state_dict()}, os.path.join(args.work, f"{tag}.pt"))
