@@ -74,9 +74,11 @@ static int64_t gauss_rows_scratch(const attn_args *a) {
   const int64_t tk = a->tk, m = gauss_landmarks(a), d = a->head_dim, dv = a->head_dim_v;
   const int64_t rows = (2 * ROWDOT_GROUP + 1) * tk; /* visibility, weights, active keys of a group */
   if (a->variant != ATTN_SOFT_NYSTROM) return rows;
-  /* doubles first (K2, P, X, T1, T2: 5 m^2, 2 floats each), then landmarks m d, B m tk, left m,
-     exact gauss weights tk, exact gauss outputs of a group, their validity */
-  return (10 * m * m + m * d + m * tk + m + tk + ROWDOT_GROUP * dv + ROWDOT_GROUP + rows + 15) / 16 * 16;
+  /* doubles first (K2, P, X, T1, T2: 5 m^2, 2 floats each), then landmarks m d, B m tk, left of
+     each row of a group, exact gauss weights tk, exact gauss outputs of a group, their validity,
+     the prefix sums P m dv */
+  return (10 * m * m + m * d + m * tk + ROWDOT_GROUP * m + tk + ROWDOT_GROUP * dv + ROWDOT_GROUP +
+          m * dv + rows + 15) / 16 * 16;
 }
 
 static int64_t gauss_scratch(const attn_args *a) {
@@ -179,6 +181,9 @@ typedef struct gauss_ctx {
   nystrom_params np;
   double *wk;
   float *lm, *bm, *left, *gw, *o_exact, *exact_ok;
+  float *pv;                     /* P(x) = sum_{j < x} B[:, j] v_j^T [m, dv] of kv head pv_kvh */
+  int32_t pv_kvh, pv_x;          /* (-1: none) */
+  int prefix_safe;               /* B and V of the factors' kv head are finite and m max|B| < 1e30 */
   const float *head_exact;       /* tiled: the exact outputs of the current head [tq, dv], or NULL */
   const uint8_t *head_invalid;   /* tiled: their invalid flags [tq] */
   int32_t kvh;  /* the kv head whose factors lm, bm hold, -1 none */
@@ -191,8 +196,8 @@ typedef struct gauss_ctx {
  * the m landmark rows summed in registers; bad: left already failed. The same rules as gauss_row.
  * Returns the visible key count, or -1 (invalid).
  */
-static inline __attribute__((always_inline)) int32_t nystrom_row(const gauss_ctx *c, int32_t tk,
-    const float *brow, int32_t sink_end, int32_t lo, int32_t hi, int bad, float *s, float *w, float *z) {
+static inline __attribute__((always_inline)) int32_t nystrom_row(const gauss_ctx *c, const float *left,
+    int32_t tk, const float *brow, int32_t sink_end, int32_t lo, int32_t hi, int bad, float *s, float *w, float *z) {
   const int32_t m = c->np.m;
   int32_t n = 0;
   if (!brow) {
@@ -213,7 +218,7 @@ static inline __attribute__((always_inline)) int32_t nystrom_row(const gauss_ctx
   int32_t j = 0;
   for (; j + 8 <= hi; j += 8) {
     rowdot_v8 acc = {0};
-    for (int32_t l = 0; l < m; l++) acc += c->left[l] * ROWDOT_LOAD(c->bm + (int64_t)l * tk + j);
+    for (int32_t l = 0; l < m; l++) acc += left[l] * ROWDOT_LOAD(c->bm + (int64_t)l * tk + j);
     const rowdot_v8i seen = ROWDOT_LOAD(s + j) != -ATTN_INF;
     if (brow) acc = acc * rowdot_vexp(rowdot_select(seen, ROWDOT_LOAD(brow + j), ((rowdot_v8){0})));
     acc = rowdot_select(seen, acc, ((rowdot_v8){0}));
@@ -225,7 +230,7 @@ static inline __attribute__((always_inline)) int32_t nystrom_row(const gauss_ctx
   bad = rowdot_hsum(vbad) != 0.0f;
   for (; j < hi; j++) {
     float x = 0.0f;
-    for (int32_t l = 0; l < m; l++) x += c->left[l] * c->bm[(int64_t)l * tk + j];
+    for (int32_t l = 0; l < m; l++) x += left[l] * c->bm[(int64_t)l * tk + j];
     if (s[j] == -ATTN_INF) x = 0.0f;
     else if (brow) x *= attn_expf(brow[j]);
     bad |= gauss_nonfinite(x);
@@ -236,10 +241,23 @@ static inline __attribute__((always_inline)) int32_t nystrom_row(const gauss_ctx
   return bad ? -1 : n;
 }
 
+/* left[l] = e^{-|q - L_l|^2 / (2 sqrt d)} of query row qi; returns 1 if an exponent is not finite. */
+static inline __attribute__((always_inline)) int nystrom_left(const gauss_ctx *c, const float *qi,
+                                                              int32_t d, float *left) {
+  int bad = 0;
+  for (int32_t l = 0; l < c->np.m; l++) {
+    const float e = gauss_exponent(qi, c->lm + (int64_t)l * d, d, c->inv);
+    bad |= gauss_nonfinite(e);
+    left[l] = attn_expf(e);
+  }
+  return bad;
+}
+
 ROWDOT_CLONES static int gauss_row(const attn_args *a, void *vctx, int32_t h, int32_t i, float *s, float *w,
                      int32_t *end, float *stat_scale) {
   gauss_ctx *c = (gauss_ctx *)vctx;
   const int32_t tk = a->tk, d = a->head_dim, m = c->np.m, slot = c->slot++;
+  float *left = c->left + (int64_t)slot * m;
   const int32_t kvh = attn_kv_head(a, h);
   const float *kh = a->k + (int64_t)kvh * tk * d;
   const float *qi = a->q + ((int64_t)h * a->tq + i) * d;
@@ -251,14 +269,9 @@ ROWDOT_CLONES static int gauss_row(const attn_args *a, void *vctx, int32_t h, in
   attn_row_keys(a, i, &sink_end, &lo, &hi);
   *end = hi;
   if (c->nystrom && !exact) {
-    int lbad = 0;
-    for (int32_t l = 0; l < m; l++) {
-      const float e = gauss_exponent(qi, c->lm + (int64_t)l * d, d, c->inv);
-      lbad |= gauss_nonfinite(e);
-      c->left[l] = attn_expf(e);
-    }
+    const int lbad = nystrom_left(c, qi, d, left);
     float z = 0.0f;
-    const int32_t nv = nystrom_row(c, tk, brow, sink_end, lo, hi, lbad, s, w, &z);
+    const int32_t nv = nystrom_row(c, left, tk, brow, sink_end, lo, hi, lbad, s, w, &z);
     if (nv <= 0) return nv;
     *stat_scale = z > 0.0f ? 1.0f / z : 0.0f;
     return 1;
@@ -269,7 +282,7 @@ ROWDOT_CLONES static int gauss_row(const attn_args *a, void *vctx, int32_t h, in
     for (int32_t l = 0; l < m; l++) {
       float e = gauss_exponent(qi, c->lm + (int64_t)l * d, d, c->inv);
       if (gauss_nonfinite(e)) bad = 1;
-      c->left[l] = attn_expf(e);
+      left[l] = attn_expf(e);
     }
   }
   float *gw = c->nystrom ? c->gw : w;
@@ -293,7 +306,7 @@ ROWDOT_CLONES static int gauss_row(const attn_args *a, void *vctx, int32_t h, in
        mask and the bias factor e^bias */
     for (int32_t j = 0; j < hi; j++) w[j] = 0.0f;
     for (int32_t l = 0; l < m; l++) {
-      const float f = c->left[l];
+      const float f = left[l];
       const float *bl = c->bm + (int64_t)l * tk;
       for (int32_t j = 0; j < hi; j++) w[j] += f * bl[j];
     }
@@ -350,6 +363,114 @@ static void gauss_after(const attn_args *a, void *vctx, attn_thread *t, int32_t 
   }
 }
 
+/* Advances the prefix sums P of kv head kvh to x keys (restarting from 0 when they belong to
+   another head or are past x). */
+static inline __attribute__((always_inline)) void nystrom_prefix_to(gauss_ctx *c, const attn_args *a,
+                                                                    int32_t kvh, int32_t x) {
+  const int32_t tk = a->tk, dv = a->head_dim_v, m = c->np.m;
+  if (c->pv_kvh != kvh || c->pv_x > x) {
+    for (int64_t e = 0; e < (int64_t)m * dv; e++) c->pv[e] = 0.0f;
+    c->pv_kvh = kvh;
+    c->pv_x = 0;
+  }
+  const float *vh = a->v + (int64_t)kvh * tk * dv;
+  for (int32_t j = c->pv_x; j < x; j++) {
+    const float *vj = vh + (int64_t)j * dv;
+    for (int32_t l = 0; l < m; l++) {
+      const float b = c->bm[(int64_t)l * tk + j];
+      float *p = c->pv + (int64_t)l * dv;
+      int32_t u = 0;
+      for (; u + 8 <= dv; u += 8) *(rowdot_v8u *)(p + u) = ROWDOT_LOAD(p + u) + b * ROWDOT_LOAD(vj + u);
+      for (; u < dv; u++) p[u] += b * vj[u];
+    }
+  }
+  c->pv_x = x;
+}
+
+/*
+ * Rows [g, g + nr) of head h for soft-nystrom: rowdot_group's steps, except that when every row's
+ * keys are a prefix [0, hi) with no bias (and B, V are finite), O = left^T P(hi) with the running
+ * prefix sums P instead of W V: m dv per row and key instead of dv per key and row, and W is formed
+ * only where something reads it (statistics, a captured map). Rows go in order, so P only advances.
+ */
+ROWDOT_CLONES static void nystrom_group(const attn_args *a, attn_thread *t, int32_t h, int32_t g,
+                                        int32_t nr, float *S, float *W, int32_t *active, gauss_ctx *c) {
+  const int32_t tk = a->tk, dv = a->head_dim_v, d = a->head_dim, m = c->np.m, kvh = attn_kv_head(a, h);
+  const int capture = a->capture_index && a->capture_index[h] >= 0;
+  int prefix = c->prefix_safe && !a->bias;
+  for (int32_t r = 0; r < nr && prefix; r++) {
+    int32_t se, lo, hi;
+    attn_row_keys(a, g + r, &se, &lo, &hi);
+    prefix = lo <= se; /* no hidden middle */
+  }
+  const int need_w = a->instrument || capture || !prefix;
+  float scale[ROWDOT_GROUP];
+  int valid[ROWDOT_GROUP];
+  int32_t end[ROWDOT_GROUP];
+  int32_t j1 = 0;
+  c->slot = 0;
+  for (int32_t r = 0; r < ROWDOT_GROUP; r++) {
+    float *w = W + (int64_t)r * tk, *s = S + (int64_t)r * tk;
+    end[r] = 0;
+    if (r >= nr) { valid[r] = 0; continue; }
+    if (need_w) {
+      valid[r] = gauss_row(a, c, h, g + r, s, w, &end[r], &scale[r]);
+    } else { /* validity as gauss_row finds it: W is finite when left, B are (m max|B| < 1e30) */
+      int32_t se, lo, hi;
+      attn_row_keys(a, g + r, &se, &lo, &hi);
+      const int lbad = nystrom_left(c, a->q + ((int64_t)h * a->tq + g + r) * d, d, c->left + (int64_t)r * m);
+      c->slot++;
+      end[r] = hi;
+      valid[r] = hi == 0 ? 0 : lbad ? -1 : 1;
+    }
+    a->invalid_rows[(int64_t)h * a->tq + g + r] = (uint8_t)(valid[r] < 0);
+    if (valid[r] <= 0) end[r] = 0;
+    j1 = end[r] > j1 ? end[r] : j1;
+  }
+  float *out = a->out + ((int64_t)h * a->tq + g) * dv;
+  if (prefix) {
+    for (int32_t r = 0; r < nr; r++) {
+      float *o = out + (int64_t)r * dv;
+      for (int32_t u = 0; u < dv; u++) o[u] = 0.0f;
+      if (valid[r] <= 0) continue;
+      nystrom_prefix_to(c, a, kvh, end[r]);
+      const float *left = c->left + (int64_t)r * m;
+      for (int32_t l = 0; l < m; l++) {
+        const float f = left[l], *p = c->pv + (int64_t)l * dv;
+        for (int32_t u = 0; u < dv; u++) o[u] += f * p[u];
+      }
+    }
+  } else {
+    for (int32_t r = 0; r < ROWDOT_GROUP; r++) { /* rows see keys below their end only */
+      float *w = W + (int64_t)r * tk;
+      for (int32_t j = end[r]; j < j1; j++) w[j] = 0.0f;
+    }
+    rowdot_weighted_values4(W, tk, nr, a->v + (int64_t)kvh * tk * dv, j1, dv, out, active);
+  }
+  for (int32_t r = 0; r < nr && need_w; r++) {
+    const float *w = W + (int64_t)r * tk, *s = S + (int64_t)r * tk;
+    if (capture) {
+      float *mr = a->capture + ((int64_t)a->capture_index[h] * a->tq + g + r) * tk;
+      for (int32_t j = 0; j < tk; j++) mr[j] = j < end[r] ? w[j] : 0.0f;
+    }
+    if (a->instrument && valid[r] > 0) rowdot_row_stats(t, h, end[r], tk, s, w, scale[r]);
+  }
+}
+
+/* prefix_safe for the factors of kv head kvh (see gauss_ctx). */
+static int nystrom_prefix_safe(const attn_args *a, const gauss_ctx *c, int32_t kvh) {
+  const int32_t tk = a->tk, dv = a->head_dim_v, m = c->np.m;
+  float bmax = 0.0f, chk = 0.0f;
+  for (int64_t e = 0; e < (int64_t)m * tk; e++) {
+    const float b = c->bm[e] < 0.0f ? -c->bm[e] : c->bm[e];
+    bmax = b > bmax ? b : bmax;
+    chk += c->bm[e] - c->bm[e];
+  }
+  const float *vh = a->v + (int64_t)kvh * tk * dv;
+  for (int64_t e = 0; e < (int64_t)tk * dv; e++) chk += vh[e] - vh[e];
+  return chk == 0.0f && bmax * (float)m < 1e30f;
+}
+
 ROWDOT_CLONES static int32_t gauss_run(const attn_args *a, attn_thread *t, int32_t begin, int32_t end) {
   const int64_t tk = a->tk, d = a->head_dim;
   const int32_t blocks = (a->tq + a->row_block - 1) / a->row_block;
@@ -379,9 +500,13 @@ ROWDOT_CLONES static int32_t gauss_run(const attn_args *a, attn_thread *t, int32
   c.lm = W + (ROWDOT_GROUP + 1) * tk;
   c.bm = c.lm + m * d;
   c.left = c.bm + m * tk;
-  c.gw = c.left + m;
+  c.gw = c.left + ROWDOT_GROUP * m;
   c.o_exact = c.gw + tk;
   c.exact_ok = c.o_exact + ROWDOT_GROUP * (int64_t)a->head_dim_v;
+  c.pv = c.exact_ok + ROWDOT_GROUP;
+  c.pv_kvh = -1;
+  c.pv_x = 0;
+  c.prefix_safe = 0;
   c.kvh = -1;
   c.slot = 0;
   c.head_exact = 0;
@@ -405,6 +530,8 @@ ROWDOT_CLONES static int32_t gauss_run(const attn_args *a, attn_thread *t, int32
       c.kvh = kvh;
       double r = nystrom_factors(a, kvh, &c.np, c.wk, c.lm, c.bm, c.left);
       if (r > t->nr_residual) t->nr_residual = r; /* NaN (Inf keys: rows invalid) is left out */
+      c.pv_kvh = -1;
+      c.prefix_safe = c.head_exact || !a->instrument ? nystrom_prefix_safe(a, &c, kvh) : 0;
     }
     if (tiled) {
       const int32_t h = item / blocks;
@@ -415,7 +542,19 @@ ROWDOT_CLONES static int32_t gauss_run(const attn_args *a, attn_thread *t, int32
       c.head_exact = exact_out;
       c.head_invalid = exact_invalid;
     }
-    rowdot_items(a, t, item, stop, S, W, active, 0, gauss_row, gauss_after, &c);
+    if (c.nystrom) {
+      for (int32_t it = item; it < stop; it++) {
+        const int32_t h = it / blocks, b0 = (it % blocks) * a->row_block;
+        const int32_t b1 = b0 + a->row_block < a->tq ? b0 + a->row_block : a->tq;
+        for (int32_t g = b0; g < b1; g += ROWDOT_GROUP) {
+          const int32_t nr = b1 - g < ROWDOT_GROUP ? b1 - g : ROWDOT_GROUP;
+          nystrom_group(a, t, h, g, nr, S, W, active, &c);
+          gauss_after(a, &c, t, h, g, nr);
+        }
+      }
+    } else {
+      rowdot_items(a, t, item, stop, S, W, active, 0, gauss_row, gauss_after, &c);
+    }
     item = stop;
   }
   return ATTN_OK;

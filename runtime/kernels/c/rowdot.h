@@ -324,24 +324,21 @@ ROWDOT_INLINE void rowdot_vlog_in(rowdot_v8 *xp) {
   const rowdot_v8i big = m > 1.41421356f;
   m = rowdot_select(big, m * 0.5f, m);
   e -= big; /* big lanes are -1 */
-  const rowdot_v8 z = (m - 1.0f) / (m + 1.0f);
-  const rowdot_v8 z2 = z * z;
-  rowdot_v8 q = z2 * (1.0f / 9.0f) + 1.0f / 7.0f;
-  q = q * z2 + 1.0f / 5.0f;
-  q = q * z2 + 1.0f / 3.0f;
-  q = q * z2 + 1.0f;
-  *xp = 2.0f * z * q + __builtin_convertvector(e, rowdot_v8) * ATTN_LN2;
+  const rowdot_v8 f = m - 1.0f, z = f * f, fe = __builtin_convertvector(e, rowdot_v8);
+  rowdot_v8 p = ATTN_LOG_POLY(f, z);
+  p = p + fe * -2.12194440e-4f;
+  p = p - 0.5f * z;
+  *xp = (f + p) + fe * 0.693359375f;
 }
 #define rowdot_vlog(v) __extension__({ rowdot_v8 rowdot_l_ = (v); rowdot_vlog_in(&rowdot_l_); rowdot_l_; })
 
 /* Lanes where x is a normal positive float (rowdot_vlog is valid there). */
 #define rowdot_normal(x) (((x) >= 1.1754944e-38f) & ((x) < 3.4028235e38f))
 
-/* -p ln p summed over the 8 lanes, 0 for p <= 0 or subnormal p (whose terms are below 1e-36). */
-ROWDOT_INLINE float rowdot_neg_plogp(const rowdot_v8 *pp) {
+/* acc += p ln p per lane, 0 for p <= 0 or subnormal p (whose terms are below 1e-36). */
+ROWDOT_INLINE void rowdot_add_plogp(rowdot_v8 *acc, const rowdot_v8 *pp) {
   const rowdot_v8 p = *pp;
-  const rowdot_v8 term = rowdot_select(rowdot_normal(p), p * rowdot_vlog(p), (rowdot_v8){0});
-  return -rowdot_hsum(term);
+  *acc += rowdot_select(rowdot_normal(p), p * rowdot_vlog(p), (rowdot_v8){0});
 }
 
 /*
@@ -352,7 +349,7 @@ ROWDOT_INLINE void rowdot_row_stats(attn_thread *t, int32_t h, int32_t end, int3
                                     const float *w, float scale) {
   float *ks = t->key_sum + (int64_t)h * tk;
   float *kc = t->key_count + (int64_t)h * tk;
-  float ent = 0.0f;
+  rowdot_v8 vent = {0}; /* sum p ln p per lane, added up once at the end */
   int32_t j = 0;
   for (; j + 8 <= end; j += 8) {
     const rowdot_v8 wv = ROWDOT_LOAD(w + j);
@@ -360,8 +357,9 @@ ROWDOT_INLINE void rowdot_row_stats(attn_thread *t, int32_t h, int32_t end, int3
     const rowdot_v8i seen = ROWDOT_LOAD(s + j) != -ATTN_INF;
     *(rowdot_v8u *)(ks + j) = ROWDOT_LOAD(ks + j) + p;
     *(rowdot_v8u *)(kc + j) = ROWDOT_LOAD(kc + j) + rowdot_select(seen, ((rowdot_v8){0} + 1.0f), ((rowdot_v8){0}));
-    ent += rowdot_neg_plogp(&p);
+    rowdot_add_plogp(&vent, &p);
   }
+  float ent = -rowdot_hsum(vent);
   for (; j < end; j++) {
     if (s[j] == -ATTN_INF) continue;
     float p = (w[j] < 0.0f ? -w[j] : w[j]) * scale;
