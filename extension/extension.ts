@@ -25,7 +25,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('AttnScope', { log: true });
   const runtime = new RuntimeSupervisor(context.asAbsolutePath('dist/server.js'), log);
   const status = new StatusBar({ variant: config.variant(), backend: config.backend() });
-  const session = new Session(runtime);
+  const session = new Session(runtime, context.asAbsolutePath('media/models/attnscope-demo-softmax.onnx'), context.workspaceState);
   const overlay = new Overlay(session);
   const panel = new PanelHost(context.extensionUri, session, runtime, log);
   context.subscriptions.push(log, runtime, status, session, overlay, panel);
@@ -62,6 +62,8 @@ export function activate(context: vscode.ExtensionContext): void {
     // After a window reload VS Code hands the panel back; it shows the empty state until an inspection.
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, panel.serializer()),
   );
+  // The runtime starts now, with the workspace's last model, not on the first Inspect (no model runs in an untrusted workspace).
+  if (vscode.workspace.isTrusted) session.preload();
   for (const name of Object.keys(COMMANDS) as CommandName[]) {
     context.subscriptions.push(vscode.commands.registerCommand(COMMANDS[name].id, () => handlers[name]().catch(reportCallError)));
   }

@@ -3,6 +3,7 @@
  * document and where in it, so the overlay and hover can map tokens back). Re-sends the model to
  * a restarted runtime.
  */
+import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { BackendId, VariantId } from '../runtime/kernels/types';
 import type { InspectResult, ModelSummary } from '../runtime/protocol/runtime';
@@ -38,6 +39,8 @@ export interface TokenDrift {
   values: Float32Array;
 }
 
+const LAST_MODEL_KEY = 'attnscope.lastModel';
+
 export class Session implements vscode.Disposable {
   model?: ModelSummary;
   last?: Inspection;
@@ -51,7 +54,14 @@ export class Session implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
 
-  constructor(private readonly runtime: RuntimeSupervisor) {
+  /** A model load in the background (preload(), or the default model for an Inspect without one). */
+  private loading?: Promise<unknown>;
+
+  /**
+   * `defaultModel`: the bundled demo model, used when Inspect runs with no model open; `memory`
+   * keeps the last model opened in this workspace, loaded again in the background at activation.
+   */
+  constructor(private readonly runtime: RuntimeSupervisor, private readonly defaultModel?: string, private readonly memory?: vscode.Memento) {
     this.disposables.push(runtime.onDidChange(({ info }) => {
       // A fresh runtime holds no model: load the same one again so the user can carry on.
       if (info && this.model) {
@@ -70,9 +80,38 @@ export class Session implements vscode.Disposable {
   }
 
   async openModel(path: string): Promise<ModelSummary> {
+    await this.loading?.catch(() => undefined); // a background load must not land after this one
     const m = await this.runtime.call(`AttnScope: loading ${path.split(/[\\/]/).pop()}`, 'loadModel', { path });
     this.model = m;
     this.last = undefined;
+    void this.memory?.update(LAST_MODEL_KEY, path);
+    this.changed.fire();
+    return m;
+  }
+
+  /**
+   * At activation: starts the runtime and loads the workspace's last model in the background
+   * (the runtime then warms it up), so the first Inspect finds both ready. Silent: a failure only
+   * leaves no model open.
+   */
+  preload(): void {
+    const path = this.memory?.get<string>(LAST_MODEL_KEY);
+    const load = async (): Promise<void> => {
+      await this.runtime.runtimeInfo();
+      if (!path || !existsSync(path) || this.model) return;
+      const m = await this.runtime.request('loadModel', { path });
+      if (!this.model) { this.model = m; this.changed.fire(); }
+    };
+    this.loading = load().catch(() => undefined);
+  }
+
+  /** A model to inspect with: the one open (or loading), else the bundled demo model. */
+  async ensureModel(): Promise<ModelSummary> {
+    await this.loading?.catch(() => undefined);
+    if (this.model) return this.model;
+    if (!this.defaultModel || !existsSync(this.defaultModel)) throw new Error('No model is open: run AttnScope: Open Model… first.');
+    const m = await this.runtime.call('AttnScope: loading the demo model', 'loadModel', { path: this.defaultModel });
+    this.model = m;
     this.changed.fire();
     return m;
   }

@@ -87,6 +87,28 @@ function loaded(): SegmentedModel {
   return model;
 }
 
+/**
+ * The warm-up run after a load: a two-token prompt through every segment creates the ONNX Runtime
+ * sessions (one per segment, built lazily on a model's first run) and touches the kernels, so the
+ * user's first Inspect does not pay for them (about a third of a first inspection of 512 tokens on
+ * the demo model). Calls that run the model wait for it; a failure is only logged (the real run
+ * then reports it).
+ */
+let warming: Promise<void> = Promise.resolve();
+
+function warmUp(m: SegmentedModel): void {
+  warming = (async () => {
+    await new Promise((r) => setImmediate(r)); // after the loadModel response has gone out
+    const kernel = (await availableBackends()).find((b) => b.id !== 'js');
+    if (model !== m || !kernel) return;
+    const t0 = performance.now();
+    await m.run([0, 0], { kernel, variant: null });
+    peer.notify('log', { level: 'info', message: `warmed up ${m.name} in ${(performance.now() - t0).toFixed(0)} ms (ONNX Runtime sessions, ${kernel.id} kernels)` });
+  })().catch((e: unknown) => {
+    peer.notify('log', { level: 'warn', message: `warm-up run of ${m.name} failed: ${e instanceof Error ? e.message : String(e)}` });
+  });
+}
+
 /** The prompt's tokens: text through the model's tokenizer, or ids as given (with their text where known). */
 function promptTokens(prompt: InspectParams['prompt']): InspectToken[] {
   if ('ids' in prompt) return prompt.ids.map((id) => ({ id, text: tokenizer ? tokenizer.tokenText(id) : String(id), start: null, end: null }));
@@ -174,6 +196,7 @@ const handlers: Handlers<RuntimeMethods> = {
     model = m;
     tokenizer = tok;
     last = undefined;
+    warmUp(m);
     return {
       name: m.name, path, opset: m.model.opset, tokenizer: tok?.path ?? null,
       cores: m.cores.map((c) => ({ layer: c.layer, kind: c.kind, normalizer: c.normalizer, name: c.name })),
@@ -207,6 +230,7 @@ const handlers: Handlers<RuntimeMethods> = {
     }
   },
   inspect: async ({ prompt, variant, backend, epsilon }, ctx) => {
+    await warming;
     const m = loaded();
     const tokens = await engine(() => promptTokens(prompt));
     const ids = tokens.map((t) => t.id);

@@ -10,7 +10,13 @@ export async function inspectSelection(session: Session, panel: PanelHost, statu
   const doc = editor.document;
   const range = editor.selection.isEmpty ? new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)) : editor.selection;
   const t0 = performance.now();
-  const inspection = await session.inspect(doc, range);
-  status.update({ lastRunMs: performance.now() - t0, variant: inspection.variant, backend: inspection.backend });
-  panel.show(true);
+  // The panel's webview boots while the model runs (it shows the progress until the result comes).
+  panel.running(`Inspecting ${doc.fileName.split(/[\\/]/).pop()}…`);
+  try {
+    await session.ensureModel();
+    const inspection = await session.inspect(doc, range);
+    status.update({ lastRunMs: performance.now() - t0, variant: inspection.variant, backend: inspection.backend });
+  } finally {
+    panel.running(undefined);
+  }
 }

@@ -34,6 +34,8 @@ export class PanelHost implements vscode.Disposable {
   private panel?: vscode.WebviewPanel;
   private peer?: HostPeer;
   private ready = false;
+  /** What an inspection in progress shows in the panel (see running()). */
+  private progress?: string;
   /** The last profile the Timings tab shows, for its export. */
   private lastProfile?: PanelProfile;
   private readonly disposables: vscode.Disposable[] = [];
@@ -93,9 +95,20 @@ export class PanelHost implements vscode.Disposable {
     panel.onDidDispose(() => { peer.dispose(); this.panel = undefined; this.peer = undefined; this.ready = false; }, null, this.disposables);
   }
 
+  /**
+   * Opens the panel (without taking focus) showing `message` while an inspection runs, or, with
+   * undefined, ends that (the result, or the previous state after a failure, is pushed).
+   */
+  running(message: string | undefined): void {
+    this.progress = message;
+    if (message) this.show(true);
+    this.push();
+  }
+
   /** Sends the panel what it should show now. */
   push(): void {
     if (!this.peer || !this.ready) return;
+    if (this.progress) { this.peer.notify('loading', { message: this.progress }); return; }
     const last = this.session.last;
     if (!last) {
       this.peer.notify('notice', {
