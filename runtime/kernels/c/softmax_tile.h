@@ -427,7 +427,7 @@ static float SFX(lssa_row)(const float *s, float *w, int32_t hi, const float *br
  * soft-gauss weights of a row in place on s[0..hi) (-inf where hidden): w_j = e^{x_j + b_j} with
  * x_j = -(|q|^2 + |k_j|^2 - 2 q.k_j) / (2 sqrt d) from the raw dots, or, when `exact`, s already
  * holds gauss.c's exact-difference exponents; returns sum w. With kc, counts the visible keys;
- * with wl, adds sum w ln w.
+ * with wl, adds sum w ln w, taking ln w as the exponent itself (as vexp clamps it at 88.7): no log.
  */
 static float SFX(gauss_row)(float *s, int32_t hi, const float *brow, const float *kk, float qq,
                             float inv, int exact, float *kc, float *wl) {
@@ -451,7 +451,7 @@ static float SFX(gauss_row)(float *s, int32_t hi, const float *brow, const float
     const VF w = (VF)((VI)SFX(vexp)(e) & seen);
     if (wl) {
       const VI pos = w > SPLAT(1.17549435e-38f);
-      vwl += (VF)((VI)(w * SFX(vlog)(SFX(vsel)(pos, w, SPLAT(1.0f)))) & pos);
+      vwl += (VF)((VI)(w * SFX(vmin)(e, SPLAT(88.7f))) & pos);
     }
     vl += w;
     if (!tail) {
