@@ -73,9 +73,20 @@ function random(n: number, seed: number): Float32Array {
 
 const repsFor = (T: number): number => (T <= 128 ? 15 : T <= 512 ? 9 : T <= 1024 ? 7 : 5);
 
+/**
+ * ONNX Runtime node sessions with intra-op spinning off. With it on (ORT's default), each session's
+ * worker threads keep spinning on a core for more than 50 ms after a run: on two cores that took
+ * ~10 ms of CPU from whichever contender ran next (ours or another ORT session) at 2 threads, even
+ * after the round-robin's idle gap (measured: our kernel's process CPU 26.7 ms 15 ms after a
+ * spinning GQA session, 16.7 ms after a non-spinning one or when idle). ORT's own time with
+ * spinning off was not slower in isolation (GQA, 2 threads, 300 ms idle before each run).
+ */
 async function ortSession(id: OrtGraphId, T: number, threads: number): Promise<Contender & { close(): Promise<void> }> {
   const shape = { heads: H, tokens: T, headDim: D };
-  const session = await ort.InferenceSession.create(buildOrtGraph(id, shape).bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' });
+  const session = await ort.InferenceSession.create(buildOrtGraph(id, shape).bytes, {
+    intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  });
   const n = H * T * D;
   const data = ortFeedData(id, shape, random(n, 1), random(n, 2), random(n, 3));
   const feeds = Object.fromEntries(Object.entries(data).map(([k, t]) => [k, new ort.Tensor(t.data instanceof Int32Array ? 'int32' : 'float32', t.data, t.dims)]));
