@@ -66,8 +66,34 @@ static inline VF SFX(vmin)(VF a, VF b) {
   return SFX(vsel)(a < b, a, b);
 #endif
 }
-static inline float SFX(hsum)(VF x) { float s = 0.0f; for (int i = 0; i < VW; i++) s += x[i]; return s; }
-static inline float SFX(hmax)(VF x) { float m = x[0]; for (int i = 1; i < VW; i++) m = x[i] > m ? x[i] : m; return m; }
+/* Lane sum and lane max: a tree of shuffles where the instruction set has them (a serial chain of
+   VW - 1 scalar operations costs ~4 VW cycles per row otherwise). */
+static inline float SFX(hsum)(VF x) {
+#if VW == 16 && defined(__AVX512F__)
+  return _mm512_reduce_add_ps((__m512)x);
+#elif VW == 8 && defined(__AVX__)
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128((__m256)x), _mm256_extractf128_ps((__m256)x, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
+#else
+  float s = 0.0f;
+  for (int i = 0; i < VW; i++) s += x[i];
+  return s;
+#endif
+}
+static inline float SFX(hmax)(VF x) {
+#if VW == 16 && defined(__AVX512F__)
+  return _mm512_reduce_max_ps((__m512)x);
+#elif VW == 8 && defined(__AVX__)
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128((__m256)x), _mm256_extractf128_ps((__m256)x, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  return _mm_cvtss_f32(_mm_max_ss(m, _mm_shuffle_ps(m, m, 1)));
+#else
+  float m = x[0];
+  for (int i = 1; i < VW; i++) m = x[i] > m ? x[i] : m;
+  return m;
+#endif
+}
 
 /* attn_expf (math.h) on a vector: the same steps, so the same accuracy and numbers. */
 static inline VF SFX(vexp)(VF x) {
@@ -677,7 +703,15 @@ static inline float SFX(row_exp)(float *s, int32_t j0, int32_t j1, float m, floa
 /* Transposes K of one kv head into Kt [d, cols] with leading dimension ld (zero past tk). */
 static void SFX(transpose_k)(const float *kh, int32_t tk, int32_t d, int32_t cols, int32_t ld,
                              float *Kt) {
-  for (int32_t j0 = 0; j0 < cols; j0 += 16)
+  int32_t j0 = 0;
+  for (; j0 + 16 <= tk; j0 += 16) { /* whole blocks of 16 keys: no test per value */
+    const float *k0 = kh + (int64_t)j0 * d;
+    for (int32_t c = 0; c < d; c++) {
+      float *__restrict kt = Kt + (int64_t)c * ld + j0;
+      for (int32_t j = 0; j < 16; j++) kt[j] = k0[(int64_t)j * d + c];
+    }
+  }
+  for (; j0 < cols; j0 += 16)
     for (int32_t c = 0; c < d; c++) {
       float *kt = Kt + (int64_t)c * ld + j0;
       for (int32_t j = 0; j < 16; j++) kt[j] = j0 + j < tk ? kh[(int64_t)(j0 + j) * d + c] : 0.0f;
