@@ -1,8 +1,9 @@
 // The bundled demo models (media/models, trained by scripts/demo): the held-out file has what the
 // sink and streaming measurements need; the extension's tokenizer loader reproduces the ids the
 // Python tokenizer wrote for every held-out text (BOS first); the detector finds one core per
-// layer with the model's normalizer; our segmented run matches ONNX Runtime; both models predict
-// held-out text far better than chance (ln 4096 = 8.3 nats).
+// layer with the model's normalizer; the graph's position table gives 1,024 positions (issue 5's
+// streaming and 512-token checks need them); our segmented run matches ONNX Runtime; both models
+// predict held-out text far better than chance (ln 4096 = 8.3 nats).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { maxAbsDiff, CHECK_TOLERANCE } from '../../runtime/cli/check';
 
 const dir = join(import.meta.dirname, '../../media/models');
 const VOCAB = 4096;
-const CTX = 256;
+const CTX = 1024;
 
 interface HeldoutRow { kind: 'sequence' | 'passage'; genre: 'prose' | 'code'; src: string; text: string; ids: number[] }
 const rows: HeldoutRow[] = readFileSync(join(dir, 'heldout.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as HeldoutRow);
@@ -52,9 +53,10 @@ test('tokenizer.json through the extension loader gives the held-out ids for eve
 });
 
 for (const normalizer of ['softmax', 'sigmoid'] as const) {
-  test(`attnscope-demo-${normalizer}.onnx: 4 ${normalizer} cores, segmented run = ONNX Runtime, held-out NLL well below chance`, async () => {
+  test(`attnscope-demo-${normalizer}.onnx: 4 ${normalizer} cores, ${CTX} positions, segmented run = ONNX Runtime, held-out NLL well below chance`, async () => {
     const model = SegmentedModel.open(join(dir, `attnscope-demo-${normalizer}.onnx`));
     assert.equal(model.cores.length, 4);
+    assert.equal(model.maxPositions, CTX);
     for (const core of model.cores) assert.equal(core.normalizer, normalizer);
     const ids = sequences[0].ids.slice(0, 64);
     const reference = await model.runReference(ids);
@@ -68,7 +70,7 @@ for (const normalizer of ['softmax', 'sigmoid'] as const) {
       total += nll(out.logits.data as Float32Array, r.ids.slice(0, CTX));
     }
     const mean = total / sample.length;
-    // Measured 2.18 (softmax) and 2.23 (sigmoid) nats on these 20; an untrained model gives ~8.3.
+    // Measured 2.18 (softmax) and 2.22 (sigmoid) nats on these 20; an untrained model gives ~8.3.
     assert.ok(mean < 3.5, `mean held-out NLL ${mean.toFixed(3)} nats`);
   });
 }
