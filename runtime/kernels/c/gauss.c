@@ -76,9 +76,9 @@ static int64_t gauss_rows_scratch(const attn_args *a) {
   if (a->variant != ATTN_SOFT_NYSTROM) return rows;
   /* doubles first (K2, P, X, T1, T2: 5 m^2, 2 floats each), then landmarks m d, B m tk, left of
      each row of a group, exact gauss weights tk, exact gauss outputs of a group, their validity,
-     the prefix sums P m dv */
+     the prefix sums P m dv, the thread's cache of them across calls (16) */
   return (10 * m * m + m * d + m * tk + ROWDOT_GROUP * m + tk + ROWDOT_GROUP * dv + ROWDOT_GROUP +
-          m * dv + rows + 15) / 16 * 16;
+          m * dv + 16 + rows + 15) / 16 * 16;
 }
 
 static int64_t gauss_scratch(const attn_args *a) {
@@ -174,6 +174,15 @@ static double nystrom_factors(const attn_args *a, int32_t kvh, const nystrom_par
   }
   return residual;
 }
+
+/*
+ * What a thread's scratch holds across the calls (one work item each) of one kernel call, valid
+ * while attn_thread.scratch_tag is 1: whose factors lm, bm are, whose prefix sums P, and the tiled
+ * family's own cache tag for the exact rows of a kv head.
+ */
+typedef struct nystrom_cache {
+  int32_t factors_kvh, prefix_safe, pv_kvh, pv_x, exact_kvh, exact_tag;
+} nystrom_cache;
 
 typedef struct gauss_ctx {
   int nystrom;
@@ -504,10 +513,18 @@ ROWDOT_CLONES static int32_t gauss_run(const attn_args *a, attn_thread *t, int32
   c.o_exact = c.gw + tk;
   c.exact_ok = c.o_exact + ROWDOT_GROUP * (int64_t)a->head_dim_v;
   c.pv = c.exact_ok + ROWDOT_GROUP;
-  c.pv_kvh = -1;
-  c.pv_x = 0;
-  c.prefix_safe = 0;
-  c.kvh = -1;
+  nystrom_cache *nc = (nystrom_cache *)(void *)(c.pv + m * a->head_dim_v);
+  if (c.nystrom && t->scratch_tag != 1) { /* a fresh scratch: nothing cached yet */
+    *nc = (nystrom_cache){-1, 0, -1, 0, -1, 0};
+    t->scratch_tag = 1;
+  }
+  if (c.nystrom) {
+    c.kvh = nc->factors_kvh;
+    c.prefix_safe = nc->prefix_safe;
+    c.pv_kvh = nc->pv_kvh;
+    c.pv_x = nc->pv_x;
+  }
+  if (!c.nystrom) c.kvh = -1;
   c.slot = 0;
   c.head_exact = 0;
   c.head_invalid = 0;
@@ -531,14 +548,16 @@ ROWDOT_CLONES static int32_t gauss_run(const attn_args *a, attn_thread *t, int32
       double r = nystrom_factors(a, kvh, &c.np, c.wk, c.lm, c.bm, c.left);
       if (r > t->nr_residual) t->nr_residual = r; /* NaN (Inf keys: rows invalid) is left out */
       c.pv_kvh = -1;
-      c.prefix_safe = c.head_exact || !a->instrument ? nystrom_prefix_safe(a, &c, kvh) : 0;
+      c.prefix_safe = tiled || !a->instrument ? nystrom_prefix_safe(a, &c, kvh) : 0;
     }
     if (tiled) {
       const int32_t h = item / blocks;
       const attn_args g = gauss_exact_args(a, h, exact_out, exact_invalid);
-      et.scratch_tag = 0; /* another head's keys: the tiled family's key cache is stale */
+      et.scratch_tag = nc->exact_kvh == kvh ? nc->exact_tag : 0; /* its key cache: this kv head's? */
       const int32_t status = attn_family_softmax.run(&g, &et, item % blocks, item % blocks + (stop - item));
       if (status != ATTN_OK) return status;
+      nc->exact_kvh = kvh;
+      nc->exact_tag = et.scratch_tag;
       c.head_exact = exact_out;
       c.head_invalid = exact_invalid;
     }
@@ -557,6 +576,7 @@ ROWDOT_CLONES static int32_t gauss_run(const attn_args *a, attn_thread *t, int32
     }
     item = stop;
   }
+  if (c.nystrom) *nc = (nystrom_cache){c.kvh, c.prefix_safe, c.pv_kvh, c.pv_x, nc->exact_kvh, nc->exact_tag};
   return ATTN_OK;
 }
 
