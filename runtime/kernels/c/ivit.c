@@ -61,8 +61,8 @@ int64_t ivit_scratch_floats(const attn_args *a) {
 static int ivit_cfg_of(const attn_args *a, ivit_cfg *c) {
   if (a->n_params != IVIT_N_PARAMS || !a->params) return 0;
   const float *p = a->params;
-  for (int x = 0; x < IVIT_N_PARAMS; x++)
-    if (!(p[x] == (float)(int32_t)p[x])) return 0; /* integers only (NaN fails) */
+  for (int x = 0; x < IVIT_N_PARAMS; x++) /* small integers only; the range test first, as */
+    if (!(p[x] >= -64.0f && p[x] <= 64.0f) || p[x] != (float)(int32_t)p[x]) return 0; /* NaN -> int traps on wasm */
   c->per_head = (int)p[0]; c->bits = (int)p[1]; c->logit_bits = (int)p[2]; c->n = (int)p[3];
   c->out_bits = (int)p[4]; c->tvm = (int)p[5]; c->half_up = (int)p[6];
   if ((c->per_head != 0 && c->per_head != 1) || c->bits < 2 || c->bits > 8 || c->logit_bits < 2 ||
