@@ -33,11 +33,10 @@ export function activate(context: vscode.ExtensionContext): void {
   runtime.onDidChange(({ failure }) => status.update({ problem: failure?.message }));
   session.onDidChange(() => status.update({ model: session.model?.name }));
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
-    // The variant and its parameters are written together (writeMany): act once both are in place.
-    if (config.writing) return;
     if (config.affects(e, SETTINGS.variant.key, SETTINGS.variantParams.key, SETTINGS.backend.key)) status.update({ variant: config.variant(), backend: config.backend() });
-    // A variant or backend change (from a command, the panel or the settings) re-runs the last inspection.
-    if (config.affects(e, SETTINGS.variant.key, SETTINGS.variantParams.key, SETTINGS.backend.key)) {
+    // A variant or backend change (from a command, the panel or the settings) re-runs the last inspection;
+    // not while the variant and its parameters are written together (writeMany), whose writer ran it already.
+    if (!config.writing && config.affects(e, SETTINGS.variant.key, SETTINGS.variantParams.key, SETTINGS.backend.key)) {
       session.rerun().catch((err: unknown) => { panel.error(err instanceof Error ? err.message : String(err)); reportCallError(err); });
     }
   }));

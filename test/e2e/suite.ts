@@ -124,6 +124,15 @@ export function e2eSuite(h: VsCodeHarness): void {
     console.log(`# ${h.name}: variant swap, click to re-rendered numbers: ${Date.now() - t0} ms`);
     assert.notDeepEqual(after, before, 'α₁ per head changed with the variant');
     await page.screenshot({ path: join(shots, 'variant.png') });
+    // Compare mode runs the WASM kernels inside the real webview (CSP, localResourceRoots, fetch).
+    frame = await panelFrame('.model-grid .cell');
+    await frame.click('.model-grid .cell[data-layer="1"][data-head="2"]');
+    frame = await panelFrame('#compare-variant');
+    await frame.click('#compare-variant');
+    await frame.click('#compare-variant vscode-option[value="softmax"]');
+    frame = await panelFrame('.compare-map[data-map="diff"] canvas');
+    assert.match(await frame.textContent('.compare-map[data-map="diff"] h3') ?? '', /^B − A \(largest \|difference\| 0\.\d{4}\)$/);
+    await page.screenshot({ path: join(shots, 'compare-head.png') });
   });
 
   /** Types `path` into VS Code's own save dialog (files.simpleDialog.enable) and waits for the file. */
@@ -182,6 +191,37 @@ export function e2eSuite(h: VsCodeHarness): void {
     await page.screenshot({ path: join(shots, 'compare.png') });
   });
 
+  test('Show Quantization Drift: the panel\'s drift metric paints the overlay and the hover shows the drift', async () => {
+    await page.click('.explorer-folders-view >> text=prompt.txt');
+    await page.waitForTimeout(300);
+    await palette(page, 'AttnScope: Show Quantization Drift');
+    const ivit = '.quick-input-list .monaco-list-row[aria-label*="ivit"]';
+    await page.waitForSelector(ivit, { state: 'visible' });
+    await page.waitForTimeout(300);
+    await page.click(ivit);
+    let frame = await panelFrame('#tab-drift[aria-selected="true"]', 60_000);
+    await frame.click('#tab-inspect');
+    frame = await panelFrame('#metric');
+    await frame.click('#metric');
+    await frame.click('#metric vscode-option[value="drift"]');
+    // The overlay now paints by drift: the hover of the first token says so, with its value.
+    await page.click('.explorer-folders-view >> text=prompt.txt');
+    await page.waitForTimeout(500);
+    // The prompt is one long line: point at its first token (the line's middle may lie under the scrollbar).
+    const line = (await page.locator('.editor-group-container.active .monaco-editor .view-lines .view-line span span').first().boundingBox())!;
+    const t0 = Date.now();
+    let hover = '';
+    while (Date.now() - t0 < 20_000 && !/drift \(ivit vs fp32\): Δ attention received/.test(hover)) {
+      await page.mouse.move(line.x + 6, line.y + line.height / 2);
+      await page.waitForTimeout(1_200);
+      hover = (await page.$$eval('.monaco-hover-content', (els) => els.map((e) => e.textContent ?? '').join('\n'))).replace(/\u00a0/g, ' ');
+      await page.mouse.move(5, 5);
+    }
+    assert.match(hover, /drift \(ivit vs fp32, relative to the largest [\d.e-]+\): [\d.]+/);
+    assert.match(hover, /drift \(ivit vs fp32\): Δ attention received -?[\d.]+/);
+    await page.screenshot({ path: join(shots, 'drift-overlay.png') });
+  });
+
   test('killing the runtime gives a one-line error and a working runtime again', async () => {
     const first = runtimes();
     assert.equal(first.length, 1, `one runtime process (found ${first.length})`);
@@ -208,5 +248,17 @@ export function e2eSuite(h: VsCodeHarness): void {
     await page.screenshot({ path: join(shots, 'model-summary.png') });
     await frame.click('a.use');
     await notification(/encoder\.onnx has 2 attention cores \(mha\)/);
+  });
+
+  test('after a window reload the panel is restored and shows its empty state', async () => {
+    await palette(page, 'Developer: Reload Window');
+    await page.waitForSelector('.command-center-center', { timeout: 90_000 });
+    // VS Code restores a webview when its tab is shown: bring the AttnScope tab to the front.
+    const tab = '.tabs-container .tab[aria-label^="AttnScope"]';
+    await page.waitForSelector(tab, { timeout: 60_000 }).catch(async (e: unknown) => { await page.screenshot({ path: join(shots, 'failed-restore.png') }); throw e; });
+    await page.click(tab);
+    const frame = await panelFrame('.state-empty', 60_000);
+    assert.match(await frame.textContent('.state-empty p') ?? '', /No inspection yet|is open\. Select a prompt|No model is open/);
+    await page.screenshot({ path: join(shots, 'restored.png') });
   });
 }
