@@ -57,9 +57,9 @@ static inline float softmax_softplus(float x) {
   return x > 0.0f ? x + softmax_log1p(attn_expf(-x)) : softmax_log1p(attn_expf(x));
 }
 
-/* shiftmax: ShiftExp tables cached per thread, one per x0 (direct-mapped on x0; per-row scales
-   give a few dozen x0 values per head) */
-#define SOFTMAX_SHIFT_SLOTS 32
+/* shiftmax: ShiftExp tables cached per thread across the work items of a call, one per x0
+   (direct-mapped on x0; per-row scales give a few hundred x0 values per head at T = 1024) */
+#define SOFTMAX_SHIFT_SLOTS 128
 #define SOFTMAX_SHIFT_HIDDEN (-1000) /* I of a hidden key: max I - I > 255 -> table entry 256 (0) */
 
 /* Shiftmax's parameters as integers, and the thread's table cache (in its scratch). */
@@ -76,8 +76,9 @@ typedef struct softmax_shift {
   int64_t *lut_x0;    /* [SOFTMAX_SHIFT_SLOTS]: the x0 of each table (0: empty; x0 <= -1) */
 } softmax_shift;
 
-/* Reads shiftmax's params (checked by softmax_run); the cache lives at `mem` (8-byte aligned). */
-static void softmax_shift_init(softmax_shift *x, const attn_args *a, int64_t *mem) {
+/* Reads shiftmax's params (checked by softmax_run); the cache lives at `mem` (8-byte aligned) and
+   is emptied when the scratch is fresh (else it holds this call's tables: same params). */
+static void softmax_shift_init(softmax_shift *x, const attn_args *a, int64_t *mem, int fresh) {
   const float *pr = a->params;
   x->c = (shiftmax_cfg){(int32_t)pr[1], (int32_t)pr[2], pr[3] != 0.0f, pr[4] != 0.0f, (int32_t)pr[5]};
   x->fixed_scale = pr[0] > 0.0f
@@ -90,7 +91,8 @@ static void softmax_shift_init(softmax_shift *x, const attn_args *a, int64_t *me
   x->iq_len = (a->tk + 63) / 64 * 64 + 16;
   x->lut = mem;
   x->lut_x0 = mem + SOFTMAX_SHIFT_SLOTS * 257;
-  for (int i = 0; i < SOFTMAX_SHIFT_SLOTS; i++) x->lut_x0[i] = 0;
+  if (fresh)
+    for (int i = 0; i < SOFTMAX_SHIFT_SLOTS; i++) x->lut_x0[i] = 0;
 }
 
 #define SOFTMAX_RT_MAX 8

@@ -859,7 +859,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
   softmax_shift sx;
   int32_t *iq = (int32_t *)(Vp + 64 * dvp); /* [tkp] shiftmax's I of a row, then its weight and w ln w tables */
   if (shiftmax)
-    softmax_shift_init(&sx, a, (int64_t *)(((uintptr_t)(knv + tkp) + 7) & ~(uintptr_t)7));
+    softmax_shift_init(&sx, a, (int64_t *)(((uintptr_t)(knv + tkp) + 7) & ~(uintptr_t)7), t->scratch_tag == 0);
 
   for (int32_t item = begin; item < end; item++) {
     const int32_t h = item / blocks, i0 = (item % blocks) * R;
