@@ -1,10 +1,12 @@
 /**
  * The native backend: the C kernels through the Node-API addon (build/Release/attnscope_kernels.node,
- * built from binding.gyp by `npm install`). Calls run inline: the calling thread is the pool's worker 0
- * (with more threads the addon's pool threads join it) and the promise is settled when run() returns.
- * The runtime process blocks on its ONNX Runtime segments the same way; handing each core to a libuv
- * thread and back cost two thread wake-ups per core, measured at 0.1 ms on an idle 2-core machine and
- * up to tens of ms on a loaded one, time that no kernel clock sees.
+ * built from binding.gyp by `npm install`). A call runs off the JS thread (a libuv thread is the pool's
+ * worker 0, more threads join it from the addon's pool) unless it is small: handing a core to a libuv
+ * thread and back costs two thread wake-ups, measured at 0.1 ms on an idle 2-core machine and up to
+ * tens of ms on a loaded one, time that no kernel clock sees and that rivals a small kernel. So a call
+ * below INLINE_MAX_FLOPS runs inline on the calling thread (worker 0; the promise is settled when
+ * run() returns), a few ms at most, as the runtime already blocks on its ONNX Runtime segments; a
+ * larger one keeps the JS thread free (cancellation, heartbeats) and its hand-off is < 1 % of it.
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -61,11 +63,20 @@ export function nativeBackend(addon: NativeAddon = loadNativeAddon()): Attention
     isa: addon.isa(),
     async run(request: AttentionRequest): Promise<AttentionResult> {
       const call = prepareCall(request, variants, 'native');
-      call.inline = true;
+      call.inline = kernelFlops(request) <= INLINE_MAX_FLOPS;
       const report = await addon.run(call);
       return finishCall(call, report, request, (ms) => ms - offset);
     },
   };
+}
+
+/** Calls up to this many multiply-adds ×2 (~10–20 ms of one core here) run inline on the calling thread. */
+export const INLINE_MAX_FLOPS = 2e8;
+
+/** Q·Kᵀ and P·V multiply-adds ×2 of a call, halved for a causal mask (the kernels skip hidden keys). */
+export function kernelFlops({ input }: AttentionRequest): number {
+  const pairs = input.qHeads * input.tq * input.tk * (input.mask.causal ? 0.5 : 1);
+  return 2 * pairs * (input.headDim + input.headDimV);
 }
 
 /**
