@@ -513,7 +513,8 @@ static float SFX(gauss_row)(float *s, int32_t hi, const float *brow, const float
 /*
  * LSSAR's second stage in place on the LSSA weights a[0..hi) of a row, overflow-safe (rownorm.c's
  * rownorm_reweight): u_j = ReLU(a_j * an - offset) / max_k ReLU(...), with an = N / (sum a + 1e-8)
- * (the LSSA normalization folded in), r_j = u_j^p = e^{p ln u_j}; leaves r and returns sum r (the
+ * (the LSSA normalization folded in), r_j = u_j^p (= e^{p ln u_j}; by squaring for an integer p);
+ * leaves r and returns sum r (the
  * caller scales by its inverse). With wl, adds sum r p ln u_j: with W = r / sum r,
  * sum W ln W = (sum r p ln u) / sum r - ln sum r, no second log per key.
  */
@@ -533,6 +534,10 @@ static float SFX(lssar_reweight)(float *w, int32_t hi, float an, float offset, f
     max = w[j0] > max ? w[j0] : max;
   }
   const float inv_max = max > 0.0f ? 1.0f / max : 0.0f;
+  /* an integer p up to 64 (the paper's 15, 3): u^p by squaring, 0 where e^{p ln u} would be (p ln u
+     below -87.3, so no product goes subnormal); u^0 = 1 */
+  const int ip = power <= 64.0f && power == (float)(int32_t)power ? (int32_t)power : -1;
+  const float u_min = ip > 0 ? attn_expf(-87.3f / (float)ip) : 0.0f;
   VF acc = SPLAT(0), accl = SPLAT(0);
   for (int32_t j = 0; j < hi; j += VW) { /* u^p = e^{p ln u} for u > 0 (u below 1.2e-38 taken as 1.2e-38) */
     const int tail = j + VW > hi;
@@ -542,8 +547,19 @@ static float SFX(lssar_reweight)(float *w, int32_t hi, float an, float offset, f
     u *= inv_max;
     const VI keep = u > SPLAT(0);
     const VF un = SFX(vsel)(u < SPLAT(1.1754944e-38f), SPLAT(1.1754944e-38f), u);
-    const VF pl = power * SFX(vlog)(un);
-    const VF r = (VF)((VI)SFX(vexp)(pl) & keep);
+    VF pl = SPLAT(0), r;
+    if (ip >= 0) {
+      VF b = SFX(vmax)(u, SPLAT(u_min)), pw = SPLAT(1.0f);
+      for (int32_t e = ip; e; e >>= 1) {
+        if (e & 1) pw *= b;
+        if (e > 1) b *= b;
+      }
+      r = (VF)((VI)pw & (ip > 0 ? u >= SPLAT(u_min) : keep));
+      if (wl) pl = power * SFX(vlog)(un);
+    } else {
+      pl = power * SFX(vlog)(un);
+      r = (VF)((VI)SFX(vexp)(pl) & keep);
+    }
     if (!tail) STOREU(w + j, r);
     else for (int k = 0; k < hi - j; k++) w[j + k] = r[k];
     acc += r;
