@@ -159,6 +159,29 @@ static inline VF SFX(vlog1p01)(VF t) {
 }
 
 /*
+ * The end of every row pass's step over keys [j, j + VW) of a row of n keys: stores the weights w
+ * into out (only the keys below n when the vector is the row's tail) and, with kc, counts the keys
+ * seen into kc.
+ */
+static inline void SFX(row_put)(float *out, float *kc, int32_t j, int32_t n, VF w, VI seen) {
+  if (j + VW <= n) {
+    if (kc) STOREU(kc + j, LOADU(kc + j) + (VF)((VI)SPLAT(1.0f) & seen));
+    STOREU(out + j, w);
+  } else {
+    for (int u = 0; u < n - j; u++) {
+      if (kc) kc[j + u] += seen[u] ? 1.0f : 0.0f;
+      out[j + u] = w[u];
+    }
+  }
+}
+
+/* w ln w per lane where w is a normal positive float, else 0. */
+static inline VF SFX(wlogw)(VF w) {
+  const VI pos = w > SPLAT(1.17549435e-38f);
+  return (VF)((VI)(w * SFX(vlog)(SFX(vsel)(pos, w, SPLAT(1.0f)))) & pos);
+}
+
+/*
  * Row pass of phase 2 for the elementwise variants on s[0..j1): s <- w = f(s) (0 where hidden),
  * f by `map` (enum softmax_map: elu(s) + 1, sigmoid(s + b), softplus(s)); returns sum w. With kc,
  * counts the visible keys into kc; with wl, adds sum w ln w to *wl.
@@ -181,20 +204,9 @@ static inline float SFX(row_elementwise)(float *s, int32_t j1, int map, float b,
       w = SFX(vsel)(x > SPLAT(0), x + 1.0f, SFX(vexp)(x));
     }
     w = (VF)((VI)w & seen);
-    if (wl) {
-      VI pos = w > SPLAT(1.17549435e-38f);
-      vwl += (VF)((VI)(w * SFX(vlog)(SFX(vsel)(pos, w, SPLAT(1.0f)))) & pos);
-    }
+    if (wl) vwl += SFX(wlogw)(w);
     vl += w;
-    if (!tail) {
-      if (kc) STOREU(kc + j, LOADU(kc + j) + (VF)((VI)SPLAT(1.0f) & seen));
-      STOREU(s + j, w);
-    } else {
-      for (int u = 0; u < j1 - j; u++) {
-        if (kc) kc[j + u] += seen[u] ? 1.0f : 0.0f;
-        s[j + u] = w[u];
-      }
-    }
+    SFX(row_put)(s, kc, j, j1, w, seen);
   }
   if (wl) *wl += SFX(hsum)(vwl);
   return SFX(hsum)(vl);
@@ -370,8 +382,7 @@ static float SFX(row_wlogw)(const float *s, int32_t hi) {
       w = SPLAT(0);
       for (int u = 0; u < hi - k; u++) w[u] = s[k + u];
     }
-    const VI pos = w > SPLAT(1.17549435e-38f);
-    vwl += (VF)((VI)(w * SFX(vlog)(SFX(vsel)(pos, w, SPLAT(1.0f)))) & pos);
+    vwl += SFX(wlogw)(w);
   }
   return SFX(hsum)(vwl);
 }
@@ -447,19 +458,8 @@ static float SFX(lssa_row)(const float *s, float *w, int32_t hi, const float *br
     VF a = SFX(vsel)(arg > SPLAT(0), arg, SPLAT(0)) + SFX(vlog1p01)(t);
     a = (VF)((VI)a & seen);
     vl += a;
-    if (wl) {
-      const VI normal = a > SPLAT(1.17549435e-38f);
-      vwl += (VF)((VI)(a * SFX(vlog)(SFX(vsel)(normal, a, SPLAT(1.0f)))) & normal);
-    }
-    if (!tail) {
-      if (kc) STOREU(kc + j, LOADU(kc + j) + (VF)((VI)SPLAT(1.0f) & seen));
-      STOREU(w + j, a);
-    } else {
-      for (int u = 0; u < hi - j; u++) {
-        if (kc) kc[j + u] += seen[u] ? 1.0f : 0.0f;
-        w[j + u] = a[u];
-      }
-    }
+    if (wl) vwl += SFX(wlogw)(a);
+    SFX(row_put)(w, kc, j, hi, a, seen);
   }
   if (wl) *wl += SFX(hsum)(vwl);
   return SFX(hsum)(vl);
@@ -496,15 +496,7 @@ static float SFX(gauss_row)(float *s, int32_t hi, const float *brow, const float
       vwl += (VF)((VI)(w * SFX(vmin)(e, SPLAT(88.7f))) & pos);
     }
     vl += w;
-    if (!tail) {
-      if (kc) STOREU(kc + j, LOADU(kc + j) + (VF)((VI)SPLAT(1.0f) & seen));
-      STOREU(s + j, w);
-    } else {
-      for (int u = 0; u < hi - j; u++) {
-        if (kc) kc[j + u] += seen[u] ? 1.0f : 0.0f;
-        s[j + u] = w[u];
-      }
-    }
+    SFX(row_put)(s, kc, j, hi, w, seen);
   }
   if (wl) *wl += SFX(hsum)(vwl);
   return SFX(hsum)(vl);
