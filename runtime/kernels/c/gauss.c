@@ -210,7 +210,8 @@ static inline __attribute__((always_inline)) int32_t nystrom_row(const gauss_ctx
   const int32_t m = c->np.m;
   int32_t n = 0;
   if (!brow) {
-    for (int32_t j = 0; j < hi; j++) s[j] = j < sink_end || j >= lo ? 0.0f : -ATTN_INF;
+    for (int32_t j = 0; j < hi; j++) s[j] = 0.0f;
+    for (int32_t j = sink_end; j < lo && j < hi; j++) s[j] = -ATTN_INF; /* the hidden middle */
     n = sink_end + (hi - (lo > sink_end ? lo : sink_end));
   } else {
     for (int32_t j = 0; j < hi; j++) {
@@ -225,6 +226,24 @@ static inline __attribute__((always_inline)) int32_t nystrom_row(const gauss_ctx
   if (n == 0 || bad) return n == 0 ? 0 : -1;
   rowdot_v8 vz = {0}, vbad = {0};
   int32_t j = 0;
+  for (; j + 16 <= hi; j += 16) { /* 16 keys at a time: one broadcast of left[l] per two vectors */
+    rowdot_v8 acc0 = {0}, acc1 = {0};
+    for (int32_t l = 0; l < m; l++) {
+      const float f = left[l];
+      const float *bl = c->bm + (int64_t)l * tk + j;
+      acc0 += f * ROWDOT_LOAD(bl);
+      acc1 += f * ROWDOT_LOAD(bl + 8);
+    }
+    for (int h = 0; h < 2; h++) {
+      rowdot_v8 acc = h ? acc1 : acc0;
+      const rowdot_v8i seen = ROWDOT_LOAD(s + j + 8 * h) != -ATTN_INF;
+      if (brow) acc = acc * rowdot_vexp(rowdot_select(seen, ROWDOT_LOAD(brow + j + 8 * h), ((rowdot_v8){0})));
+      acc = rowdot_select(seen, acc, ((rowdot_v8){0}));
+      vbad += acc - acc;
+      *(rowdot_v8u *)(w + j + 8 * h) = acc;
+      vz += rowdot_select(acc < 0.0f, -acc, acc);
+    }
+  }
   for (; j + 8 <= hi; j += 8) {
     rowdot_v8 acc = {0};
     for (int32_t l = 0; l < m; l++) acc += left[l] * ROWDOT_LOAD(c->bm + (int64_t)l * tk + j);
