@@ -20,12 +20,30 @@ export function formatCheck(r: CheckReport): string {
   return lines.join('\n');
 }
 
+/** Gu et al.'s Sink₁ reads the first 64 tokens (spec §1.1); on fewer, α₁ > ε is within reach of a head with no sink. */
+export const SINK_METRIC_TOKENS = 64;
+
+/**
+ * On a prompt shorter than the metric's 64 tokens, what α₁ a head that spreads each query's weight
+ * evenly over the keys it sees already has: (1/T)·Σ 1/i = H_T/T for causal heads, 1/T otherwise.
+ */
+function shortPromptNote(r: InspectReport): string[] {
+  const t = r.tokens.length;
+  if (t >= SINK_METRIC_TOKENS || t < 2) return [];
+  let harmonic = 0;
+  for (let i = 1; i <= t; i++) harmonic += 1 / i;
+  const uniform = r.model.cores.every((c) => c.causal) ? harmonic / t : 1 / t;
+  return [`  short prompt (${t} tokens): a head spreading its weight evenly already gives alpha1 = ${uniform.toFixed(2)}; ` +
+    `Sink1 is defined on the first ${SINK_METRIC_TOKENS} tokens (use a longer prompt, or attnscope sinks --dataset)`];
+}
+
 export function formatInspect(r: InspectReport): string {
   const lines = [
     `${r.model.path}: ${r.model.layers} layers, ${r.model.heads} heads; variant ${r.variant}, backend ${r.backend}`,
     ...r.model.cores.map(coreLine),
     `tokens (${r.tokens.length}): ${r.tokens.map((t) => JSON.stringify(t.text)).join(' ')}`,
     `sink rate Sink1^${r.sink.epsilon} = ${r.sink.rate.toFixed(1)}% of heads give the first token alpha > ${r.sink.epsilon}`,
+    ...shortPromptNote(r),
     ...r.sink.alpha.map((row, l) => `  layer ${l} alpha1: ${row.map((a) => a.toFixed(2)).join(' ')}`),
     ...inspectSinkLines(r.sinks, (i) => r.tokens[i]?.text ?? `#${i}`),
   ];

@@ -118,3 +118,10 @@ test('bad inputs are one-line errors with exit 2', () => {
   expectError(cli('check', '--model', lm, '--ids', '1,300'), /token id 300 is outside the vocabulary of lm\.onnx \(300 tokens\)/);
   expectError(cli('check', '--model'), /--model needs a value/);
 });
+
+test('inspect on a prompt shorter than the sink metric\'s 64 tokens says what an even head already scores', () => {
+  const r = cli('inspect', '--model', lm, '--ids', '1,2,3,4,5,6,7', '--backend', 'js');
+  assert.equal(r.code, 0, r.stderr);
+  // Causal: (1/7)·(1 + 1/2 + … + 1/7) = 2.593/7 = 0.37.
+  assert.match(r.stdout, /short prompt \(7 tokens\): a head spreading its weight evenly already gives alpha1 = 0\.37; Sink1 is defined on the first 64 tokens/);
+});
