@@ -96,7 +96,7 @@ static inline float SFX(hmax)(VF x) {
 }
 
 /* attn_expf (math.h) on a vector: the same steps, so the same accuracy and numbers. */
-static inline VF SFX(vexp)(VF x) {
+static inline __attribute__((always_inline)) VF SFX(vexp)(VF x) {
   VI keep = x >= SPLAT(-87.3f);
   x = SFX(vmax)(x, SPLAT(-87.3f));
   x = SFX(vmin)(x, SPLAT(88.7f));
@@ -126,7 +126,7 @@ static inline VF SFX(vexp)(VF x) {
 
 /* attn_logf (math.h) on a vector of positive normal floats (callers mask 0 and subnormals): the
    same steps, no division. */
-static inline VF SFX(vlog)(VF x) {
+static inline __attribute__((always_inline)) VF SFX(vlog)(VF x) {
   VI bits = (VI)x;
   VI e = ((bits >> 23) & 0xff) - 127;
   VF m = (VF)((bits & 0x007fffff) | 0x3f800000);
@@ -145,7 +145,7 @@ static inline VF SFX(vlog)(VF x) {
  * ln(1 + t) / t, measured relative error < 1.5e-7 (absolute < 1e-7) over [0, 1] in float32; no
  * exponent split, no division, and no separate series for small t (P(0) = 1).
  */
-static inline VF SFX(vlog1p01)(VF t) {
+static inline __attribute__((always_inline)) VF SFX(vlog1p01)(VF t) {
   VF p = t * -3.2439809292554855e-3f + 1.9851263612508774e-2f;
   p = p * t - 5.6959159672260284e-2f;
   p = p * t + 1.0603617131710052e-1f;
@@ -163,7 +163,8 @@ static inline VF SFX(vlog1p01)(VF t) {
  * into out (only the keys below n when the vector is the row's tail) and, with kc, counts the keys
  * seen into kc.
  */
-static inline void SFX(row_put)(float *out, float *kc, int32_t j, int32_t n, VF w, VI seen) {
+static inline __attribute__((always_inline)) void SFX(row_put)(float *out, float *kc, int32_t j,
+                                                             int32_t n, VF w, VI seen) {
   if (j + VW <= n) {
     if (kc) STOREU(kc + j, LOADU(kc + j) + (VF)((VI)SPLAT(1.0f) & seen));
     STOREU(out + j, w);
@@ -176,7 +177,7 @@ static inline void SFX(row_put)(float *out, float *kc, int32_t j, int32_t n, VF 
 }
 
 /* w ln w per lane where w is a normal positive float, else 0. */
-static inline VF SFX(wlogw)(VF w) {
+static inline __attribute__((always_inline)) VF SFX(wlogw)(VF w) {
   const VI pos = w > SPLAT(1.17549435e-38f);
   return (VF)((VI)(w * SFX(vlog)(SFX(vsel)(pos, w, SPLAT(1.0f)))) & pos);
 }
