@@ -18,13 +18,16 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * Runs every contender `warmup` times, then `reps` rounds of one call each, in turn; returns the
  * median wall time (ms, measured around the awaited call) per contender key. Each sample starts
  * after an idle gap of `gapMs`: ONNX Runtime's worker threads spin for a while after a run, and
- * would otherwise take the CPU from whichever contender comes next.
+ * would otherwise take the CPU from whichever contender comes next. Odd rounds run the contenders
+ * in reverse order, so no contender always follows the same one (in one order, instrumented
+ * softmax always ran right after the ONNX Runtime sessions, with the caches full of their buffers,
+ * and the uninstrumented one it is compared with always right after it).
  */
 export async function measureRoundRobin(contenders: Contender[], reps: number, warmup = 1, gapMs = 15): Promise<Map<string, number>> {
   for (const c of contenders) for (let w = 0; w < warmup; w++) await c.run();
   const samples = new Map<string, number[]>(contenders.map((c) => [c.key, []]));
   for (let r = 0; r < reps; r++) {
-    for (const c of contenders) {
+    for (const c of r % 2 ? [...contenders].reverse() : contenders) {
       await pause(gapMs);
       const t0 = performance.now();
       await c.run();
