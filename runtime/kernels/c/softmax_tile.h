@@ -578,7 +578,19 @@ static inline __attribute__((always_inline)) void SFX(tile_mk)(
   VF acc[RT][NV];
   for (int r = 0; r < RT; r++)
     for (int v = 0; v < nv; v++) acc[r][v] = accumulate ? LOADU(C + r * ldc + v * VW) : SPLAT(0);
-  for (int32_t kk = 0; kk < kdim; kk++) {
+  int32_t kk = 0;
+#if !defined(__wasm__) /* two steps per iteration: ~4% faster natively; slower under V8 (spills) */
+  for (; kk + 2 <= kdim; kk += 2)
+    for (int u = 0; u < 2; u++) {
+      VF b[NV];
+      for (int v = 0; v < nv; v++) b[v] = LOADU(B + (kk + u) * ldb + v * VW);
+      for (int r = 0; r < RT; r++) {
+        const float av = A[r * lda + kk + u];
+        for (int v = 0; v < nv; v++) acc[r][v] += av * b[v];
+      }
+    }
+#endif
+  for (; kk < kdim; kk++) {
     VF b[NV];
     for (int v = 0; v < nv; v++) b[v] = LOADU(B + kk * ldb + v * VW);
     for (int r = 0; r < RT; r++) {
