@@ -21,6 +21,7 @@ import { streamCommand } from './cli/stream';
 import { BACKEND_IDS, getBackend } from './engine/backends';
 import type { CoreRun } from './engine/core-run';
 import { headInput } from './engine/head-input';
+import { lodLevel, maxPool, poolTile, TILE, tileShape } from './protocol/lod';
 import { nativeVariant, SegmentedModel } from './engine/runner';
 import type { AttentionBackend, BackendId, VariantSpec } from './kernels/types';
 import { formatVariant, resolveVariant } from './kernels/variants';
@@ -266,10 +267,44 @@ const handlers: Handlers<RuntimeMethods> = {
     const core = last.cores[layer];
     if (!core) throw new RpcError('bad-request', `layer ${layer} does not exist; the model has ${last.cores.length} attention cores`);
     if (head >= core.input.qHeads) throw new RpcError('bad-request', `head ${head} does not exist; layer ${layer} has ${core.input.qHeads} heads`);
-    const r = await last.backend.run({ input: core.input, variant: last.variants[layer], captureHeads: [head] });
-    return { layer, head, weights: tensor(r.maps[0].weights, [core.input.tq, core.input.tk]), input: headInput(core.input, head, formatVariant(last.variants[layer])) };
+    const { tq, tk } = core.input;
+    const weights = await fullMap(layer, head);
+    const input = headInput(core.input, head, formatVariant(last.variants[layer]));
+    const level = lodLevel(tq, tk);
+    if (level === 0) return { layer, head, weights: tensor(weights, [tq, tk]), input };
+    // Larger than a canvas shows: the pooled level now, finer tiles when the panel zooms in (headTiles).
+    return { layer, head, weights: tensor(maxPool(weights, tq, tk, level), [Math.ceil(tq / 2 ** level), Math.ceil(tk / 2 ** level)]), lod: { level, tq, tk }, input };
+  },
+  headTiles: async ({ layer, head, level, tiles }, ctx) => {
+    const weights = await fullMap(layer, head);
+    if (ctx.signal.aborted) throw new RpcError('cancelled', 'headTiles was cancelled');
+    const { tq, tk } = last!.cores[layer].input;
+    const rowsL = Math.ceil(tq / 2 ** level);
+    const colsL = Math.ceil(tk / 2 ** level);
+    const bad = tiles.find(([i, j]) => i * TILE >= rowsL || j * TILE >= colsL);
+    if (bad) throw new RpcError('bad-request', `tile [${bad.join(', ')}] lies outside level ${level} of the ${tq} × ${tk} map (${Math.ceil(rowsL / TILE)} × ${Math.ceil(colsL / TILE)} tiles)`);
+    return {
+      layer, head, level,
+      tiles: tiles.map(([i, j]) => { const s = tileShape(tq, tk, level, i, j); return { i, j, weights: tensor(poolTile(weights, tq, tk, level, i, j), [s.rows, s.cols]) }; }),
+    };
   },
 };
+
+/** The full map of the last head asked for, kept for its tiles (one head: 64 MB at 4,096 tokens). */
+let lastMap: { of: typeof last; layer: number; head: number; weights: Float32Array } | undefined;
+
+/** Head `head`'s full [tq, tk] map of layer `layer` of the last inspection, recomputed by its kernel (or the one kept). */
+async function fullMap(layer: number, head: number): Promise<Float32Array> {
+  if (!last) throw new RpcError('not-ready', 'nothing inspected yet; run AttnScope: Inspect Selection first');
+  const core = last.cores[layer];
+  if (!core) throw new RpcError('bad-request', `layer ${layer} does not exist; the model has ${last.cores.length} attention cores`);
+  if (head >= core.input.qHeads) throw new RpcError('bad-request', `head ${head} does not exist; layer ${layer} has ${core.input.qHeads} heads`);
+  if (lastMap && lastMap.of === last && lastMap.layer === layer && lastMap.head === head) return lastMap.weights;
+  const of = last;
+  const r = await of.backend.run({ input: core.input, variant: of.variants[layer], captureHeads: [head] });
+  lastMap = { of, layer, head, weights: r.maps[0].weights };
+  return lastMap.weights;
+}
 
 function ipcChannel(): Channel {
   const send = process.send?.bind(process);

@@ -157,25 +157,36 @@ export class PanelApp {
     this.render();
     this.peer.request('headMap', { layer, head }).then((map) => {
       if (this.selected?.layer !== layer || this.selected.head !== head || this.screen.kind !== 'ready') return;
-      const [tq, tk] = map.weights.shape;
+      const [tq, tk] = headShape(map);
       const n = this.screen.inspection.tokens.length;
       if (tk !== n || tq > tk) { this.head = { error: `The head map is ${tq} × ${tk}, the prompt has ${n} tokens; run Inspect again.` }; this.render(); return; }
       const ins = this.screen.inspection;
       const variant = map.input?.variant ?? ins.variant;
-      this.head = { map, view: this.headView(map, map.weights.data, variant, 'runtime'), variant, source: 'runtime' };
-      this.render();
+      this.replaceHead({ map, view: this.headView(map, map.weights.data, variant, 'runtime'), variant, source: 'runtime' });
       if (this.compareWith) void this.compareHead(this.compareWith);
     }, (err: Error) => {
       if (this.selected?.layer === layer && this.selected.head === head) { this.head = { error: err.message }; this.render(); }
     });
   }
 
+  /** Shows `head` (dropping the tile requests of the view it replaces). */
+  private replaceHead(head: OpenHead): void {
+    if (this.head && 'view' in this.head && this.head.view !== head.view) this.head.view.cancel();
+    this.head = head;
+    this.render();
+  }
+
+  /** A view of `map` (pooled with its `lod`, fetching finer tiles from the extension) or of full `weights`. */
   private headView(map: HeadMap, weights: Float32Array, variant: string, source: OpenHead['source']): HeadView {
-    const [tq, tk] = map.weights.shape;
+    const [tq, tk] = headShape(map);
+    const lod = map.lod && weights === map.weights.data ? {
+      level: map.lod.level,
+      tiles: async (level: number, tiles: [number, number][], signal: AbortSignal) => (await this.peer.request('headTiles', { layer: map.layer, head: map.head, level, tiles }, { signal })).tiles,
+    } : undefined;
     const size = Math.max(128, Math.min(768, this.root.clientWidth - 32));
     const tokens = this.screen.kind === 'ready' ? this.screen.inspection.tokens : [];
     const where = source === 'panel' ? ' · computed in the panel (WASM) while the model re-runs' : '';
-    const view = new HeadView({ layer: map.layer, head: map.head, weights, tq, tk, tokens, size, query: this.queryRow(tq, tk), title: `Layer ${map.layer} · head ${map.head} (${tq} × ${tk}) · ${variant}${where}` });
+    const view = new HeadView({ layer: map.layer, head: map.head, weights, lod, tq, tk, tokens, size, query: this.queryRow(tq, tk), title: `Layer ${map.layer} · head ${map.head} (${tq} × ${tk}) · ${variant}${where}` });
     view.canvas.dataset.source = source;
     view.canvas.dataset.variant = variant;
     return view;
@@ -212,11 +223,10 @@ export class PanelApp {
       return;
     }
     if (this.head !== open) return; // another head, or the runtime's map, arrived meanwhile
-    const map: HeadMap = { ...open.map, weights: tensor(weights, open.map.weights.shape) };
+    const map: HeadMap = { ...open.map, weights: tensor(weights, headShape(open.map)), lod: undefined };
     const view = this.headView(map, weights, variant, 'panel');
     view.canvas.dataset.computeMs = (performance.now() - t0).toFixed(1);
-    this.head = { map, view, variant, source: 'panel' };
-    this.render();
+    this.replaceHead({ map, view, variant, source: 'panel' });
     if (this.compareWith) void this.compareHead(this.compareWith);
   }
 
@@ -233,18 +243,22 @@ export class PanelApp {
     }
     open.compare = { variant, kind: 'loading', note: `Computing ${variant}…` };
     this.render();
+    let a = open.map.weights.data;
     let b: Float32Array;
     try {
-      b = await headWeights(await panelKernels(this.kernelsUrl), open.map.input, open.map.head, variant);
+      const kernels = await panelKernels(this.kernelsUrl);
+      // A pooled map (lod): A is computed here as well, at full resolution like B.
+      if (open.map.lod) a = await headWeights(kernels, open.map.input, open.map.head, open.variant);
+      b = await headWeights(kernels, open.map.input, open.map.head, variant);
     } catch (e) {
       if (this.head === open) { open.compare = { variant, kind: 'error', note: (e as Error).message }; this.render(); }
       return;
     }
     if (this.head !== open || this.compareWith !== variant) return;
-    const [tq, tk] = open.map.weights.shape;
+    const [tq, tk] = headShape(open.map);
     const size = Math.max(128, Math.min(384, Math.floor((this.root.clientWidth - 48) / 2)));
     const tokens = this.screen.kind === 'ready' ? this.screen.inspection.tokens : [];
-    const c = compareHead({ layer: open.map.layer, head: open.map.head, tq, tk, tokens, size, query: this.queryRow(tq, tk), a: { label: open.variant, weights: open.map.weights.data }, b: { label: variant, weights: b } });
+    const c = compareHead({ layer: open.map.layer, head: open.map.head, tq, tk, tokens, size, query: this.queryRow(tq, tk), a: { label: open.variant, weights: a }, b: { label: variant, weights: b } });
     open.compare = { variant, element: c.element, views: c.views };
     this.render();
   }
@@ -328,8 +342,10 @@ export class PanelApp {
       return Float32Array.from(d, (v) => (max > 0 ? Math.abs(v) / max : 0));
     }
     if (this.metric === 'query' && this.head && 'map' in this.head && this.query !== undefined) {
-      const [tq, tk] = this.head.map.weights.shape;
+      const [tq, tk] = headShape(this.head.map);
       const row = this.queryRow(tq, tk);
+      // A pooled map (lod): each key's block max on that row, exact where a full-resolution tile is held.
+      if (row !== undefined && this.head.map.lod && 'view' in this.head) { const v = this.head.view; return Float32Array.from({ length: tk }, (_, k) => v.weightAt(row, k).value); }
       if (row !== undefined) return this.head.map.weights.data.subarray(row * tk, row * tk + tk);
     }
     return ins.sinkScore.data;
@@ -424,7 +440,7 @@ export class PanelApp {
       onPick: (t) => {
         this.query = t;
         if (this.head && 'view' in this.head) {
-          const [tq, tk] = this.head.map.weights.shape;
+          const [tq, tk] = headShape(this.head.map);
           this.head.view.setQuery(this.queryRow(tq, tk));
         }
         this.render();
@@ -465,4 +481,9 @@ function section(title: string, body: HTMLElement, actions?: HTMLElement): HTMLE
   if (actions) s.append(actions);
   s.append(body);
   return s;
+}
+
+/** [tq, tk] of the head's full map (a pooled map's `lod` holds it). */
+function headShape(map: HeadMap): [number, number] {
+  return map.lod ? [map.lod.tq, map.lod.tk] : [map.weights.shape[0], map.weights.shape[1]];
 }

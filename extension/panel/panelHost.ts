@@ -79,7 +79,7 @@ export class PanelHost implements vscode.Disposable {
       onMessage: (l) => { const d = w.onDidReceiveMessage(l); return () => d.dispose(); },
     };
     const peer: HostPeer = new RpcPeer<PanelHostMethods, PanelViewMethods, PanelHostEvents, PanelViewEvents>(channel, {
-      handlers: { headMap: (params) => this.runtime.request('headMap', params) },
+      handlers: { headMap: (params) => this.runtime.request('headMap', params), headTiles: (params, ctx) => this.runtime.request('headTiles', params, ctx.signal) },
       paramValidators: panelHostParamValidators,
       eventValidators: panelHostEventValidators,
       onInvalid: (reason) => this.log.warn(`panel message refused: ${reason}`),

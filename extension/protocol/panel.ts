@@ -7,6 +7,7 @@
 import type { Validator } from '../../runtime/protocol/rpc';
 import { headInputProblem, type HeadInput } from '../../runtime/protocol/headInput';
 import { tensorProblem, type WireTensor } from '../../runtime/protocol/tensor';
+import { tileRequestProblem, type TileRequest, tileResultProblem, type TileResult } from '../../runtime/protocol/lod';
 import { exportRequestProblem, type PanelExport, panelExportProblem, type PanelExportRequest } from './panelExport';
 import { compareProblem, driftProblem, type PanelCompare, type PanelDrift, type PanelProfile, type PanelStream, profileProblem, streamProblem } from './analyses';
 
@@ -57,8 +58,13 @@ export interface PanelOutputs {
 export interface HeadMap {
   layer: number;
   head: number;
-  /** [tq, tk]: weight of key k for query q (0 where the mask hides it). */
+  /**
+   * [tq, tk]: weight of key k for query q (0 where the mask hides it); with `lod`, that map
+   * max-pooled in 2^level × 2^level blocks (finer levels by `headTiles`).
+   */
   weights: WireTensor<Float32Array>;
+  /** Set for maps larger than a canvas shows: the pooled level sent and the full size. */
+  lod?: { level: number; tq: number; tk: number };
   /** The head's Q, K, V and mask, for recomputing it in the panel (absent: the panel cannot). */
   input?: HeadInput;
 }
@@ -66,6 +72,8 @@ export interface HeadMap {
 /** Served by the extension for the panel. */
 export type PanelHostMethods = {
   headMap: { params: { layer: number; head: number }; result: HeadMap };
+  /** Tiles of a finer level of a head map that came with `lod` (the panel zoomed in); cancelled when the view moves on. */
+  headTiles: { params: TileRequest; result: TileResult };
 };
 
 /** Events the extension accepts from the panel. */
@@ -179,7 +187,14 @@ export function headMapProblem(x: unknown): string | null {
   if (!h || !natural(h.layer) || !natural(h.head)) return 'head map needs layer and head';
   const t = tensorProblem(h.weights, 'float32', 2);
   if (t) return `weights ${t}`;
-  const [tq, tk] = (h.weights as WireTensor).shape;
+  let [tq, tk] = (h.weights as WireTensor).shape;
+  if (h.lod !== undefined) {
+    const l = obj(h.lod);
+    if (!l || !natural(l.level) || (l.level as number) < 1 || (l.level as number) > 16 || !natural(l.tq) || !natural(l.tk)) return 'lod needs level (1 to 16), tq and tk';
+    const b = 2 ** (l.level as number);
+    if (Math.ceil((l.tq as number) / b) !== tq || Math.ceil((l.tk as number) / b) !== tk) return `a ${l.tq} × ${l.tk} map pooled at level ${l.level} is ${Math.ceil((l.tq as number) / b)} × ${Math.ceil((l.tk as number) / b)}, weights are ${tq} × ${tk}`;
+    [tq, tk] = [l.tq as number, l.tk as number];
+  }
   return h.input === undefined ? null : headInputProblem(h.input, tq, tk);
 }
 
@@ -220,8 +235,10 @@ export const panelHostEventValidators: { [K in keyof PanelHostEvents]: Validator
 
 export const panelHostParamValidators: { [K in keyof PanelHostMethods]: Validator } = {
   headMap: (p) => (obj(p) && natural(obj(p)!.layer) && natural(obj(p)!.head) ? null : 'needs layer and head (non-negative integers)'),
+  headTiles: tileRequestProblem,
 };
 
 export const panelResultValidators: { [K in keyof PanelHostMethods]: Validator } = {
   headMap: headMapProblem,
+  headTiles: tileResultProblem,
 };

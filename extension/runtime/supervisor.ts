@@ -56,9 +56,9 @@ export class RuntimeSupervisor implements vscode.Disposable {
     });
   }
 
-  /** A short call with no notification (the panel's head maps); errors are RpcErrors. */
-  request<K extends keyof RuntimeMethods & string>(method: K, params: RuntimeMethods[K]['params']): Promise<RuntimeMethods[K]['result']> {
-    return this.client.request(method, params);
+  /** A short call with no notification (the panel's head maps and tiles, cancelled by `signal`); errors are RpcErrors. */
+  request<K extends keyof RuntimeMethods & string>(method: K, params: RuntimeMethods[K]['params'], signal?: AbortSignal): Promise<RuntimeMethods[K]['result']> {
+    return this.client.request(method, params, signal ? { signal } : undefined);
   }
 
   async restart(): Promise<RuntimeInfo> {

@@ -7,6 +7,7 @@
 import type { AttentionInput, AttentionResult, BackendId, VariantId, VariantSpec } from '../kernels/types';
 import { VARIANT_IDS } from '../kernels/types';
 import type { HeadInput } from './headInput';
+import { tileRequestProblem, type TileRequest, type TileResult } from './lod';
 import type { WireTensor } from './tensor';
 import type { ProfileReport } from '../profile/format';
 import type { ChromeTrace } from '../profile/chromeTrace';
@@ -95,8 +96,10 @@ export interface InspectResult {
 export interface HeadMapResult {
   layer: number;
   head: number;
-  /** [tq, tk] */
+  /** [tq, tk], or with `lod` the map max-pooled at lod.level: [ceil(tq / 2^level), ceil(tk / 2^level)]. */
   weights: WireTensor<Float32Array>;
+  /** Set when the map is larger than LOD_MAX_SIDE: the full size; finer levels come from headTiles. */
+  lod?: { level: number; tq: number; tk: number };
   /** The head's own Q, K, V, scale and mask, so the panel can recompute it for another variant. */
   input: HeadInput;
 }
@@ -176,6 +179,8 @@ export type RuntimeMethods = {
   describeModel: { params: { path: string }; result: ModelDescription };
   inspect: { params: InspectParams; result: InspectResult };
   headMap: { params: { layer: number; head: number }; result: HeadMapResult };
+  /** Tiles of a finer level of a head map sent with `lod` (zooming in). */
+  headTiles: { params: TileRequest; result: TileResult };
   /** The analyses run on the loaded model and the last inspected prompt. */
   compare: { params: { variantA: string; variantB: string; backend: BackendId; epsilon: number }; result: CompareReport };
   drift: { params: { quant: 'ivit' | 'int8'; backend: BackendId; epsilon: number }; result: DriftReport };
@@ -297,6 +302,7 @@ export const runtimeParamValidators: { [K in keyof RuntimeMethods]: Validator } 
     const r = p as { layer?: unknown; head?: unknown } | null;
     return r && natural(r.layer) && natural(r.head) ? null : 'layer and head must be non-negative integers';
   },
+  headTiles: tileRequestProblem,
   compare: (p) => {
     const r = p as { variantA?: unknown; variantB?: unknown; backend?: unknown; epsilon?: unknown } | null;
     if (!r || typeof r.variantA !== 'string' || typeof r.variantB !== 'string') return 'variantA and variantB must be variant strings (e.g. softmax, sigmoid:b=0)';

@@ -2,7 +2,8 @@
  * Serves the built panel (dist/webview.js, media/css/panel.css and the HTML that
  * extension/panel/html.ts builds, CSP included) to headless Chromium, with a stand-in for what the
  * VS Code webview host provides: the theme's CSS variables and acquireVsCodeApi(), whose host side
- * records every message and answers headMap requests from a recorded payload.
+ * records every message and answers headMap requests from a recorded payload (headTiles from the
+ * test's own window.__headTiles).
  */
 import { createServer, type Server } from 'node:http';
 import { spawnSync } from 'node:child_process';
@@ -78,6 +79,12 @@ export function hostScript(theme: ThemeName, state?: unknown): string {
           setTimeout(() => reply(map
             ? { kind: 'response', inReplyTo: m.messageId, result: map }
             : { kind: 'response', inReplyTo: m.messageId, error: { code: 'bad-request', message: 'no recorded map for layer ' + m.params.layer + ' head ' + m.params.head } }), 0);
+        }
+        // Tiles of a pooled map (lod): answered by the test's window.__headTiles(params), after window.__tileDelay ms.
+        if (m && m.kind === 'request' && m.method === 'headTiles') {
+          setTimeout(() => reply(typeof window.__headTiles === 'function'
+            ? { kind: 'response', inReplyTo: m.messageId, result: window.__headTiles(m.params) }
+            : { kind: 'response', inReplyTo: m.messageId, error: { code: 'bad-request', message: 'no tiles in this test' } }), window.__tileDelay || 0);
         }
       },
       getState() { return window.__state; },
