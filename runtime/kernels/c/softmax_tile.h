@@ -1012,8 +1012,15 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
         const float *brow = a0->bias
             ? a0->bias + ((int64_t)(a0->bias_heads == 1 ? 0 : h) * tq + i) * tk : 0;
         int32_t n;
-        float bmax;
-        bad = SFX(lssa_row_check)(s, rse[r], rlo[r], rhi[r], brow, kkv, qq, &n, &bmax);
+        float bmax = 0.0f;
+        if (!brow && kkv[tkp - 1] == 0.0f) {
+          /* no bias and every |k|^2 finite: the logit pass above already checked the visible dots
+             (the keys [0, se) and [lo, hi), se <= lo) and hid the middle */
+          n = rse[r] + rhi[r] - rlo[r];
+          bad = n > 0 && (bad || qq - qq != 0.0f);
+        } else {
+          bad = SFX(lssa_row_check)(s, rse[r], rlo[r], rhi[r], brow, kkv, qq, &n, &bmax);
+        }
         if (!bad && n > 0 && bmax > 1e29f) { /* the float sum may overflow: then invalid */
           const float lsum = SFX(lssa_row)(s, (float *)(void *)iq, rhi[r], brow, kkv, knv, qq,
                                            lssa_ln_d * attn_logf((float)n), 0, 0);
