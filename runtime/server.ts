@@ -20,7 +20,7 @@ import type { ProfileReport } from './profile/format';
 import { streamCommand } from './cli/stream';
 import { BACKEND_IDS, getBackend } from './engine/backends';
 import type { CoreRun } from './engine/core-run';
-import { headInput } from './engine/head-input';
+import { headInput, oneHead } from './engine/head-input';
 import { lodLevel, maxPool, poolTile, TILE, tileShape } from './protocol/lod';
 import { nativeVariant, SegmentedModel } from './engine/runner';
 import type { AttentionBackend, BackendId, VariantSpec } from './kernels/types';
@@ -301,7 +301,7 @@ async function fullMap(layer: number, head: number): Promise<Float32Array> {
   if (head >= core.input.qHeads) throw new RpcError('bad-request', `head ${head} does not exist; layer ${layer} has ${core.input.qHeads} heads`);
   if (lastMap && lastMap.of === last && lastMap.layer === layer && lastMap.head === head) return lastMap.weights;
   const of = last;
-  const r = await of.backend.run({ input: core.input, variant: of.variants[layer], captureHeads: [head] });
+  const r = await of.backend.run(oneHead(core.input, head, of.variants[layer]));
   lastMap = { of, layer, head, weights: r.maps[0].weights };
   return lastMap.weights;
 }

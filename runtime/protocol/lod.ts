@@ -32,14 +32,26 @@ export function maxPoolRegion(src: Float32Array, totalRows: number, stride: numb
   const c1 = Math.min(stride, c0 + cols);
   const outCols = Math.ceil(cols / block);
   const out = new Float32Array(Math.ceil(rows / block) * outCols);
+  const cols1 = c1 - c0;
+  const outCol = new Int32Array(cols1); // output column of each input column
+  for (let c = 0; c < cols1; c++) outCol[c] = Math.floor(c / block);
   for (let r = r0; r < r1; r++) {
-    const o = ((r - r0) / block | 0) * outCols;
-    const base = r * stride;
-    for (let c = c0; c < c1; c++) {
-      const v = src[base + c];
-      const i = o + ((c - c0) / block | 0);
-      if (v > out[i]) out[i] = v;
+    const o = Math.floor((r - r0) / block) * outCols;
+    const row = src.subarray(r * stride + c0, r * stride + c1);
+    // Blocks of 2 and 4 (the usual levels) unrolled: one compare chain per block, one store.
+    if (block === 2 || block === 4) {
+      const whole = cols1 - (cols1 % block);
+      for (let c = 0; c < whole; c += block) {
+        let m = out[o + outCol[c]];
+        if (row[c] > m) m = row[c];
+        if (row[c + 1] > m) m = row[c + 1];
+        if (block === 4) { if (row[c + 2] > m) m = row[c + 2]; if (row[c + 3] > m) m = row[c + 3]; }
+        out[o + outCol[c]] = m;
+      }
+      for (let c = whole; c < cols1; c++) if (row[c] > out[o + outCol[c]]) out[o + outCol[c]] = row[c];
+      continue;
     }
+    for (let c = 0; c < cols1; c++) if (row[c] > out[o + outCol[c]]) out[o + outCol[c]] = row[c];
   }
   return out;
 }

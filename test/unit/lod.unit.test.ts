@@ -1,11 +1,16 @@
 // Pooling of large head maps for the runtime → panel level of detail (runtime/protocol/lod.ts):
 // the level the runtime sends equals that level of the panel's own mipmap pyramid (so colours
 // agree), tiles are exact sub-blocks of the pooled level, odd sizes and non-positive/NaN weights
-// pool as the pyramid pools them, and malformed tile requests are refused.
+// pool as the pyramid pools them, and malformed tile requests are refused; the runtime's one-head
+// kernel call (what it pools from) gives the map the whole core captures.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LOD_MAX_SIDE, lodLevel, maxPool, maxPoolRegion, poolTile, TILE, tileRequestProblem, tileResultProblem, tileShape } from '../../runtime/protocol/lod';
 import { buildPyramid } from '../../webview/views/mipmap';
+import { oneHead } from '../../runtime/engine/head-input';
+import { getBackend } from '../../runtime/kernels/backends';
+import type { AttentionInput } from '../../runtime/kernels/types';
+import { parseVariant } from '../../runtime/kernels/variants';
 
 function randomMap(rows: number, cols: number, seed: number): Float32Array {
   const m = new Float32Array(rows * cols);
@@ -67,4 +72,28 @@ test('tile requests and results are validated', () => {
   assert.match(tileRequestProblem({ layer: 0, head: 1, level: 0, tiles: Array.from({ length: 65 }, () => [0, 0]) })!, /1 to 64/);
   assert.equal(tileResultProblem({ layer: 0, head: 0, level: 0, tiles: [{ i: 0, j: 0, weights: { shape: [1, 2], data: new Float32Array(2) } }] }), null);
   assert.match(tileResultProblem({ layer: 0, head: 0, level: 0, tiles: [{ i: 0, j: 0, weights: { shape: [300, 1], data: new Float32Array(300) } }] })!, /at most 256/);
+});
+
+test('oneHead: a head run alone gives the map the whole core captures (GQA, per-head bias and sink logit)', async () => {
+  const qHeads = 4, kvHeads = 2, tq = 40, tk = 40, d = 8;
+  const rnd = randomMap(1, qHeads * tq * d * 2 + kvHeads * tk * d * 4 + qHeads * tq * tk, 11).map((x) => x * 2 - 0.5);
+  let o = 0;
+  const take = (n: number): Float32Array => rnd.slice(o, (o += n));
+  const input: AttentionInput = {
+    q: take(qHeads * tq * d), k: take(kvHeads * tk * d), v: take(kvHeads * tk * d), qHeads, kvHeads, tq, tk, headDim: d, headDimV: d,
+    scale: 1 / Math.sqrt(d), mask: { causal: true, bias: take(qHeads * tq * tk), biasHeads: qHeads },
+  };
+  for (const backendId of ['js', 'native'] as const) {
+    const backend = await getBackend(backendId, () => {});
+    for (const text of ['softmax', 'sink-logit:logit=0.5,logit.2=3', 'sigmoid']) {
+      const variant = parseVariant(text);
+      for (const head of [0, 2, 3]) {
+        const whole = (await backend.run({ input, variant, captureHeads: [head] })).maps[0].weights;
+        const alone = (await backend.run(oneHead(input, head, variant))).maps[0].weights;
+        let worst = 0;
+        for (let i = 0; i < whole.length; i++) worst = Math.max(worst, Math.abs(whole[i] - alone[i]));
+        assert.ok(worst <= 1e-6, `${backendId} ${text} head ${head}: max |difference| ${worst}`);
+      }
+    }
+  }
 });
