@@ -981,7 +981,12 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
             ? a0->bias + ((int64_t)(a0->bias_heads == 1 ? 0 : h) * tq + i) * tk : 0;
         int32_t n;
         float bmax;
-        bad = SFX(lssa_row_check)(s, rse[r], rlo[r], rhi[r], brow, kkv, qq, &n, &bmax);
+        if (!brow && kkv[tkp - 1] == 0.0f) { /* as lssa: the logit pass already checked the row */
+          n = rse[r] + rhi[r] - rlo[r];
+          bad = n > 0 && (bad || qq - qq != 0.0f);
+        } else {
+          bad = SFX(lssa_row_check)(s, rse[r], rlo[r], rhi[r], brow, kkv, qq, &n, &bmax);
+        }
         rmax[r] = 0.0f;
         if (n > 0 && !(qq < 1e30f && kkv[tkp - 1] == 0.0f)) {
           /* huge (or non-finite) |q|^2 or |k|^2: the expansion may overflow where the exact
