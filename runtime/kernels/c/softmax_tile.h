@@ -197,7 +197,19 @@ static inline float SFX(row_elementwise)(float *s, int32_t j1, int map, float b,
     VI seen = x != SPLAT(-ATTN_INF);
     VF w;
     if (map == SOFTMAX_MAP_SIGMOID) {
-      w = 1.0f / (1.0f + SFX(vexp)(SPLAT(0) - (x + b)));
+      /* u = e^-|y| in [0, 1], y = x + b: sigmoid(y) = (y >= 0 ? 1 : u) / (1 + u), and
+         ln sigmoid(y) = -(max(-y, 0) + ln(1 + u)) by the polynomial: no log for the entropy */
+      const VF y = x + b;
+      const VF u = SFX(vexp)(SPLAT(0) - (VF)((VI)y & ((VI){0} + 0x7fffffff)));
+      const VF r = 1.0f / (1.0f + u);
+      w = (VF)((VI)SFX(vsel)(y >= SPLAT(0), r, u * r) & seen);
+      if (wl) {
+        const VF lw = SPLAT(0) - (SFX(vmax)(SPLAT(0) - y, SPLAT(0)) + SFX(vlog1p01)(u));
+        vwl += (VF)((VI)(w * lw) & seen);
+      }
+      vl += w;
+      SFX(row_put)(s, kc, j, j1, w, seen);
+      continue;
     } else if (map == SOFTMAX_MAP_SOFTPLUS) { /* rownorm.c's steps: x+ + ln(1 + e^-|x|) */
       const VF t = SFX(vexp)(SFX(vsel)(x < SPLAT(0), x, SPLAT(0) - x)); /* e^-|x| in [0, 1] */
       w = SFX(vsel)(x > SPLAT(0), x, SPLAT(0)) + SFX(vlog1p01)(t);
