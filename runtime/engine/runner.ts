@@ -145,8 +145,8 @@ export class SegmentedModel {
     return { outputs, cores, totalMs: performance.now() - t0, kernelMs, ortMs };
   }
 
-  private sessionOptions(segment = false): ort.InferenceSession.SessionOptions {
-    return ortSessionOptions(this.threads, segment);
+  private sessionOptions(): ort.InferenceSession.SessionOptions {
+    return ortSessionOptions(this.threads);
   }
 
   private async segmentSession(index: number, read: (name: string) => ort.Tensor): Promise<ort.InferenceSession> {
@@ -154,7 +154,7 @@ export class SegmentedModel {
     if (cached) return cached;
     const seg = this.plan.segments[index];
     const bytes = encodeSegment(this.model.proto, this.graph, seg, (name) => read(name).type);
-    const session = await ort.InferenceSession.create(bytes, this.sessionOptions(true));
+    const session = await ort.InferenceSession.create(bytes, this.sessionOptions());
     this.sessions.set(index, session);
     this.releaseWeights();
     return session;
@@ -208,9 +208,12 @@ export function nativeVariant(core: AttentionCore): VariantSpec {
  * The engine's ONNX Runtime session options (the profiler adds its own on top of these).
  * One arena per session would keep each segment's peak activations alive: 13 sessions, 13 arenas.
  * Errors only: ORT warns when its optimizer drops an initializer a segment no longer needs.
- * Segments alternate with our kernel's threads, so their pool must not spin on the cores meanwhile.
+ * No session spins its thread pool after a run (ORT's default does, for 50 ms and more): segments
+ * alternate with our kernel's threads, which need the cores meanwhile, and the unmodified model
+ * (runReference, the baseline of `check` and of the bench's e2eRatio) runs under the same options
+ * as the segments it is compared with.
  */
-export function ortSessionOptions(threads: number | undefined, segment: boolean): ort.InferenceSession.SessionOptions {
-  const noSpin = segment ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {};
+export function ortSessionOptions(threads: number | undefined): ort.InferenceSession.SessionOptions {
+  const noSpin = { extra: { session: { intra_op: { allow_spinning: '0' } } } };
   return { graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false, logSeverityLevel: 3, ...(threads ? { intraOpNumThreads: threads } : {}), ...noSpin };
 }

@@ -151,7 +151,7 @@ export class ProfiledRunner {
     const bytes = encodeSegment(this.model.model.proto, this.model.graph, seg, (name) => read(name).type);
     // The engine's session options (runner.ts) plus ONNX Runtime's profiler, one file per segment.
     const session = await ort.InferenceSession.create(bytes, {
-      ...ortSessionOptions(this.threads, true),
+      ...ortSessionOptions(this.threads),
       enableProfiling: true, profileFilePrefix: join(this.dir, `segment${index}`),
     });
     this.sessions.set(index, session);
