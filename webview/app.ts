@@ -66,6 +66,8 @@ export class PanelApp {
   private metric: Metric = 'sink';
   private announced = JSON.stringify({ metric: 'sink' });
   private head?: OpenHead | { loading: string } | { error: string };
+  /** Where the head view sits in the rendered inspection (replaced alone when only the head changes). */
+  private headSlot?: HTMLElement;
   /** Progress or a failure while an inspection is shown: a line above it, the inspection stays. */
   private banner?: { kind: 'loading' | 'error'; message: string };
   /** A bad variant parameter typed in the panel (nothing was sent). */
@@ -154,7 +156,7 @@ export class PanelApp {
     this.selected = { layer, head };
     const showing = this.head && 'view' in this.head && this.head.map.layer === layer && this.head.map.head === head;
     if (!showing) this.head = { loading: `Loading layer ${layer} head ${head}…` };
-    this.render();
+    this.renderHead(true);
     this.peer.request('headMap', { layer, head }).then((map) => {
       if (this.selected?.layer !== layer || this.selected.head !== head || this.screen.kind !== 'ready') return;
       const [tq, tk] = headShape(map);
@@ -173,7 +175,7 @@ export class PanelApp {
   private replaceHead(head: OpenHead): void {
     if (this.head && 'view' in this.head && this.head.view !== head.view) this.head.view.cancel();
     this.head = head;
-    this.render();
+    this.renderHead();
   }
 
   /** A view of `map` (pooled with its `lod`, fetching finer tiles from the extension) or of full `weights`. */
@@ -404,8 +406,8 @@ export class PanelApp {
     if (key !== this.announced) { this.announced = key; this.peer.notify('setMetric', m); }
   }
 
-  private renderReady(ins: PanelInspection): void {
-    this.announceMetric(ins);
+  /** The variant, parameters and metric controls (the metric's choices follow the selected head). */
+  private controls(ins: PanelInspection): HTMLElement {
     const controls = document.createElement('div');
     controls.className = 'controls';
     let chosen = this.pending?.variant ?? ins.variant;
@@ -432,6 +434,12 @@ export class PanelApp {
         this.render();
       }),
     );
+    return controls;
+  }
+
+  private renderReady(ins: PanelInspection): void {
+    this.announceMetric(ins);
+    const controls = this.controls(ins);
     const summary = document.createElement('p');
     summary.className = 'summary';
     summary.textContent = `${ins.model.name} · ${ins.model.layers} layers × ${ins.model.heads} heads · ${ins.tokens.length} tokens · ${ins.variant} on ${ins.backend} · ${ins.wallMs.toFixed(0)} ms · ε = ${ins.epsilon}`;
@@ -460,16 +468,42 @@ export class PanelApp {
     }
     this.root.append(summary, section('Tokens', strip, this.exportButtons('strip')), section('Model: α₁ per layer and head', grid, this.exportButtons('grid')));
     if (ins.outputs) this.root.append(section('Outputs', outputsView(ins.outputs, ins.tokens, Math.max(200, Math.min(768, this.root.clientWidth - 32)))));
-    if (this.head) {
-      if ('view' in this.head) {
-        const el = this.head.view.element;
-        if (!el.querySelector('.export-buttons')) el.querySelector('h3')?.after(this.exportButtons('head'));
-        this.root.append(el);
-        this.root.append(this.compareSection(ins, this.head));
-      }
-      else if ('loading' in this.head) this.root.append(stateNote('loading', this.head.loading));
-      else this.root.append(stateNote('error', this.head.error));
+    this.headSlot = document.createElement('div');
+    this.headSlot.className = 'head-slot';
+    this.fillHead(ins, this.headSlot);
+    this.root.append(this.headSlot);
+  }
+
+  /** The head view (or its loading or error note) and compare mode, into `slot`. */
+  private fillHead(ins: PanelInspection, slot: HTMLElement): void {
+    slot.replaceChildren();
+    if (!this.head) return;
+    if ('view' in this.head) {
+      const el = this.head.view.element;
+      if (!el.querySelector('.export-buttons')) el.querySelector('h3')?.after(this.exportButtons('head'));
+      slot.append(el, this.compareSection(ins, this.head));
     }
+    else if ('loading' in this.head) slot.append(stateNote('loading', this.head.loading));
+    else slot.append(stateNote('error', this.head.error));
+  }
+
+  /**
+   * Redraws only the head (and, for a new selection, the controls and the grid's selection) when nothing else on screen depends on it:
+   * re-rendering the whole panel at 4,096 tokens (token strip, grid) took ~180 ms per click. The
+   * strip's α and query metrics follow the open head, so those take the full render.
+   */
+  private renderHead(selectionChanged = false): void {
+    const slot = this.headSlot;
+    if (this.tab !== 'inspect' || this.screen.kind !== 'ready' || !slot?.isConnected || this.metric === 'alpha' || this.metric === 'query') { this.render(); return; }
+    this.save();
+    // The metric's choices follow the selection; the controls stay otherwise (a parameter may be being typed).
+    if (selectionChanged) this.root.querySelector('.controls')?.replaceWith(this.controls(this.screen.inspection));
+    for (const c of this.root.querySelectorAll<HTMLElement>('.model-grid .cell')) {
+      const sel = Number(c.dataset.layer) === this.selected?.layer && Number(c.dataset.head) === this.selected.head;
+      c.classList.toggle('selected', sel);
+      c.setAttribute('aria-selected', String(sel));
+    }
+    this.fillHead(this.screen.inspection, slot);
   }
 }
 
