@@ -304,7 +304,8 @@ export class PanelApp {
       const { map, view: hv } = this.head;
       name = `${base}.L${map.layer}h${map.head}.${format}`;
       if (format === 'png') return { data: canvasPngBase64(hv.canvas), name };
-      figure = headMapFigure({ layer: map.layer, head: map.head, weights: map.weights.data, tq: map.weights.shape[0], tk: map.weights.shape[1] }, palette);
+      const [tq, tk] = headShape(map);
+      figure = headMapFigure({ layer: map.layer, head: map.head, weights: map.weights.data, tq, tk, level: map.lod?.level }, palette);
     } else if (view === 'grid') {
       name = `${base}.grid.${format}`;
       figure = gridFigure({ layers: ins.model.layers, heads: ins.model.heads, alpha: ins.alpha.data, tokens: ins.tokens.length }, palette);

@@ -11,6 +11,7 @@ import { exportRequestProblem, panelExportProblem } from '../../extension/protoc
 import type { InspectResult } from '../../runtime/protocol/runtime';
 import { decodePayload } from '../../scripts/e2e/payload';
 import { figureSvg, gridFigure, headMapFigure, hex, rampColor, stripFigure } from '../../webview/export/figure';
+import { maxPool } from '../../runtime/protocol/lod';
 
 const payload = decodePayload(readFileSync(join(import.meta.dirname, '..', 'webview', 'gqa-decoder-contrib.payload.json'), 'utf8'));
 const ins = payload.inspection;
@@ -85,6 +86,9 @@ test('head map SVG: small maps cell by cell with √weight colours; large maps m
   assert.equal(pooled.cells.length, 1);
   assert.equal(pooled.cells[0].title, 'queries 296–299, keys 256–259: max 1.0000');
   assert.deepEqual(pooled.cells[0].fill, [0xd1, 0x86, 0x16]);
+  // A map the runtime sent max-pooled (level 1) exports as the same figure as the whole map.
+  const sent = headMapFigure({ layer: 0, head: 0, weights: maxPool(w, T, T, 1), tq: T, tk: T, maxCells: 128, level: 1 }, REPORT_PALETTE);
+  assert.deepEqual(sent, pooled);
 });
 
 test('HTML report: the numbers, the figures, a CSP that allows only its own stylesheet, nothing loaded', () => {

@@ -99,11 +99,13 @@ export function stripFigure(o: { tokens: PanelToken[]; values: ArrayLike<number>
  * One head's map, colour √weight as in the head view. Maps larger than `maxCells` per side are
  * max-pooled (every peak survives) so the SVG stays small: each cell then covers 2^k × 2^k weights.
  */
-export function headMapFigure(o: { layer: number; head: number; weights: Float32Array; tq: number; tk: number; maxCells?: number; cellPx?: number }, p: FigurePalette): Figure {
+export function headMapFigure(o: { layer: number; head: number; weights: Float32Array; tq: number; tk: number; maxCells?: number; cellPx?: number; level?: number }, p: FigurePalette): Figure {
   const maxCells = o.maxCells ?? 128;
-  const levels = buildPyramid(o.weights, o.tq, o.tk, maxCells);
+  // `level`: the weights are the tq × tk map already max-pooled in 2^level blocks (a map the runtime sent pooled).
+  const base = o.level ?? 0;
+  const levels = buildPyramid(o.weights, Math.ceil(o.tq / 2 ** base), Math.ceil(o.tk / 2 ** base), maxCells);
   const lv = levels[levels.length - 1];
-  const pooled = levels.length - 1;
+  const pooled = base + levels.length - 1;
   const size = o.cellPx ?? Math.max(2, Math.floor(512 / Math.max(lv.rows, lv.cols)));
   const cells: FigureCell[] = [];
   for (let r = 0; r < lv.rows; r++) {
