@@ -16,7 +16,8 @@
  *   2. per row: P = exp(S - m), its sum l (plus the variant's extra slot), then O = P V / l and,
  *      when instrumenting, the key sums, counts and entropy on the final weights P / l.
  * K of the current kv head is transposed once per thread into the scratch ([d, tk], cached across
- * the items of the call by attn_thread.scratch_tag), so the Q K^T tiles read it with vector loads.
+ * the items of the call by attn_thread.scratch_tag), times the scale, so the Q K^T tiles read it with
+ * vector loads and Q as the caller laid it out (no scaled copy of Q).
  */
 
 _Static_assert(64 % (NV * VW) == 0 && RT <= 8 && NV * VW <= 64,
@@ -789,45 +790,52 @@ static inline float SFX(row_exp)(float *s, int32_t j0, int32_t j1, float m, floa
   return SFX(hsum)(vl);
 }
 
-/* Transposes K of one kv head into Kt [d, cols] with leading dimension ld (zero past tk). */
+/* Transposes K of one kv head, times sc, into Kt [d, cols] with leading dimension ld (zero past
+   tk). 4 x 4 blocks through 4-float registers on every instruction set (scalar copies cost more
+   than the products in wasm, and ~3% of softmax's time natively with 16 keys per column step). */
+typedef float SFX(v4) __attribute__((vector_size(16)));
+typedef float SFX(v4u) __attribute__((vector_size(16), aligned(4)));
+typedef int32_t SFX(v4i) __attribute__((vector_size(16)));
 static void SFX(transpose_k)(const float *kh, int32_t tk, int32_t d, int32_t cols, int32_t ld,
-                             float *Kt) {
+                             float sc, float *Kt) {
   int32_t j0 = 0;
-#if VW == 4 /* 4 x 4 blocks through registers (scalar copies cost more than the products in wasm) */
 #if defined(__clang__)
 #define SOFTMAX_SHUF4(a, b, i0, i1, i2, i3) __builtin_shufflevector((a), (b), i0, i1, i2, i3)
 #else
-#define SOFTMAX_SHUF4(a, b, i0, i1, i2, i3) __builtin_shuffle((a), (b), (VI){i0, i1, i2, i3})
+#define SOFTMAX_SHUF4(a, b, i0, i1, i2, i3) __builtin_shuffle((a), (b), (SFX(v4i)){i0, i1, i2, i3})
 #endif
+#define SOFTMAX_LD4(p) (*(const SFX(v4u) *)(p) * sc)
+#define SOFTMAX_ST4(p, x) (*(SFX(v4u) *)(p) = (x))
   if (d % 4 == 0) {
     for (; j0 + 4 <= tk; j0 += 4) {
       const float *k0 = kh + (int64_t)j0 * d;
       for (int32_t c = 0; c < d; c += 4) {
-        const VF r0 = LOADU(k0 + c), r1 = LOADU(k0 + d + c), r2 = LOADU(k0 + 2 * d + c),
-                 r3 = LOADU(k0 + 3 * d + c);
-        const VF t0 = SOFTMAX_SHUF4(r0, r1, 0, 4, 1, 5), t1 = SOFTMAX_SHUF4(r0, r1, 2, 6, 3, 7);
-        const VF t2 = SOFTMAX_SHUF4(r2, r3, 0, 4, 1, 5), t3 = SOFTMAX_SHUF4(r2, r3, 2, 6, 3, 7);
+        const SFX(v4) r0 = SOFTMAX_LD4(k0 + c), r1 = SOFTMAX_LD4(k0 + d + c),
+                      r2 = SOFTMAX_LD4(k0 + 2 * d + c), r3 = SOFTMAX_LD4(k0 + 3 * d + c);
+        const SFX(v4) t0 = SOFTMAX_SHUF4(r0, r1, 0, 4, 1, 5), t1 = SOFTMAX_SHUF4(r0, r1, 2, 6, 3, 7);
+        const SFX(v4) t2 = SOFTMAX_SHUF4(r2, r3, 0, 4, 1, 5), t3 = SOFTMAX_SHUF4(r2, r3, 2, 6, 3, 7);
         float *kt = Kt + (int64_t)c * ld + j0;
-        STOREU(kt, SOFTMAX_SHUF4(t0, t2, 0, 1, 4, 5));
-        STOREU(kt + ld, SOFTMAX_SHUF4(t0, t2, 2, 3, 6, 7));
-        STOREU(kt + 2 * ld, SOFTMAX_SHUF4(t1, t3, 0, 1, 4, 5));
-        STOREU(kt + 3 * ld, SOFTMAX_SHUF4(t1, t3, 2, 3, 6, 7));
+        SOFTMAX_ST4(kt, SOFTMAX_SHUF4(t0, t2, 0, 1, 4, 5));
+        SOFTMAX_ST4(kt + ld, SOFTMAX_SHUF4(t0, t2, 2, 3, 6, 7));
+        SOFTMAX_ST4(kt + 2 * ld, SOFTMAX_SHUF4(t1, t3, 0, 1, 4, 5));
+        SOFTMAX_ST4(kt + 3 * ld, SOFTMAX_SHUF4(t1, t3, 2, 3, 6, 7));
       }
     }
   }
 #undef SOFTMAX_SHUF4
-#endif
+#undef SOFTMAX_LD4
+#undef SOFTMAX_ST4
   for (; j0 + 16 <= tk; j0 += 16) { /* whole blocks of 16 keys: no test per value */
     const float *k0 = kh + (int64_t)j0 * d;
     for (int32_t c = 0; c < d; c++) {
       float *__restrict kt = Kt + (int64_t)c * ld + j0;
-      for (int32_t j = 0; j < 16; j++) kt[j] = k0[(int64_t)j * d + c];
+      for (int32_t j = 0; j < 16; j++) kt[j] = k0[(int64_t)j * d + c] * sc;
     }
   }
   for (; j0 < cols; j0 += 16) /* the rest, zero past tk (up to 15 floats into the row's padding) */
     for (int32_t c = 0; c < d; c++) {
       float *kt = Kt + (int64_t)c * ld + j0;
-      for (int32_t j = 0; j < 16; j++) kt[j] = j0 + j < tk ? kh[(int64_t)(j0 + j) * d + c] : 0.0f;
+      for (int32_t j = 0; j < 16; j++) kt[j] = j0 + j < tk ? kh[(int64_t)(j0 + j) * d + c] * sc : 0.0f;
     }
 }
 
@@ -841,7 +849,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
   const int32_t TW = NV * VW; /* columns per register tile */
   const int32_t dvp = (dv + TW - 1) / TW * TW;
   float *Kt = t->scratch;                   /* [d, tkp] K of the cached kv head, transposed */
-  float *Qs = Kt + (int64_t)d * tkp;        /* [Rp, d] scaled query rows, zero padded */
+  float *Qs = Kt + (int64_t)d * tkp;        /* [Rp, d] query rows when copied, zero padded */
   float *S = Qs + (int64_t)Rp * d;          /* [Rp, tkp] logits, then unnormalized weights */
   float *O = S + (int64_t)Rp * tkp;         /* [Rp, dvp] output accumulator */
   float *rowm = O + (int64_t)Rp * dvp;      /* [Rp] the max used for exp (-inf: empty/invalid) */
@@ -894,6 +902,9 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
   if (shiftmax)
     softmax_shift_init(&sx, a, (int64_t *)(((uintptr_t)(knv + tkp) + 7) & ~(uintptr_t)7), t->scratch_tag == 0);
 
+  /* the scale folds into K's transpose (softcap needs s unscaled first; lssa and soft-gauss run
+     on a copy of the args with scale 1) */
+  const float kscale = a->softcap > 0.0f ? 1.0f : a->scale;
   for (int32_t item = begin; item < end; item++) {
     const int32_t h = item / blocks, i0 = (item % blocks) * R;
     const int32_t i1 = i0 + R < tq ? i0 + R : tq, nr = i1 - i0;
@@ -902,7 +913,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
     const float *vh = a->v + (int64_t)kvh * tk * dv;
     const float *bh = a->bias ? a->bias + (int64_t)(a->bias_heads == 1 ? 0 : h) * tq * tk : 0;
     if (t->scratch_tag != kvh + 1) {
-      SFX(transpose_k)(a->k + (int64_t)kvh * tk * d, tk, d, pl->keys_padded, tkp, Kt);
+      SFX(transpose_k)(a->k + (int64_t)kvh * tk * d, tk, d, pl->keys_padded, tkp, kscale, Kt);
       t->scratch_tag = kvh + 1;
       if (lssa || gauss) {
         const float *kh = a->k + (int64_t)kvh * tk * d;
@@ -918,19 +929,23 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       }
     }
 
-    /* rows of the block: scaled Q copy and visible key ranges */
+    /* rows of the block: visible key ranges; Q read where it lies when the block's padded rows
+       stay inside the head (their logits are never used), else copied and zero padded. lssa and
+       soft-gauss read |q|^2 from the copy. */
     int32_t se_max = 0, lo_min = tk, hi_max = 0;
-    const float qscale = a->softcap > 0.0f ? 1.0f : a->scale; /* softcap needs s unscaled first */
+    const int qdirect = !lssa && !gauss && i0 + nrp <= tq;
+    const float *Qa = qdirect ? a->q + ((int64_t)h * tq + i0) * d : Qs;
     for (int32_t r = 0; r < nrp; r++) {
       float *qs = Qs + (int64_t)r * d;
       if (r < nr) {
         const float *qi = a->q + ((int64_t)h * tq + i0 + r) * d;
-        for (int32_t c = 0; c < d; c++) qs[c] = qi[c] * qscale;
+        if (!qdirect)
+          for (int32_t c = 0; c < d; c++) qs[c] = qi[c];
         attn_row_keys(a, i0 + r, &rse[r], &rlo[r], &rhi[r]);
         if (rse[r] > se_max) se_max = rse[r];
         if (rhi[r] > hi_max) hi_max = rhi[r];
         if (rhi[r] > rlo[r] && rlo[r] < lo_min) lo_min = rlo[r];
-      } else {
+      } else if (!qdirect) {
         for (int32_t c = 0; c < d; c++) qs[c] = 0.0f;
       }
     }
@@ -963,7 +978,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
         for (int32_t c0 = 0; c0 < 64 && j0 + c0 < g[2]; c0 += TW) {
           const int32_t left = (g[2] - j0 - c0 + VW - 1) / VW;
           const int nv = left < NV ? (int)left : NV;
-          SFX(tile_qk)(Qs + (int64_t)r * d, d, Kt + j0 + c0, tkp, d, S + (int64_t)r * tkp + j0 + c0,
+          SFX(tile_qk)(Qa + (int64_t)r * d, d, Kt + j0 + c0, tkp, d, S + (int64_t)r * tkp + j0 + c0,
                        tkp, nv, fused ? O + (int64_t)r * dvp : 0, dvp, rfull + r, j0 + c0 + nv * VW);
         }
       }
