@@ -82,6 +82,8 @@ async function backendFor(id: BackendId, variant: VariantSpec): Promise<Attentio
 let model: SegmentedModel | undefined;
 let tokenizer: PromptTokenizer | null = null;
 let last: { ids: number[]; cores: CoreRun[]; variants: VariantSpec[]; backend: AttentionBackend } | undefined;
+/** Counts inspections, so that tiles are served only for the map of the inspection they were asked for. */
+let inspection = 0;
 
 function loaded(): SegmentedModel {
   if (!model) throw new RpcError('not-ready', 'no model is loaded; open one first (AttnScope: Open Model…)');
@@ -242,6 +244,7 @@ const handlers: Handlers<RuntimeMethods> = {
     ctx.progress({ message: `running ${ids.length} tokens through ${m.cores.length} attention cores` });
     const run = await engine(() => m.run(ids, { kernel, variant: chosen }));
     if (ctx.signal.aborted) throw new RpcError('cancelled', 'inspect was cancelled');
+    inspection++;
     last = { ids, cores: run.cores, variants: run.cores.map((c) => variants[m.cores.findIndex((k) => k.layer === c.layer)]), backend: kernel };
     const tk = ids.length;
     const heads = Math.max(...run.cores.map((c) => c.input.qHeads));
@@ -273,9 +276,10 @@ const handlers: Handlers<RuntimeMethods> = {
     const level = lodLevel(tq, tk);
     if (level === 0) return { layer, head, weights: tensor(weights, [tq, tk]), input };
     // Larger than a canvas shows: the pooled level now, finer tiles when the panel zooms in (headTiles).
-    return { layer, head, weights: tensor(maxPool(weights, tq, tk, level), [Math.ceil(tq / 2 ** level), Math.ceil(tk / 2 ** level)]), lod: { level, tq, tk }, input };
+    return { layer, head, weights: tensor(maxPool(weights, tq, tk, level), [Math.ceil(tq / 2 ** level), Math.ceil(tk / 2 ** level)]), lod: { level, tq, tk, inspection }, input };
   },
-  headTiles: async ({ layer, head, level, tiles }, ctx) => {
+  headTiles: async ({ layer, head, level, tiles, inspection: of }, ctx) => {
+    if (of !== inspection) throw new RpcError('bad-request', 'the prompt was inspected again since this map was sent; its tiles are gone (the new map replaces it)');
     const weights = await fullMap(layer, head);
     if (ctx.signal.aborted) throw new RpcError('cancelled', 'headTiles was cancelled');
     const { tq, tk } = last!.cores[layer].input;

@@ -183,7 +183,7 @@ export class PanelApp {
     const [tq, tk] = headShape(map);
     const lod = map.lod && weights === map.weights.data ? {
       level: map.lod.level,
-      tiles: async (level: number, tiles: [number, number][], signal: AbortSignal) => (await this.peer.request('headTiles', { layer: map.layer, head: map.head, level, tiles }, { signal })).tiles,
+      tiles: async (level: number, tiles: [number, number][], signal: AbortSignal) => (await this.peer.request('headTiles', { layer: map.layer, head: map.head, level, tiles, inspection: map.lod!.inspection }, { signal })).tiles,
     } : undefined;
     const size = Math.max(128, Math.min(768, this.root.clientWidth - 32));
     const tokens = this.screen.kind === 'ready' ? this.screen.inspection.tokens : [];

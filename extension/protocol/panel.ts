@@ -64,7 +64,7 @@ export interface HeadMap {
    */
   weights: WireTensor<Float32Array>;
   /** Set for maps larger than a canvas shows: the pooled level sent and the full size. */
-  lod?: { level: number; tq: number; tk: number };
+  lod?: { level: number; tq: number; tk: number; inspection: number };
   /** The head's Q, K, V and mask, for recomputing it in the panel (absent: the panel cannot). */
   input?: HeadInput;
 }
@@ -190,7 +190,7 @@ export function headMapProblem(x: unknown): string | null {
   let [tq, tk] = (h.weights as WireTensor).shape;
   if (h.lod !== undefined) {
     const l = obj(h.lod);
-    if (!l || !natural(l.level) || (l.level as number) < 1 || (l.level as number) > 16 || !natural(l.tq) || !natural(l.tk)) return 'lod needs level (1 to 16), tq and tk';
+    if (!l || !natural(l.level) || (l.level as number) < 1 || (l.level as number) > 16 || !natural(l.tq) || !natural(l.tk) || !natural(l.inspection)) return 'lod needs level (1 to 16), tq, tk and inspection';
     const b = 2 ** (l.level as number);
     if (Math.ceil((l.tq as number) / b) !== tq || Math.ceil((l.tk as number) / b) !== tk) return `a ${l.tq} × ${l.tk} map pooled at level ${l.level} is ${Math.ceil((l.tq as number) / b)} × ${Math.ceil((l.tk as number) / b)}, weights are ${tq} × ${tk}`;
     [tq, tk] = [l.tq as number, l.tk as number];

@@ -89,6 +89,8 @@ export interface TileRequest {
   level: number;
   /** [i, j]: tile row and column (TILE × TILE cells of the level). */
   tiles: [number, number][];
+  /** The `lod.inspection` of the map: the runtime refuses tiles of an older inspection. */
+  inspection: number;
 }
 
 const natural = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0;
@@ -98,6 +100,7 @@ export function tileRequestProblem(x: unknown): string | null {
   const r = typeof x === 'object' && x !== null ? (x as Record<string, unknown>) : null;
   if (!r || !natural(r.layer) || !natural(r.head)) return 'needs layer and head (non-negative integers)';
   if (!natural(r.level) || (r.level as number) > 16) return 'level must be an integer from 0 to 16';
+  if (!natural(r.inspection)) return 'needs the inspection the map came from (a non-negative integer)';
   if (!Array.isArray(r.tiles) || !r.tiles.length || r.tiles.length > MAX_TILES_PER_REQUEST) return `tiles must be a list of 1 to ${MAX_TILES_PER_REQUEST} [row, column] pairs`;
   return r.tiles.every((t) => Array.isArray(t) && t.length === 2 && natural(t[0]) && natural(t[1])) ? null : 'tiles must be [row, column] pairs of non-negative integers';
 }

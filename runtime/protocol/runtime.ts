@@ -99,7 +99,7 @@ export interface HeadMapResult {
   /** [tq, tk], or with `lod` the map max-pooled at lod.level: [ceil(tq / 2^level), ceil(tk / 2^level)]. */
   weights: WireTensor<Float32Array>;
   /** Set when the map is larger than LOD_MAX_SIDE: the full size; finer levels come from headTiles. */
-  lod?: { level: number; tq: number; tk: number };
+  lod?: { level: number; tq: number; tk: number; inspection: number };
   /** The head's own Q, K, V, scale and mask, so the panel can recompute it for another variant. */
   input: HeadInput;
 }

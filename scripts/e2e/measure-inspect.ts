@@ -76,7 +76,7 @@ async function main(): Promise<void> {
         const tiles: [number, number][] = [];
         for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) if (j <= i) tiles.push([i, j]);
         t = performance.now();
-        const r = await client.request('headTiles', { layer: 0, head: 0, level: 0, tiles });
+        const r = await client.request('headTiles', { layer: 0, head: 0, level: 0, tiles, inspection: map.lod.inspection });
         console.log(`headTiles, ${tiles.length} level-0 tiles (the map kept in the runtime): ${ms(t)}, ${wireBytes(r)} bytes`);
       }
     }

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
           const win = window as unknown as { __headMaps: unknown[]; __headTiles: (p: { layer: number; head: number; level: number; tiles: [number, number][] }) => unknown };
           // The runtime's pooling is not the panel's time: done before the clock starts.
           win.__headMaps = [mode === 'pooled' && level > 0
-            ? { layer: 3, head: 4, weights: { shape: [n, n], data: pool(level, 0, 0, n, n) }, lod: { level, tq: T, tk: T }, input }
+            ? { layer: 3, head: 4, weights: { shape: [n, n], data: pool(level, 0, 0, n, n) }, lod: { level, tq: T, tk: T, inspection: 1 }, input }
             : { layer: 3, head: 4, weights: { shape: [T, T], data: w }, input }];
           win.__headTiles = ({ layer, head, level, tiles }) => ({
             layer, head, level,

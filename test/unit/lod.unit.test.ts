@@ -65,11 +65,12 @@ test('tiles are exact sub-blocks of the pooled levels, clipped at the edges', ()
 });
 
 test('tile requests and results are validated', () => {
-  assert.equal(tileRequestProblem({ layer: 0, head: 1, level: 0, tiles: [[0, 1]] }), null);
-  assert.match(tileRequestProblem({ layer: 0, head: 1, level: 0, tiles: [] })!, /tiles must be a list of 1 to 64/);
-  assert.match(tileRequestProblem({ layer: 0, head: 1, level: -1, tiles: [[0, 0]] })!, /level/);
-  assert.match(tileRequestProblem({ layer: 0, head: 1, level: 0, tiles: [[0, 0.5]] })!, /pairs/);
-  assert.match(tileRequestProblem({ layer: 0, head: 1, level: 0, tiles: Array.from({ length: 65 }, () => [0, 0]) })!, /1 to 64/);
+  assert.equal(tileRequestProblem({ layer: 0, head: 1, level: 0, tiles: [[0, 1]], inspection: 3 }), null);
+  assert.match(tileRequestProblem({ layer: 0, head: 1, level: 0, tiles: [[0, 1]] })!, /needs the inspection/);
+  assert.match(tileRequestProblem({ layer: 0, head: 1, level: 0, tiles: [], inspection: 1 })!, /tiles must be a list of 1 to 64/);
+  assert.match(tileRequestProblem({ layer: 0, head: 1, level: -1, tiles: [[0, 0]], inspection: 1 })!, /level/);
+  assert.match(tileRequestProblem({ layer: 0, head: 1, level: 0, tiles: [[0, 0.5]], inspection: 1 })!, /pairs/);
+  assert.match(tileRequestProblem({ layer: 0, head: 1, level: 0, tiles: Array.from({ length: 65 }, () => [0, 0]), inspection: 1 })!, /1 to 64/);
   assert.equal(tileResultProblem({ layer: 0, head: 0, level: 0, tiles: [{ i: 0, j: 0, weights: { shape: [1, 2], data: new Float32Array(2) } }] }), null);
   assert.match(tileResultProblem({ layer: 0, head: 0, level: 0, tiles: [{ i: 0, j: 0, weights: { shape: [300, 1], data: new Float32Array(300) } }] })!, /at most 256/);
 });

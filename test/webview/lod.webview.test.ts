@@ -30,7 +30,7 @@ const inspection: PanelInspection = {
   sinkScore: { shape: [N], data: new Float32Array(N) },
   wallMs: 1, outputs: null, drift: null,
 };
-const headMap: HeadMap = { layer: 0, head: 0, weights: { shape: [N / 2, N / 2], data: pooled }, lod: { level: 1, tq: N, tk: N } };
+const headMap: HeadMap = { layer: 0, head: 0, weights: { shape: [N / 2, N / 2], data: pooled }, lod: { level: 1, tq: N, tk: N, inspection: 7 } };
 const payloadText = encodePayload({ source: 'synthetic', inspection, headMaps: [headMap], otherVariant: 'softmax' });
 
 let browser: Browser;
@@ -38,7 +38,7 @@ let server: PanelServer;
 before(async () => { ({ browser, server } = await startPanel()); });
 after(async () => { await browser?.close(); await server?.close(); });
 
-type Posted = { kind: string; method?: string; messageId?: number; inReplyTo?: number; params?: { level: number; tiles: [number, number][] } };
+type Posted = { kind: string; method?: string; messageId?: number; inReplyTo?: number; params?: { level: number; tiles: [number, number][]; inspection: number } };
 const posted = (page: Page): Promise<Posted[]> => page.evaluate(() => (window as unknown as { __posted: Posted[] }).__posted);
 
 /** Installs the page's tile server: tiles of level L pooled from f, as the runtime pools them. */
@@ -127,6 +127,7 @@ describe('head map level of detail, dark theme', () => {
     const first = (await posted(page)).filter((m) => m.method === 'headTiles');
     assert.equal(first.length, 1);
     assert.equal(first[0].params!.level, 0);
+    assert.equal(first[0].params!.inspection, 7, 'the request names the inspection the map came from');
     assert.deepEqual(first[0].params!.tiles.map((t) => t.join(',')).sort(), tilesInView(v, size));
     // Until the tiles arrive the pooled level is drawn.
     {
