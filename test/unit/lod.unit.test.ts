@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { LOD_MAX_SIDE, lodLevel, maxPool, maxPoolRegion, poolTile, TILE, tileRequestProblem, tileResultProblem, tileShape } from '../../runtime/protocol/lod';
 import { buildPyramid } from '../../webview/views/mipmap';
 import { oneHead } from '../../runtime/engine/head-input';
+import { headMapProblem } from '../../extension/protocol/panel';
 import { getBackend } from '../../runtime/kernels/backends';
 import type { AttentionInput } from '../../runtime/kernels/types';
 import { parseVariant } from '../../runtime/kernels/variants';
@@ -97,4 +98,12 @@ test('oneHead: a head run alone gives the map the whole core captures (GQA, per-
       }
     }
   }
+});
+
+test('a pooled head map is validated against its full size', () => {
+  const map = (rows: number, cols: number, lod?: unknown): unknown => ({ layer: 0, head: 0, weights: { shape: [rows, cols], data: new Float32Array(rows * cols) }, ...(lod ? { lod } : {}) });
+  assert.equal(headMapProblem(map(2, 2, { level: 1, tq: 4, tk: 3, inspection: 0 })), null);
+  assert.match(headMapProblem(map(2, 3, { level: 1, tq: 4, tk: 3, inspection: 0 }))!, /pooled at level 1 is 2 × 2, weights are 2 × 3/);
+  assert.match(headMapProblem(map(2, 2, { level: 0, tq: 2, tk: 2, inspection: 0 }))!, /lod needs level \(1 to 16\)/);
+  assert.match(headMapProblem(map(2, 2, { level: 1, tq: 4, tk: 3 }))!, /inspection/);
 });
