@@ -24,21 +24,48 @@ export interface ILayerNormResult {
   std: number;
 }
 
+/**
+ * The offline per-channel constants of C channels: bias_int[c] = ⌊(β_c/γ_c) / (√C/2^30)⌋ and the
+ * output scale γ_c·√C/2^30. Every backend adds the same bias_int; a γ of 0 or a β/γ so large that
+ * bias_int passes 2^52 (beyond exact integers once added) is an error.
+ */
+export function iLayerNormConstants(gamma: ArrayLike<number>, beta: ArrayLike<number>): { bias: Float64Array; scale: Float64Array } {
+  const c = gamma.length;
+  if (!c || beta.length !== c) throw new Error(`I-LayerNorm: ${c} γ and ${beta.length} β; give one of each per channel`);
+  const unit = Math.sqrt(c) / 2 ** 30;
+  const bias = new Float64Array(c);
+  const scale = new Float64Array(c);
+  for (let i = 0; i < c; i++) {
+    const b = Math.floor(beta[i] / gamma[i] / unit);
+    if (!(Math.abs(b) <= 2 ** 52)) throw new Error(`I-LayerNorm: channel ${i} has γ ${gamma[i]}, β ${beta[i]}: bias_int ${b} is not an integer within ±2^52`);
+    bias[i] = b === 0 ? 0 : b; // no −0
+    scale[i] = gamma[i] * unit;
+  }
+  return { bias, scale };
+}
+
 /** I-LayerNorm of one row of integer activations with float γ, β (folded into the integer bias). */
-export function iLayerNorm(ints: number[], gamma: number[], beta: number[]): ILayerNormResult {
+export function iLayerNorm(ints: ArrayLike<number>, gamma: ArrayLike<number>, beta: ArrayLike<number>): ILayerNormResult {
   const c = ints.length;
   if (!c || gamma.length !== c || beta.length !== c) throw new Error(`I-LayerNorm: ${c} channels but ${gamma.length} γ and ${beta.length} β; give one of each per channel`);
-  const sum = ints.reduce((s, x) => s + x, 0);
+  const { bias, scale } = iLayerNormConstants(gamma, beta);
+  return iLayerNormInts(ints, bias, scale);
+}
+
+/** I-LayerNorm of one row with the offline bias_int and output scales already made (iLayerNormConstants). */
+export function iLayerNormInts(ints: ArrayLike<number>, bias: ArrayLike<number>, scale: ArrayLike<number>): ILayerNormResult {
+  const c = ints.length;
+  let sum = 0;
+  for (let i = 0; i < c; i++) sum += ints[i];
   const mean = roundHalfEvenRatio(sum, c);
-  const y = ints.map((x) => x - mean);
+  const y = Array.from(ints, (x) => x - mean);
   const varBig = y.reduce((s, t) => s + BigInt(t) * BigInt(t), 0n);
   if (varBig > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('I-LayerNorm: the sum of squared deviations passes 2^53; the 16-bit residual inputs I-ViT feeds it stay far below');
   const variance = Number(varBig);
   const std = isqrtNewton(variance); // never 0: the fixed start 2^16 halves to at least 64
   const f = Math.floor((2 ** 31 - 1) / std);
-  const unit = Math.sqrt(c) / 2 ** 30;
-  const out = y.map((t, i) => Math.floor((t * f) / 2) + Math.floor(beta[i] / gamma[i] / unit));
-  return { out, scale: gamma.map((g) => g * unit), mean, variance, std };
+  const out = y.map((t, i) => Math.floor((t * f) / 2) + bias[i]);
+  return { out, scale: Array.from(scale), mean, variance, std };
 }
 
 /** round(a / b) with ties to even (torch.round), for integers a and b > 0. */

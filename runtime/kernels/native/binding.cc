@@ -17,6 +17,12 @@
 //     the I-ViT integer core (c/ivit.h) on the same descriptor (params: the 7 ivit params, variant
 //     ignored): Q/K/V quantized on the calling worker, then the logit-range pass and the main pass
 //     over the work items on the pool; `scales` is a Float64Array of q, k, v and logit scales.
+//   iLayerNorm(desc) -> undefined
+//     I-ViT's integer LayerNorm (c/ilayernorm.h) on the calling thread (O(rows * channels), about a
+//     millisecond for 512 x 768): desc { x: Int32Array [rows * channels], rows, channels, bias:
+//     Float64Array [channels] (integer bias_int), out: Float64Array [rows * channels], mean:
+//     Int32Array [rows], variance: Float64Array [rows], std: Int32Array [rows] }; throws the
+//     kernel's message on a bad status.
 //   isa() -> 'avx512' | 'avx2' | 'sse2'     the instruction set the softmax family uses here
 //   capIsa(name) -> isa()                   caps it at 'avx512' | 'avx2' | 'sse2' | 'auto' (tests)
 //   variants() -> number[]                  variant codes this build implements
@@ -31,6 +37,7 @@
 #include <vector>
 
 #include "../c/attn.h"
+#include "../c/ilayernorm.h"
 #include "../c/ivit.h"
 #include "fma_peak.h"
 #include "pool.h"
@@ -60,9 +67,10 @@ T *typedData(const Napi::Object &desc, const char *name, napi_typedarray_type ty
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
     throw Napi::TypeError::New(desc.Env(), std::string("attention kernel: '") + name +
                                                "' must be a " +
-                                               (type == napi_float32_array ? "Float32Array"
-                                                : type == napi_int32_array ? "Int32Array"
-                                                                           : "Uint8Array"));
+                                               (type == napi_float32_array   ? "Float32Array"
+                                                : type == napi_float64_array ? "Float64Array"
+                                                : type == napi_int32_array   ? "Int32Array"
+                                                                             : "Uint8Array"));
   Napi::TypedArray a = v.As<Napi::TypedArray>();
   if (want != SIZE_MAX && a.ElementLength() != want)
     throw Napi::RangeError::New(desc.Env(), std::string("attention kernel: '") + name + "' has " +
@@ -344,6 +352,25 @@ Napi::Value ClockMs(const Napi::CallbackInfo &info) {
 Napi::Value Run(const Napi::CallbackInfo &info) { return Call(info, false); }
 Napi::Value Ivit(const Napi::CallbackInfo &info) { return Call(info, true); }
 
+Napi::Value ILayerNorm(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject())
+    throw Napi::TypeError::New(env, "I-LayerNorm: iLayerNorm() takes one descriptor object");
+  Napi::Object d = info[0].As<Napi::Object>();
+  std::vector<Napi::ObjectReference> keep;
+  const int32_t rows = intField(d, "rows", 0), c = intField(d, "channels", 1);
+  const size_t n = static_cast<size_t>(rows) * c;
+  const int32_t *x = typedData<int32_t>(d, "x", napi_int32_array, n, false, keep);
+  const double *bias = typedData<double>(d, "bias", napi_float64_array, c, false, keep);
+  double *out = typedData<double>(d, "out", napi_float64_array, n, false, keep);
+  int32_t *mean = typedData<int32_t>(d, "mean", napi_int32_array, rows, false, keep);
+  double *variance = typedData<double>(d, "variance", napi_float64_array, rows, false, keep);
+  int32_t *std_ = typedData<int32_t>(d, "std", napi_int32_array, rows, false, keep);
+  const int32_t s = ilayernorm_rows(x, bias, rows, c, out, mean, variance, std_);
+  if (s != 0) throw Napi::Error::New(env, ilayernorm_error_text(s));
+  return env.Undefined();
+}
+
 Napi::Value Isa(const Napi::CallbackInfo &info) {
   return Napi::String::New(info.Env(), attn_softmax_isa());
 }
@@ -385,6 +412,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeakJs));
   exports.Set("run", Napi::Function::New(env, Run));
   exports.Set("ivit", Napi::Function::New(env, Ivit));
+  exports.Set("iLayerNorm", Napi::Function::New(env, ILayerNorm));
   exports.Set("isa", Napi::Function::New(env, Isa));
   exports.Set("clockMs", Napi::Function::New(env, ClockMs));
   exports.Set("capIsa", Napi::Function::New(env, CapIsa));
