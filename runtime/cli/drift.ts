@@ -7,20 +7,26 @@ import { parseQuantMode, quantKernel } from '../analysis/quant/quantCore';
 import type { IvitOptions } from '../analysis/quant/ivitAttention';
 import { keyImportanceFromStats } from '../analysis/sinks/keyImportance';
 import { sinkRate } from '../analysis/sinks/sinkRate';
-import { fmt, percent } from '../analysis/format/table';
+import { fmt, percent, table } from '../analysis/format/table';
 import type { PromptTrace } from '../analysis/trace';
 import { parseArgs, parseDivergence, type ParsedArgs } from './analysisArgs';
 import { loadCodec, resolvePrompt } from './analysisPrompt';
 import { callLayers, MAP_BUDGET_BYTES, openModel, recomputeWith, tracePrompt } from './analysisRun';
 import { headsJson, headsTable, outputJson, outputLines, tokenDriftRows, tokenDriftTable } from './analysisOutput';
 import { modelOrDemo } from './demo-model';
+import type { SegmentedModel } from '../engine/runner';
+import { iLayerNormDrift, RESIDUAL_BITS, type ILayerNormBoundaryError } from '../analysis/quant/iLayerNormDrift';
+import { iLayerNormKernel } from '../kernels/ilayernorm';
 
 export const DRIFT_USAGE = `attnscope drift [--model PATH] (--prompt TEXT | --prompt-file PATH | --ids LIST) --quant ivit|int8
   [--granularity tensor|head] [--n 15] [--out-bits 8|16] [--logit-bits 8] [--convention qat|tvm]
   [--rounding half-even|half-up] [--divergence kl|js] [--epsilon 0.3] [--top 10] [--backend native|wasm|js] [--threads N]
   [--tokenizer PATH] [--json]
 Quantisation drift of every softmax attention core against fp32 (spec §2): per head (mean KL of the
-attention rows, max |ΔA|, Δα₁), per token (Δ attention received) and end to end (logits, top-1, loss).`;
+attention rows, max |ΔA|, Δα₁), per token (Δ attention received) and end to end (logits, top-1, loss).
+With --quant ivit also the I-LayerNorm error per layer: the fp32 residual stream entering each layer,
+quantised to 16 bits per tensor, through I-LayerNorm (γ=1, β=0) on the chosen backend against float
+LayerNorm of the same rows (max and mean |Δ|).`;
 
 function ivitOptions(args: ParsedArgs): IvitOptions {
   const choice = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
@@ -36,6 +42,28 @@ function ivitOptions(args: ParsedArgs): IvitOptions {
     convention: choice('convention', ['qat', 'tvm'] as const, 'qat'),
     rounding: choice('rounding', ['half-even', 'half-up'] as const, 'half-even'),
   };
+}
+
+/** The I-LayerNorm error of a run: per boundary, or why the model gave no residual stream to measure. */
+type ILayerNormReport =
+  | { backend: BackendId; inputBits: number; modelLayerNorms: number; ms: number; boundaries: ILayerNormBoundaryError[] }
+  | { unavailable: string };
+
+async function iLayerNormReport(trace: PromptTrace, backend: BackendId, model: SegmentedModel): Promise<ILayerNormReport> {
+  if (!trace.hidden?.length) return { unavailable: `no residual-stream hidden state was recorded for ${model.name} (no segment outputs a [1, T, D] float tensor besides attention inputs and model outputs), so there is no LayerNorm input to measure` };
+  const t0 = performance.now();
+  const boundaries = await iLayerNormDrift(trace.hidden, await iLayerNormKernel(backend));
+  const modelLayerNorms = model.graph.nodes.filter((n) => n.op_type === 'LayerNormalization').length;
+  return { backend, inputBits: RESIDUAL_BITS, modelLayerNorms, ms: performance.now() - t0, boundaries };
+}
+
+function iLayerNormLines(r: ILayerNormReport): string[] {
+  if ('unavailable' in r) return [`I-LayerNorm: not measured: ${r.unavailable}`];
+  return [
+    `I-LayerNorm on the residual stream entering each layer (${r.inputBits}-bit per tensor, γ=1, β=0, vs float LayerNorm without ε; ${r.backend}):`,
+    ...(r.modelLayerNorms ? [] : ['(the model has no LayerNormalization node, e.g. an RMSNorm model: this is I-LayerNorm on its residual stream, not an op it runs)']),
+    table(['layer', 'channels', 'input scale', 'max |Δ|', 'mean |Δ|'], r.boundaries.map((b) => [b.boundary, b.channels, b.inputScale, b.maxAbsDelta, b.meanAbsDelta])),
+  ];
 }
 
 function firstTokenRate(trace: PromptTrace, epsilon: number): number {
@@ -72,6 +100,7 @@ export async function driftCommand(argv: string[]): Promise<string> {
     const { heads, tokens } = live.result();
     const output = outputDrift(base.logits, quant.logits, prompt.ids);
     const sink = { fp32: firstTokenRate(base, epsilon), quant: firstTokenRate(quant, epsilon) };
+    const iln = mode === 'ivit' ? await iLayerNormReport(base, backendA.id, model) : null;
     const ms = performance.now() - t0;
     const tokenRows = tokenDriftRows(tokens, prompt, top);
     if (args.has('json')) {
@@ -82,6 +111,7 @@ export async function driftCommand(argv: string[]): Promise<string> {
         tokenDrift: Array.from(tokens, (d, index) => ({ index, text: prompt.tokens?.[index], deltaAttention: d })),
         output: outputJson(output),
         sink: { ...sink, delta: sink.quant - sink.fp32 },
+        ...(iln ? { iLayerNorm: iln } : {}),
         timings: { totalMs: ms },
       });
     }
@@ -97,6 +127,7 @@ export async function driftCommand(argv: string[]): Promise<string> {
       '',
       outputLines(output, ['fp32', mode]),
       `first-token sink rate Sink₁^${epsilon}: fp32 ${percent(sink.fp32)}, ${mode} ${percent(sink.quant)}`,
+      ...(iln ? ['', ...iLayerNormLines(iln)] : []),
       `(${fmt(ms)} ms)`,
     ].join('\n');
   } finally {

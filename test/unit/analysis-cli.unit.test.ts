@@ -40,6 +40,16 @@ test('drift --quant ivit and int8 on a Llama export: every head ranked, I-ViT dr
   const text = await driftCommand(['--model', LLAMA, '--ids', ids, '--quant', 'ivit', '--out-bits', '16', '--top', '3']);
   assert.match(text, /heads with the largest drift \(of 8\)/);
   assert.match(text, /top-1 agreement/);
+  // I-LayerNorm on the residual stream entering each of the 2 layers (ivit only); Llama normalises with RMSNorm, which the text says
+  assert.equal(int8.iLayerNorm, undefined);
+  assert.deepEqual(ivit.iLayerNorm.boundaries.map((b: { boundary: number }) => b.boundary), [0, 1]);
+  assert.equal(ivit.iLayerNorm.modelLayerNorms, 0);
+  for (const b of ivit.iLayerNorm.boundaries) assert.ok(b.maxAbsDelta > 0 && b.maxAbsDelta < 0.05 && b.meanAbsDelta <= b.maxAbsDelta, JSON.stringify(b));
+  assert.match(text, /I-LayerNorm on the residual stream entering each layer \(16-bit per tensor/);
+  assert.match(text, /no LayerNormalization node/);
+  const gpt2 = JSON.parse(await driftCommand(['--model', GPT2, '--ids', ids, '--quant', 'ivit', '--backend', 'wasm', '--json']));
+  assert.equal(gpt2.iLayerNorm.backend, 'wasm');
+  assert.ok(gpt2.iLayerNorm.modelLayerNorms > 0 && gpt2.iLayerNorm.boundaries.length === 2);
 });
 
 test('compare: a variant against itself is zero everywhere; softmax against sigmoid is not', async () => {

@@ -6,6 +6,8 @@ import { roundHalf } from '../../runtime/analysis/quant/rounding';
 import { ivitAttention } from '../../runtime/analysis/quant/ivitAttention';
 import { int8FakeQuantAttention } from '../../runtime/analysis/quant/int8FakeQuant';
 import { iLayerNorm, isqrtNewton } from '../../runtime/analysis/quant/iLayerNorm';
+import { iLayerNormDrift } from '../../runtime/analysis/quant/iLayerNormDrift';
+import { iLayerNormKernel } from '../../runtime/kernels/ilayernorm';
 import { softmaxReference } from '../../runtime/kernels/reference/softmax';
 import type { AttentionInput } from '../../runtime/kernels/types';
 import { mulberry } from './variants-fixtures';
@@ -139,4 +141,25 @@ test('int8 fake-quant path: close to fp32, not equal, and exact on int8-represen
   const a = softmaxReference(exact).output;
   const b = int8FakeQuantAttention(exact).output;
   for (let x = 0; x < a.length; x++) assert.ok(Math.abs(a[x] - b[x]) < 1e-6);
+});
+
+test('I-LayerNorm drift: 16-bit residual rows against float LayerNorm, small error that a massive activation inflates', async () => {
+  const t = 6;
+  const d = 64;
+  const row = (i: number, c: number): number => Math.sin(0.7 * i + 0.31 * c) + 0.2 * Math.cos(1.3 * c);
+  const plain = Float32Array.from({ length: t * d }, (_, x) => row(Math.floor(x / d), x % d));
+  const spiky = Float32Array.from(plain);
+  spiky[5] = 3000; // token 0, channel 5: sets the per-tensor scale, so every other row gets few levels
+  const kernel = await iLayerNormKernel('js');
+  const [a, b] = await iLayerNormDrift([{ boundary: 1, t, d, data: spiky }, { boundary: 0, t, d, data: plain }], kernel);
+  assert.deepEqual([a.boundary, b.boundary], [0, 1]);
+  assert.equal(a.inputScale, Math.max(...plain.map(Math.abs)) / 32767);
+  // plain: S ≈ 3.7e-5 on unit-variance rows; errors of the order of S/σ·√C, far below 1e-2
+  assert.ok(a.maxAbsDelta > 0 && a.maxAbsDelta < 2e-3 && a.meanAbsDelta <= a.maxAbsDelta, JSON.stringify(a));
+  assert.ok(b.meanAbsDelta > 10 * a.meanAbsDelta, `spike ${b.meanAbsDelta} vs plain ${a.meanAbsDelta}`);
+  // the same numbers on the compiled kernels (integer outputs are exact on every backend)
+  for (const backend of ['native', 'wasm'] as const) {
+    const [x, y] = await iLayerNormDrift([{ boundary: 0, t, d, data: plain }, { boundary: 1, t, d, data: spiky }], await iLayerNormKernel(backend));
+    assert.deepEqual([x, y], [a, b], backend);
+  }
 });
