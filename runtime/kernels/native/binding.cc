@@ -33,7 +33,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../c/attn.h"
@@ -51,12 +53,60 @@ double clockMs() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// Kernel scratch kept across calls. A fresh allocation per thread per call (~0.9 MB at T = 1024)
+// is a fresh mapping whose pages fault on first touch inside the kernel, every call. Buffers go
+// back here after a call and the next call takes one at least as large; a few are kept, none over
+// kScratchKeepBytes.
+class ScratchCache {
+ public:
+  static ScratchCache &instance() {
+    static ScratchCache c;
+    return c;
+  }
+  // A 64-byte aligned buffer of at least `bytes` (a multiple of 64); *got: its size. Null on failure.
+  float *take(size_t bytes, size_t *got) {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      size_t best = free_.size();
+      for (size_t i = 0; i < free_.size(); i++)
+        if (free_[i].second >= bytes && (best == free_.size() || free_[i].second < free_[best].second)) best = i;
+      if (best < free_.size()) {
+        float *p = free_[best].first;
+        *got = free_[best].second;
+        free_.erase(free_.begin() + static_cast<std::ptrdiff_t>(best));
+        return p;
+      }
+    }
+    *got = bytes;
+    return static_cast<float *>(std::aligned_alloc(64, bytes));
+  }
+  void give(float *p, size_t bytes) {
+    if (!p) return;
+    std::lock_guard<std::mutex> lock(m_);
+    if (bytes > kScratchKeepBytes) { std::free(p); return; }
+    free_.emplace_back(p, bytes);
+    if (free_.size() > kKeep) { // drop the smallest
+      size_t small = 0;
+      for (size_t i = 1; i < free_.size(); i++) if (free_[i].second < free_[small].second) small = i;
+      std::free(free_[small].first);
+      free_.erase(free_.begin() + static_cast<std::ptrdiff_t>(small));
+    }
+  }
+
+ private:
+  static constexpr size_t kScratchKeepBytes = size_t(64) << 20;
+  static constexpr size_t kKeep = 8;
+  std::mutex m_;
+  std::vector<std::pair<float *, size_t>> free_;
+};
+
 struct ThreadPartials {
   std::vector<float> key_sum, key_count;
   std::vector<double> entropy_sum, entropy_rows;
   float *scratch = nullptr;
+  size_t scratch_bytes = 0;
   attn_thread t{};
-  ~ThreadPartials() { std::free(scratch); }
+  ~ThreadPartials() { ScratchCache::instance().give(scratch, scratch_bytes); }
 };
 
 template <typename T>
@@ -138,7 +188,7 @@ class KernelCall : public Napi::AsyncWorker {
     const size_t kt = static_cast<size_t>(args_.q_heads) * args_.tk;
     std::vector<ThreadPartials> parts(n);
     for (auto &p : parts) {
-      p.scratch = static_cast<float *>(std::aligned_alloc(64, ((scratch * 4 + 63) / 64) * 64));
+      p.scratch = ScratchCache::instance().take(static_cast<size_t>((scratch * 4 + 63) / 64) * 64, &p.scratch_bytes);
       if (!p.scratch) { status_ = ATTN_E_SCRATCH; return; }
       if (args_.instrument) {
         p.key_sum.assign(kt, 0.0f);
