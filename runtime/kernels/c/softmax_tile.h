@@ -1224,8 +1224,21 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       }
     }
     /* phase 2: O = P V over the needed key range, then scaled by 1 / l */
-    for (int32_t r = 0; r < nrp; r++)
-      for (int32_t c = 0; c < dvp; c++) O[(int64_t)r * dvp + c] = 0.0f;
+    /* a group whose rows see one range [0, g[2]) (no hidden middle) and dv a whole number of
+       register tiles: one pass over its keys, V read in place, the accumulators never leaving the
+       registers between 64-key tiles (the same sums in the same order as tile by tile) */
+#define SOFTMAX_PV_WHOLE(g) (dv == dvp && (g)[1] <= (g)[0])
+    for (int32_t r = 0; r < nrp; r += RT) {
+      const int32_t *g = grange + 3 * (r / RT);
+      if (!SOFTMAX_PV_WHOLE(g)) {
+        for (int32_t u = r; u < r + RT; u++)
+          for (int32_t c = 0; c < dvp; c++) O[(int64_t)u * dvp + c] = 0.0f;
+        continue;
+      }
+      for (int32_t c0 = 0; c0 < dvp; c0 += TW)
+        SFX(tile_gemm)(S + (int64_t)r * tkp, tkp, vh + c0, dv, g[2], O + (int64_t)r * dvp + c0, dvp, 0,
+                       0, 0, 0, 0);
+    }
     for (int32_t j0 = 0; j0 < hi_max; j0 += 64) {
       if (!(j0 < se_max || (j0 + 64 > lo_min && j0 < hi_max))) continue;
       const int32_t jn = hi_max - j0 < 64 ? hi_max - j0 : 64;
@@ -1239,6 +1252,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       }
       for (int32_t r = 0; r < nrp; r += RT) {
         const int32_t *g = grange + 3 * (r / RT);
+        if (SOFTMAX_PV_WHOLE(g)) continue; /* done above */
         if (!(j0 < g[0] || (j0 + 64 > g[1] && j0 < g[2]))) continue; /* no row of the group sees it */
         const int32_t gn = g[2] - j0 < jn ? g[2] - j0 : jn; /* the keys the group's rows see */
         for (int32_t c0 = 0; c0 < dvp; c0 += TW)
@@ -1246,6 +1260,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
                          dvp, 1, 0, 0, 0, 0);
       }
     }
+#undef SOFTMAX_PV_WHOLE
     for (int32_t r = 0; r < nr; r++) {
       float *o = a->out + ((int64_t)h * tq + i0 + r) * dv;
       const float inv = rowinv[r];
