@@ -9,9 +9,18 @@ import type { Session } from '../session';
 import { MODEL_VARIANT } from '../settings';
 import { variantPicks } from '../variantPicks';
 
+/** Every report starts with this heading (reports/markdown.ts). */
+const REPORT_HEADING = '# AttnScope';
+
+/**
+ * Opens a report beside the editor, in the column of a report already on screen if there is one, so
+ * that a series of reports stacks up as tabs of one group instead of opening a new group each time.
+ */
 async function showReport(markdown: string): Promise<void> {
   const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
-  await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+  const shown = vscode.window.visibleTextEditors.find((e) => e.document.isUntitled && e.document.languageId === 'markdown' &&
+    e.document.lineAt(0).text.startsWith(REPORT_HEADING));
+  await vscode.window.showTextDocument(doc, { viewColumn: shown?.viewColumn ?? vscode.ViewColumn.Beside, preview: true });
 }
 
 function inspected(session: Session): { model: string; variant: string } {
