@@ -241,6 +241,19 @@ static double ivit_frexp(double x, int32_t *exp) {
   return v.d;
 }
 
+int32_t ivit_dyadic(double ratio, int64_t *m, int64_t *k) {
+  if (!(ratio > 0.0) || ratio > 1.7976931348623157e308) { *m = 0; *k = 0; return IVIT_E_RATIO; }
+  /* spec 2.2: (mant, exp) = frexp(ratio), M = round_half_up(mant 2^31), k = 31 - exp */
+  int32_t e;
+  const double mant = ivit_frexp(ratio, &e);
+  int64_t mm = integer_floor(mant * 2147483648.0 + 0.5);
+  int64_t kk = 31 - e;
+  if (mm == 2147483648LL) { mm = 1073741824LL; kk -= 1; }
+  *m = mm;
+  *k = kk;
+  return ATTN_OK;
+}
+
 void ivit_logit_scales(const attn_args *a, void *state) {
   ivit_cfg c;
   if (!ivit_cfg_of(a, &c)) return;
@@ -261,20 +274,12 @@ void ivit_logit_scales(const attn_args *a, void *state) {
   for (int32_t h = 0; h < qh; h++) {
     double s = (c.per_head ? logit[h] : tensor_max) / (double)c.top;
     logit[h] = s > INTEGER_MIN_SCALE ? s : INTEGER_MIN_SCALE;
-    /* dyadic M / 2^k of acc_scale / logit scale (spec 2.2): M = round_half_up(mant 2^31) */
-    int32_t e;
-    double mant = ivit_frexp(acc_scale[h] / logit[h], &e);
-    int64_t m = integer_floor(mant * 2147483648.0 + 0.5);
-    int64_t k = 31 - e;
-    if (m == 2147483648LL) { m = 1073741824LL; k -= 1; }
-    dy_m[h] = m;
-    dy_k[h] = k;
+    ivit_dyadic(acc_scale[h] / logit[h], &dy_m[h], &dy_k[h]); /* acc_scale / logit scale > 0, finite */
     x0[h] = c.tvm ? (int64_t)(-1.0 / logit[h] - 1.0) : integer_floor(-1.0 / logit[h]);
   }
 }
 
-/* round(z M / 2^k) exactly, ties half up or to even; |z| < 2^31 and M < 2^31. */
-static int64_t ivit_requantize(int64_t z, int64_t m, int64_t k, int half_up) {
+int64_t ivit_requantize(int64_t z, int64_t m, int64_t k, int32_t half_up) {
   const int64_t p = z * m;
   if (k <= 0) return p > 0 ? IVIT_INT31 : p < 0 ? -IVIT_INT31 : 0; /* |p| >= 2^30: saturates */
   if (k >= 63) return 0;                                            /* |p| < 2^62 <= 2^k / 2 */
@@ -385,6 +390,7 @@ const char *ivit_error_text(int32_t status) {
   switch (status) {
     case IVIT_E_NONFINITE: return "ivit: a Q, K or V value or a bias is NaN or infinite; the fp32 run already overflowed";
     case IVIT_E_SOFTCAP: return "ivit: the integer path has no tanh softcap; run this model with the fp32 variants or the int8 fake-quant path";
+    case IVIT_E_RATIO: return "dyadic: the scale ratio must be a positive finite number; check both scales";
     case ATTN_E_PARAMS: return "ivit: bad parameters (per_head 0|1, bits 2..8, logit bits 2..16, n 1..30, out bits 2..16, tvm 0|1, half_up 0|1)";
     default: return attn_error_text(status);
   }

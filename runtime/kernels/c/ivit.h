@@ -43,6 +43,7 @@ extern "C" {
 #define IVIT_N_PARAMS 7
 #define IVIT_E_NONFINITE (-20) /* a Q, K or V value, or a bias, is NaN or +-inf where it counts */
 #define IVIT_E_SOFTCAP (-21)   /* softcap > 0: the integer path has no tanh */
+#define IVIT_E_RATIO (-22)     /* ivit_dyadic: the ratio is not a positive finite number */
 
 /* Bytes of the shared state (scales, int8 Q/K/V, per-item maxima) for a. */
 int64_t ivit_state_bytes(const attn_args *a);
@@ -58,6 +59,17 @@ void ivit_logit_scales(const attn_args *a, void *state);
 int32_t ivit_run(const attn_args *a, void *state, attn_thread *t, int32_t begin, int32_t end);
 /* All steps on one thread; t's partials must be zeroed and its scratch ivit_scratch_floats(a) long. */
 int32_t ivit_attention(const attn_args *a, void *state, attn_thread *t);
+/*
+ * Dyadic requantization (spec 2.2), the core's own two steps. ivit_dyadic: ratio = M / 2^k with
+ * (mant, exp) = frexp(ratio), M = round_half_up(mant 2^31) in [2^30, 2^31), k = 31 - exp (M = 2^31
+ * becomes 2^30, k - 1); subnormal ratios too. Returns ATTN_OK, or IVIT_E_RATIO (m = k = 0) for a
+ * ratio that is not positive and finite.
+ * ivit_requantize: round(z M / 2^k) exactly for |z| < 2^31, M < 2^31 and k >= 1, ties half up
+ * (half_up 1) or to even (0); k <= 0 (ratio >= 2^30) saturates at +-(2^31 - 1) (the core clamps to
+ * the logit range anyway).
+ */
+int32_t ivit_dyadic(double ratio, int64_t *m, int64_t *k);
+int64_t ivit_requantize(int64_t z, int64_t m, int64_t k, int32_t half_up);
 /* The message of an ivit status (falls back to attn_error_text). */
 const char *ivit_error_text(int32_t status);
 
