@@ -47,3 +47,17 @@ WASM_EXPORT(attn_wasm_ivit_run) int32_t attn_wasm_ivit_run(const attn_args *a, v
 WASM_EXPORT(attn_wasm_ivit_error) const char *attn_wasm_ivit_error(int32_t status) {
   return ivit_error_text(status);
 }
+
+/*
+ * The core's dyadic requantization (ivit_dyadic, ivit_requantize): out[0..2] = M, k and
+ * round(z M / 2^k) as doubles (z an integer, |z| <= 2^31 - 1, checked by the glue). Returns a status.
+ */
+WASM_EXPORT(attn_wasm_dyadic) int32_t attn_wasm_dyadic(double ratio, double z, int32_t half_up, double *out) {
+  int64_t m = 0, k = 0;
+  const int32_t s = ivit_dyadic(ratio, &m, &k);
+  if (s != ATTN_OK) return s;
+  out[0] = (double)m;
+  out[1] = (double)k;
+  out[2] = (double)ivit_requantize((int64_t)z, m, k, half_up);
+  return ATTN_OK;
+}

@@ -23,6 +23,10 @@
 //     Float64Array [channels] (integer bias_int), out: Float64Array [rows * channels], mean:
 //     Int32Array [rows], variance: Float64Array [rows], std: Int32Array [rows] }; throws the
 //     kernel's message on a bad status.
+//   dyadic(ratio, z, halfUp) -> [m, k, q]
+//     the core's dyadic requantization (ivit_dyadic, ivit_requantize of c/ivit.h): ratio = m / 2^k,
+//     q = round(z m / 2^k) with ties half up (halfUp true) or to even; z an integer, |z| <= 2^31 - 1.
+//     Throws a RangeError for a ratio that is not positive and finite or a z out of range.
 //   isa() -> 'avx512' | 'avx2' | 'sse2'     the instruction set the softmax family uses here
 //   capIsa(name) -> isa()                   caps it at 'avx512' | 'avx2' | 'sse2' | 'auto' (tests)
 //   variants() -> number[]                  variant codes this build implements
@@ -421,6 +425,24 @@ Napi::Value ILayerNorm(const Napi::CallbackInfo &info) {
   return env.Undefined();
 }
 
+Napi::Value Dyadic(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsBoolean())
+    throw Napi::TypeError::New(env, "dyadic(ratio, z, halfUp) takes two numbers and a boolean");
+  const double ratio = info[0].As<Napi::Number>().DoubleValue(), z = info[1].As<Napi::Number>().DoubleValue();
+  if (!(z >= -2147483647.0 && z <= 2147483647.0) || z != static_cast<double>(static_cast<int64_t>(z)))
+    throw Napi::RangeError::New(env, "dyadic: z must be an integer with |z| <= 2^31 - 1");
+  int64_t m = 0, k = 0;
+  const int32_t s = ivit_dyadic(ratio, &m, &k);
+  if (s != 0) throw Napi::RangeError::New(env, ivit_error_text(s));
+  const int64_t q = ivit_requantize(static_cast<int64_t>(z), m, k, info[2].As<Napi::Boolean>().Value() ? 1 : 0);
+  Napi::Array out = Napi::Array::New(env, 3);
+  out.Set(0u, static_cast<double>(m));
+  out.Set(1u, static_cast<double>(k));
+  out.Set(2u, static_cast<double>(q));
+  return out;
+}
+
 Napi::Value Isa(const Napi::CallbackInfo &info) {
   return Napi::String::New(info.Env(), attn_softmax_isa());
 }
@@ -463,6 +485,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("run", Napi::Function::New(env, Run));
   exports.Set("ivit", Napi::Function::New(env, Ivit));
   exports.Set("iLayerNorm", Napi::Function::New(env, ILayerNorm));
+  exports.Set("dyadic", Napi::Function::New(env, Dyadic));
   exports.Set("isa", Napi::Function::New(env, Isa));
   exports.Set("clockMs", Napi::Function::New(env, ClockMs));
   exports.Set("capIsa", Napi::Function::New(env, CapIsa));

@@ -15,6 +15,7 @@ interface IvitExports {
   attn_wasm_ivit_run(args: number, state: number, scratch: number, scratchLen: number, keySum: number, keyCount: number,
     entropyAcc: number, entropy: number): number;
   attn_wasm_ivit_error(status: number): number;
+  attn_wasm_dyadic?(ratio: number, z: number, halfUp: number, out: number): number;
 }
 
 /** attn_args of attn.h as 4-byte slots (wasm_entry.c asserts the size). */
@@ -23,6 +24,8 @@ const ARG_SLOTS = 25;
 export interface WasmIvit {
   /** Runs one I-ViT call; fills its outputs. Throws the kernel's message on failure. */
   run(call: KernelCall): KernelReport & { scales: Float64Array };
+  /** The core's dyadic requantization (c/ivit.h ivit_dyadic, ivit_requantize): [M, k, round(z·M/2^k)]. */
+  dyadic(ratio: number, z: number, halfUp: boolean): [number, number, number];
 }
 
 export async function instantiateWasmIvit(bytes: BufferSource): Promise<WasmIvit> {
@@ -99,7 +102,17 @@ export async function instantiateWasmIvit(bytes: BufferSource): Promise<WasmIvit
     return { recomputedRows: 0, nrResidual: 0, approxError: 0, wallMs: performance.now() - t0, scales };
   }
 
-  return { run };
+  function dyadic(ratio: number, z: number, halfUp: boolean): [number, number, number] {
+    if (typeof x.attn_wasm_dyadic !== 'function') throw new Error('the wasm kernels have no dyadic entry (built before it existed); rebuild them with node scripts/build-wasm.mjs');
+    const base = x.attn_wasm_arena(64);
+    if (!base) throw new Error('wasm kernels: cannot grow memory to 64 bytes');
+    const status = x.attn_wasm_dyadic(ratio, z, halfUp ? 1 : 0, base);
+    if (status !== 0) throw new Error(message(status));
+    const out = new Float64Array(x.memory.buffer, base, 3);
+    return [out[0], out[1], out[2]];
+  }
+
+  return { run, dyadic };
 }
 
 /** Loads the built module from dist/ (Node) for the I-ViT entry. */
