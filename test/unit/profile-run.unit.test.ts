@@ -107,7 +107,9 @@ test('profiled runs cover every core and segment of every run, and the trace sho
     const { backend, threads } = entry.config;
     const kernels = slicesOn(kernelTrack(backend, threads));
     const workers = Array.from({ length: threads }, (_, w) => slicesOn(workerTrack(backend, threads, w)));
-    assert.ok(workers[0].length > 0, `${backend}: worker 0 has a track`);
+    // Work items are taken dynamically: on a busy machine the pool thread can take every item of a
+    // small call before the calling thread (worker 0) starts, so only the union is sure to have slices.
+    assert.ok(workers.some((w) => w.length > 0), `${backend}: the worker tracks have slices`);
     entry.runs.forEach((run, r) => {
       for (const core of run.cores) {
         const [whole] = kernels.filter((e) => e.args?.run === r + 1 && e.args?.layer === core.layer);
