@@ -13,14 +13,15 @@ import { variantPicks } from '../variantPicks';
 const REPORT_HEADING = '# AttnScope';
 
 /**
- * Opens a report beside the editor, in the column of a report already on screen if there is one, so
- * that a series of reports stacks up as tabs of one group instead of opening a new group each time.
+ * Opens a report beside the editor, or in the group that already holds a report tab, so that a series
+ * of reports stacks up as tabs of one group instead of opening a new group each time.
  */
 async function showReport(markdown: string): Promise<void> {
+  const reports = new Set(vscode.workspace.textDocuments.filter((d) => d.isUntitled && d.languageId === 'markdown' &&
+    d.lineAt(0).text.startsWith(REPORT_HEADING)).map((d) => d.uri.toString()));
   const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
-  const shown = vscode.window.visibleTextEditors.find((e) => e.document.isUntitled && e.document.languageId === 'markdown' &&
-    e.document.lineAt(0).text.startsWith(REPORT_HEADING));
-  await vscode.window.showTextDocument(doc, { viewColumn: shown?.viewColumn ?? vscode.ViewColumn.Beside, preview: true });
+  const group = vscode.window.tabGroups.all.find((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && reports.has(t.input.uri.toString())));
+  await vscode.window.showTextDocument(doc, { viewColumn: group?.viewColumn ?? vscode.ViewColumn.Beside, preview: true });
 }
 
 function inspected(session: Session): { model: string; variant: string } {
