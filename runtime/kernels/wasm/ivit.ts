@@ -6,6 +6,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import type { KernelCall, KernelReport } from '../abi';
 import { wasmKernelsPath } from './node';
+import { ARG_SLOTS, writeCall } from './kernels';
 
 interface IvitExports {
   memory: WebAssembly.Memory;
@@ -18,8 +19,6 @@ interface IvitExports {
   attn_wasm_dyadic?(ratio: number, z: number, halfUp: number, out: number): number;
 }
 
-/** attn_args of attn.h as 4-byte slots (wasm_entry.c asserts the size). */
-const ARG_SLOTS = 25;
 
 export interface WasmIvit {
   /** Runs one I-ViT call; fills its outputs. Throws the kernel's message on failure. */
@@ -61,27 +60,7 @@ export async function instantiateWasmIvit(bytes: BufferSource): Promise<WasmIvit
     };
     const base = x.attn_wasm_arena(size);
     if (!base) throw new Error(`wasm kernels: cannot grow memory to ${size} bytes`);
-    const ptr = (off: number): number => (off < 0 ? 0 : base + off);
-    const put = (off: number, src: ArrayBufferView): void => {
-      if (off >= 0) new Uint8Array(x.memory.buffer, base + off, src.byteLength).set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
-    };
-    const args = new DataView(x.memory.buffer, base + at.args, ARG_SLOTS * 4);
-    const slots: Array<['i' | 'f', number]> = [
-      ['i', ptr(at.q)], ['i', ptr(at.k)], ['i', ptr(at.v)], ['i', ptr(at.out)],
-      ['i', call.qHeads], ['i', call.kvHeads], ['i', call.tq], ['i', call.tk], ['i', call.headDim], ['i', call.headDimV],
-      ['f', call.scale], ['f', call.softcap], ['i', call.causal ? 1 : 0],
-      ['i', ptr(at.bias)], ['i', call.biasHeads], ['i', call.streamSinks], ['i', call.streamWindow],
-      ['i', call.variant], ['i', ptr(at.params)], ['i', call.params.length],
-      ['i', rowBlock(call.tk)], ['i', call.instrument ? 1 : 0], ['i', ptr(at.invalid)],
-      ['i', ptr(at.captureIndex)], ['i', ptr(at.capture)],
-    ];
-    slots.forEach(([kind, value], i) => {
-      if (kind === 'f') args.setFloat32(i * 4, value, true); else args.setInt32(i * 4, value, true);
-    });
-    put(at.q, call.q); put(at.k, call.k); put(at.v, call.v);
-    if (call.bias) put(at.bias, call.bias);
-    put(at.params, call.params);
-    if (call.captureIndex) put(at.captureIndex, call.captureIndex);
+    writeCall(x.memory, base, at, call);
     at.state = region(x.attn_wasm_ivit_state(base + at.args));
     const scratchFloats = x.attn_wasm_ivit_scratch(base + at.args);
     at.scratch = region(scratchFloats * 4);
@@ -119,10 +98,4 @@ export async function instantiateWasmIvit(bytes: BufferSource): Promise<WasmIvit
 export async function loadWasmIvit(path = wasmKernelsPath()): Promise<WasmIvit> {
   if (!existsSync(path)) throw new Error(`wasm kernels not built (${path} missing); run npm install or node scripts/build-wasm.mjs`);
   return instantiateWasmIvit(readFileSync(path));
-}
-
-/** Query rows per work item, as ./kernels.ts chooses them (any value gives the same numbers). */
-function rowBlock(tk: number): number {
-  const r = Math.floor(65536 / (Math.ceil(tk / 64) * 64));
-  return r >= 12 ? Math.min(96, Math.floor(r / 12) * 12) : 6;
 }

@@ -16,7 +16,42 @@ interface KernelExports {
 }
 
 /** attn_args of attn.h as 4-byte slots, in field order (wasm_entry.c asserts the size). */
-const ARG_SLOTS = 25;
+export const ARG_SLOTS = 25;
+
+/** Offsets (from the arena base; −1 = absent) of a call's attn_args and the buffers it points to. */
+export interface CallRegions {
+  args: number; q: number; k: number; v: number; out: number; bias: number; params: number;
+  invalid: number; captureIndex: number; capture: number;
+}
+
+/**
+ * Writes a call's attn_args (4-byte slots in attn.h's field order, pointers absolute in linear
+ * memory) at `base + at.args` and copies its inputs (Q, K, V, bias, params, capture index) in.
+ * Shared by the attention kernels and the I-ViT core, whose calls have the same attn_args.
+ */
+export function writeCall(memory: WebAssembly.Memory, base: number, at: CallRegions, call: KernelCall): void {
+  const ptr = (off: number): number => (off < 0 ? 0 : base + off);
+  const put = (off: number, src: ArrayBufferView): void => {
+    if (off >= 0) new Uint8Array(memory.buffer, base + off, src.byteLength).set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
+  };
+  const args = new DataView(memory.buffer, base + at.args, ARG_SLOTS * 4);
+  const slots: Array<['i' | 'f', number]> = [
+    ['i', ptr(at.q)], ['i', ptr(at.k)], ['i', ptr(at.v)], ['i', ptr(at.out)],
+    ['i', call.qHeads], ['i', call.kvHeads], ['i', call.tq], ['i', call.tk], ['i', call.headDim], ['i', call.headDimV],
+    ['f', call.scale], ['f', call.softcap], ['i', call.causal ? 1 : 0],
+    ['i', ptr(at.bias)], ['i', call.biasHeads], ['i', call.streamSinks], ['i', call.streamWindow],
+    ['i', call.variant], ['i', ptr(at.params)], ['i', call.params.length],
+    ['i', rowBlock(call.tk)], ['i', call.instrument ? 1 : 0], ['i', ptr(at.invalid)],
+    ['i', ptr(at.captureIndex)], ['i', ptr(at.capture)],
+  ];
+  slots.forEach(([kind, value], i) => {
+    if (kind === 'f') args.setFloat32(i * 4, value, true); else args.setInt32(i * 4, value, true);
+  });
+  put(at.q, call.q); put(at.k, call.k); put(at.v, call.v);
+  if (call.bias) put(at.bias, call.bias);
+  put(at.params, call.params);
+  if (call.captureIndex) put(at.captureIndex, call.captureIndex);
+}
 
 /** The loaded module: one call at a time (WASM here is single-threaded and synchronous). */
 export interface WasmKernels {
@@ -62,27 +97,7 @@ export async function instantiateWasmKernels(bytes: BufferSource): Promise<WasmK
     };
     let base = x.attn_wasm_arena(size);
     if (!base) throw new Error(`wasm kernels: cannot grow memory to ${size} bytes`);
-    const ptr = (off: number): number => (off < 0 ? 0 : base + off);
-    const put = (off: number, src: ArrayBufferView): void => {
-      if (off >= 0) new Uint8Array(x.memory.buffer, base + off, src.byteLength).set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
-    };
-    const args = new DataView(x.memory.buffer, base + at.args, ARG_SLOTS * 4);
-    const slots: Array<['i' | 'f', number]> = [
-      ['i', ptr(at.q)], ['i', ptr(at.k)], ['i', ptr(at.v)], ['i', ptr(at.out)],
-      ['i', call.qHeads], ['i', call.kvHeads], ['i', call.tq], ['i', call.tk], ['i', call.headDim], ['i', call.headDimV],
-      ['f', call.scale], ['f', call.softcap], ['i', call.causal ? 1 : 0],
-      ['i', ptr(at.bias)], ['i', call.biasHeads], ['i', call.streamSinks], ['i', call.streamWindow],
-      ['i', call.variant], ['i', ptr(at.params)], ['i', call.params.length],
-      ['i', rowBlock(call.tk)], ['i', call.instrument ? 1 : 0], ['i', ptr(at.invalid)],
-      ['i', ptr(at.captureIndex)], ['i', ptr(at.capture)],
-    ];
-    slots.forEach(([kind, value], i) => {
-      if (kind === 'f') args.setFloat32(i * 4, value, true); else args.setInt32(i * 4, value, true);
-    });
-    put(at.q, call.q); put(at.k, call.k); put(at.v, call.v);
-    if (call.bias) put(at.bias, call.bias);
-    put(at.params, call.params);
-    if (call.captureIndex) put(at.captureIndex, call.captureIndex);
+    writeCall(x.memory, base, at, call);
     const scratchFloats = x.attn_wasm_scratch(base + at.args);
     if (scratchFloats < 0) throw new Error(`wasm kernels: ${message(-3)}`);
     at.scratch = region(scratchFloats * 4);
