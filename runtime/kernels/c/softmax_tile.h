@@ -96,13 +96,14 @@ static inline float SFX(hmax)(VF x) {
 #endif
 }
 
-/* attn_expf (math.h) on a vector: the same steps, so the same accuracy and numbers. */
-static inline __attribute__((always_inline)) VF SFX(vexp)(VF x) {
-  VI keep = x >= SPLAT(-87.3f);
-  x = SFX(vmax)(x, SPLAT(-87.3f));
-  x = SFX(vmin)(x, SPLAT(88.7f));
+/*
+ * e^r for the reduced argument of attn_expf (math.h): x = n ln2 + r with n = fn rounded by the
+ * 1.5 * 2^23 trick (t holds n in its low bits), then the degree-6 polynomial. Shared by vexp and
+ * vexp_le0, which differ only in how they scale by 2^n.
+ */
+static inline __attribute__((always_inline)) VF SFX(vexp_reduced)(VF x, VF *t_out, VF *fn_out) {
   const VF t = x * 1.4426950408889634f + 12582912.0f; /* n + 1.5 * 2^23: n in its low bits */
-  VF fn = t - 12582912.0f;
+  const VF fn = t - 12582912.0f;
   VF r = x - fn * 0.693145751953125f;
   r = r - fn * 1.428606765330187e-06f;
   VF p = SPLAT(1.0f / 720.0f);
@@ -112,6 +113,18 @@ static inline __attribute__((always_inline)) VF SFX(vexp)(VF x) {
   p = p * r + 0.5f;
   p = p * r + 1.0f;
   p = p * r + 1.0f;
+  *t_out = t;
+  *fn_out = fn;
+  return p;
+}
+
+/* attn_expf (math.h) on a vector: the same steps, so the same accuracy and numbers. */
+static inline __attribute__((always_inline)) VF SFX(vexp)(VF x) {
+  VI keep = x >= SPLAT(-87.3f);
+  x = SFX(vmax)(x, SPLAT(-87.3f));
+  x = SFX(vmin)(x, SPLAT(88.7f));
+  VF t, fn;
+  const VF p = SFX(vexp_reduced)(x, &t, &fn);
 #if VW == 16 && defined(__AVX512F__)
   /* p 2^n rounded once: what the two exact-then-rounded steps below give (p 2^n1 is normal) */
   return (VF)((VI)_mm512_scalef_ps((__m512)p, (__m512)fn) & keep);
@@ -725,17 +738,8 @@ static inline float SFX(row_tail_max)(const float *s, int32_t j0, int32_t j1, in
  * once either way) and no upper clamp.
  */
 static inline VF SFX(vexp_le0)(VF x, VI keep) {
-  const VF t = x * 1.4426950408889634f + 12582912.0f; /* n + 1.5 * 2^23: n in its low bits */
-  const VF fn = t - 12582912.0f;
-  VF r = x - fn * 0.693145751953125f;
-  r = r - fn * 1.428606765330187e-06f;
-  VF p = SPLAT(1.0f / 720.0f);
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
+  VF t, fn;
+  const VF p = SFX(vexp_reduced)(x, &t, &fn);
 #if VW == 16 && defined(__AVX512F__)
   return (VF)((VI)_mm512_scalef_ps((__m512)p, (__m512)fn) & keep);
 #else
