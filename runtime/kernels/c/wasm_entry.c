@@ -6,8 +6,8 @@
  */
 #include "attn.h"
 #include "math.h"
+#include "wasm_call.h"
 
-#define WASM_EXPORT(name) __attribute__((export_name(#name)))
 #define PAGE 65536u
 
 extern unsigned char __heap_base;
@@ -47,20 +47,10 @@ WASM_EXPORT(attn_wasm_run) int32_t attn_wasm_run(const attn_args *a, float *scra
   if (s != ATTN_OK) return s;
   const attn_family *f = attn_family_for(a->variant);
   if (!f) return ATTN_E_VARIANT;
-  const int64_t kt = (int64_t)a->q_heads * a->tk;
-  for (int64_t x = 0; x < kt; x++) { key_sum[x] = 0.0f; key_count[x] = 0.0f; }
-  for (int32_t h = 0; h < 2 * a->q_heads; h++) entropy_acc[h] = 0.0;
-  attn_thread t = {0};
-  t.key_sum = key_sum;
-  t.key_count = key_count;
-  t.entropy_sum = entropy_acc;
-  t.entropy_rows = entropy_acc + a->q_heads;
-  t.scratch = scratch;
-  t.scratch_len = (int64_t)scratch_len;
+  attn_thread t = wasm_thread(a, scratch, scratch_len, key_sum, key_count, entropy_acc);
   s = f->run(a, &t, 0, attn_items(a));
   if (s != ATTN_OK) return s;
-  for (int32_t h = 0; h < a->q_heads; h++)
-    entropy[h] = t.entropy_rows[h] > 0 ? (float)(t.entropy_sum[h] / t.entropy_rows[h]) : 0.0f;
+  wasm_mean_entropy(a, &t, entropy);
   report[0] = t.recomputed_rows;
   report[1] = t.nr_residual;
   report[2] = t.approx_error;

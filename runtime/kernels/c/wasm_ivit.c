@@ -4,8 +4,8 @@
  * state and scratch sizes, and runs every step on the one thread WASM has.
  */
 #include "ivit.h"
+#include "wasm_call.h"
 
-#define WASM_EXPORT(name) __attribute__((export_name(#name)))
 
 /* Bytes of the shared state (its first doubles are the scales) for *a. */
 WASM_EXPORT(attn_wasm_ivit_state) double attn_wasm_ivit_state(const attn_args *a) {
@@ -26,20 +26,10 @@ WASM_EXPORT(attn_wasm_ivit_run) int32_t attn_wasm_ivit_run(const attn_args *a, v
                                                            double *entropy_acc, float *entropy) {
   int32_t s = attn_check(a);
   if (s != ATTN_OK) return s;
-  const int64_t kt = (int64_t)a->q_heads * a->tk;
-  for (int64_t x = 0; x < kt; x++) { key_sum[x] = 0.0f; key_count[x] = 0.0f; }
-  for (int32_t h = 0; h < 2 * a->q_heads; h++) entropy_acc[h] = 0.0;
-  attn_thread t = {0};
-  t.key_sum = key_sum;
-  t.key_count = key_count;
-  t.entropy_sum = entropy_acc;
-  t.entropy_rows = entropy_acc + a->q_heads;
-  t.scratch = scratch;
-  t.scratch_len = (int64_t)scratch_len;
+  attn_thread t = wasm_thread(a, scratch, scratch_len, key_sum, key_count, entropy_acc);
   s = ivit_attention(a, state, &t);
   if (s != ATTN_OK) return s;
-  for (int32_t h = 0; h < a->q_heads; h++)
-    entropy[h] = t.entropy_rows[h] > 0 ? (float)(t.entropy_sum[h] / t.entropy_rows[h]) : 0.0f;
+  wasm_mean_entropy(a, &t, entropy);
   return ATTN_OK;
 }
 
