@@ -1,12 +1,5 @@
-/** Numbers as the CLI prints them (runtime/analysis/format/table.ts fmt): 4 significant digits, no exponent for ordinary magnitudes. */
-export function fmt(x: number): string {
-  if (Number.isNaN(x)) return 'n/a';
-  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
-  if (Number.isInteger(x)) return String(x);
-  const a = Math.abs(x);
-  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return x.toExponential(3);
-  return x.toPrecision(4);
-}
+/** Numbers as the CLI prints them: one fmt for both (runtime/protocol/numberFormat.ts). */
+export { fmt } from '../../runtime/protocol/numberFormat';
 
 /** A share as a percentage with one decimal, or '' for null (no measured peak). */
 export function pct(x: number | null): string {

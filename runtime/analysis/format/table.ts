@@ -1,3 +1,5 @@
+import { fmt } from '../../protocol/numberFormat';
+
 /** A plain-text table with right-aligned numbers, for the CLI's readable output. */
 export function table(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))];
@@ -7,15 +9,7 @@ export function table(header: string[], rows: (string | number)[][]): string {
   return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
-/** Numbers as a person reads them: 4 significant digits, no exponent for ordinary magnitudes. */
-export function fmt(x: number): string {
-  if (Number.isNaN(x)) return 'n/a';
-  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
-  if (Number.isInteger(x)) return String(x);
-  const a = Math.abs(x);
-  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return x.toExponential(3);
-  return x.toPrecision(4);
-}
+export { fmt };
 
 export function percent(x: number): string {
   return `${(x * 100).toFixed(2)}%`;
