@@ -3,6 +3,7 @@
  * through attn_wasm_arena (64-byte aligned regions), one call, the outputs copied back.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { cString } from './kernels';
 import { wasmKernelsPath } from './node';
 
 interface ILayerNormExports {
@@ -49,13 +50,7 @@ export async function instantiateWasmILayerNorm(bytes: BufferSource): Promise<Wa
       put(at.x, call.x);
       put(at.bias, call.bias);
       const status = x.attn_wasm_ilayernorm(base + at.x, base + at.bias, call.rows, call.channels, base + at.out, base + at.mean, base + at.variance, base + at.std);
-      if (status !== 0) {
-        const mem = new Uint8Array(x.memory.buffer);
-        let p = x.attn_wasm_ilayernorm_error(status);
-        let s = '';
-        while (mem[p]) s += String.fromCharCode(mem[p++]);
-        throw new Error(s);
-      }
+      if (status !== 0) throw new Error(cString(x.memory, x.attn_wasm_ilayernorm_error(status)));
       const mem = x.memory.buffer;
       call.out.set(new Float64Array(mem, base + at.out, call.out.length));
       call.mean.set(new Int32Array(mem, base + at.mean, call.mean.length));

@@ -6,7 +6,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import type { KernelCall, KernelReport } from '../abi';
 import { wasmKernelsPath } from './node';
-import { ARG_SLOTS, writeCall } from './kernels';
+import { cString, layoutCall, readOutputs, writeCall } from './kernels';
 
 interface IvitExports {
   memory: WebAssembly.Memory;
@@ -32,52 +32,23 @@ export async function instantiateWasmIvit(bytes: BufferSource): Promise<WasmIvit
   const x = instance.exports as unknown as IvitExports;
   if (typeof x.attn_wasm_ivit_run !== 'function') throw new Error('the wasm kernels have no ivit entry (built before it existed); rebuild them with node scripts/build-wasm.mjs');
 
-  function message(status: number): string {
-    const mem = new Uint8Array(x.memory.buffer);
-    let p = x.attn_wasm_ivit_error(status);
-    let s = '';
-    while (mem[p]) s += String.fromCharCode(mem[p++]);
-    return s;
-  }
+  const message = (status: number): string => cString(x.memory, x.attn_wasm_ivit_error(status));
 
   function run(call: KernelCall): KernelReport & { scales: Float64Array } {
     const t0 = performance.now();
-    let size = 0;
-    const region = (bytes: number): number => { const at = size; size += Math.ceil(bytes / 64) * 64; return at; };
-    const kt = call.qHeads * call.tk;
-    const at = {
-      args: region(ARG_SLOTS * 4),
-      q: region(call.q.byteLength), k: region(call.k.byteLength), v: region(call.v.byteLength),
-      out: region(call.out.byteLength),
-      bias: call.bias ? region(call.bias.byteLength) : -1,
-      params: region(call.params.byteLength),
-      invalid: region(call.invalidRows.byteLength),
-      captureIndex: call.captureIndex ? region(call.captureIndex.byteLength) : -1,
-      capture: call.capture ? region(call.capture.byteLength) : -1,
-      keySum: region(kt * 4), keyCount: region(kt * 4),
-      entropyAcc: region(call.qHeads * 16), entropy: region(call.qHeads * 4),
-      state: 0, scratch: 0,
-    };
-    const base = x.attn_wasm_arena(size);
-    if (!base) throw new Error(`wasm kernels: cannot grow memory to ${size} bytes`);
+    const { at, region, size } = layoutCall(call);
+    const base = x.attn_wasm_arena(size());
+    if (!base) throw new Error(`wasm kernels: cannot grow memory to ${size()} bytes`);
     writeCall(x.memory, base, at, call);
-    at.state = region(x.attn_wasm_ivit_state(base + at.args));
+    const state = region(x.attn_wasm_ivit_state(base + at.args));
     const scratchFloats = x.attn_wasm_ivit_scratch(base + at.args);
-    at.scratch = region(scratchFloats * 4);
-    if (x.attn_wasm_arena(size) !== base) throw new Error(`wasm kernels: cannot grow memory to ${size} bytes`);
-    const status = x.attn_wasm_ivit_run(base + at.args, base + at.state, base + at.scratch, scratchFloats, base + at.keySum,
+    const scratch = region(scratchFloats * 4);
+    if (x.attn_wasm_arena(size()) !== base) throw new Error(`wasm kernels: cannot grow memory to ${size()} bytes`);
+    const status = x.attn_wasm_ivit_run(base + at.args, base + state, base + scratch, scratchFloats, base + at.keySum,
       base + at.keyCount, base + at.entropyAcc, base + at.entropy);
     if (status !== 0) throw new Error(message(status));
-    const mem = x.memory.buffer;
-    call.out.set(new Float32Array(mem, base + at.out, call.out.length));
-    call.invalidRows.set(new Uint8Array(mem, base + at.invalid, call.invalidRows.length));
-    if (call.capture) call.capture.set(new Float32Array(mem, base + at.capture, call.capture.length));
-    if (call.instrument) {
-      call.keySum.set(new Float32Array(mem, base + at.keySum, kt));
-      call.keyCount.set(new Float32Array(mem, base + at.keyCount, kt));
-    }
-    call.entropy.set(new Float32Array(mem, base + at.entropy, call.qHeads));
-    const scales = new Float64Array(mem.slice(base + at.state, base + at.state + 8 * (2 * call.qHeads + 2 * call.kvHeads)));
+    readOutputs(x.memory, base, at, call);
+    const scales = new Float64Array(x.memory.buffer.slice(base + state, base + state + 8 * (2 * call.qHeads + 2 * call.kvHeads)));
     return { recomputedRows: 0, nrResidual: 0, approxError: 0, wallMs: performance.now() - t0, scales };
   }
 

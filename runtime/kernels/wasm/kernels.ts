@@ -24,6 +24,57 @@ export interface CallRegions {
   invalid: number; captureIndex: number; capture: number;
 }
 
+/** CallRegions plus the statistics every kernel entry fills (key sums and counts, entropies). */
+export interface CallLayout extends CallRegions {
+  keySum: number; keyCount: number; entropyAcc: number; entropy: number;
+}
+
+/**
+ * Lays a call out in one arena, every region 64-byte aligned, offsets relative to the arena base:
+ * attn_args, its buffers and the statistics; `region` appends what an entry needs besides (its
+ * report, state or scratch), `size()` is the arena size so far.
+ */
+export function layoutCall(call: KernelCall): { at: CallLayout; region(bytes: number): number; size(): number } {
+  let size = 0;
+  const region = (bytes: number): number => { const at = size; size += Math.ceil(bytes / 64) * 64; return at; };
+  const kt = call.qHeads * call.tk;
+  const at: CallLayout = {
+    args: region(ARG_SLOTS * 4),
+    q: region(call.q.byteLength), k: region(call.k.byteLength), v: region(call.v.byteLength),
+    out: region(call.out.byteLength),
+    bias: call.bias ? region(call.bias.byteLength) : -1,
+    params: region(Math.max(4, call.params.byteLength)),
+    invalid: region(call.invalidRows.byteLength),
+    captureIndex: call.captureIndex ? region(call.captureIndex.byteLength) : -1,
+    capture: call.capture ? region(call.capture.byteLength) : -1,
+    keySum: region(kt * 4), keyCount: region(kt * 4),
+    entropyAcc: region(call.qHeads * 16), entropy: region(call.qHeads * 4),
+  };
+  return { at, region, size: () => size };
+}
+
+/** Copies what a kernel entry wrote back into the call: output, invalid rows, capture, statistics. */
+export function readOutputs(memory: WebAssembly.Memory, base: number, at: CallLayout, call: KernelCall): void {
+  const mem = memory.buffer;
+  const kt = call.qHeads * call.tk;
+  call.out.set(new Float32Array(mem, base + at.out, call.out.length));
+  call.invalidRows.set(new Uint8Array(mem, base + at.invalid, call.invalidRows.length));
+  if (call.capture) call.capture.set(new Float32Array(mem, base + at.capture, call.capture.length));
+  if (call.instrument) {
+    call.keySum.set(new Float32Array(mem, base + at.keySum, kt));
+    call.keyCount.set(new Float32Array(mem, base + at.keyCount, kt));
+  }
+  call.entropy.set(new Float32Array(mem, base + at.entropy, call.qHeads));
+}
+
+/** The NUL-terminated ASCII string at `ptr` in linear memory (a kernel's error message). */
+export function cString(memory: WebAssembly.Memory, ptr: number): string {
+  const mem = new Uint8Array(memory.buffer);
+  let s = '';
+  while (mem[ptr]) s += String.fromCharCode(mem[ptr++]);
+  return s;
+}
+
 /**
  * Writes a call's attn_args (4-byte slots in attn.h's field order, pointers absolute in linear
  * memory) at `base + at.args` and copies its inputs (Q, K, V, bias, params, capture index) in.
@@ -68,58 +119,29 @@ export async function instantiateWasmKernels(bytes: BufferSource): Promise<WasmK
   const variantCodes: number[] = [];
   for (let v = 0; v < 32; v++) if (bits & (1 << v)) variantCodes.push(v);
 
-  function message(status: number): string {
-    const mem = new Uint8Array(x.memory.buffer);
-    let p = x.attn_wasm_error(status);
-    let s = '';
-    while (mem[p]) s += String.fromCharCode(mem[p++]);
-    return s;
-  }
+  const message = (status: number): string => cString(x.memory, x.attn_wasm_error(status));
 
   function run(call: KernelCall): KernelReport {
     const t0 = performance.now();
-    // layout: every region 64-byte aligned, offsets relative to the arena base
-    let size = 0;
-    const region = (bytes: number): number => { const at = size; size += Math.ceil(bytes / 64) * 64; return at; };
-    const kt = call.qHeads * call.tk;
-    const at = {
-      args: region(ARG_SLOTS * 4),
-      q: region(call.q.byteLength), k: region(call.k.byteLength), v: region(call.v.byteLength),
-      out: region(call.out.byteLength),
-      bias: call.bias ? region(call.bias.byteLength) : -1,
-      params: region(Math.max(4, call.params.byteLength)),
-      invalid: region(call.invalidRows.byteLength),
-      captureIndex: call.captureIndex ? region(call.captureIndex.byteLength) : -1,
-      capture: call.capture ? region(call.capture.byteLength) : -1,
-      keySum: region(kt * 4), keyCount: region(kt * 4),
-      entropyAcc: region(call.qHeads * 16), entropy: region(call.qHeads * 4), report: region(24),
-      scratch: 0,
-    };
-    let base = x.attn_wasm_arena(size);
-    if (!base) throw new Error(`wasm kernels: cannot grow memory to ${size} bytes`);
+    const { at, region, size } = layoutCall(call);
+    const report = region(24);
+    let base = x.attn_wasm_arena(size());
+    if (!base) throw new Error(`wasm kernels: cannot grow memory to ${size()} bytes`);
     writeCall(x.memory, base, at, call);
     const scratchFloats = x.attn_wasm_scratch(base + at.args);
     if (scratchFloats < 0) throw new Error(`wasm kernels: ${message(-3)}`);
-    at.scratch = region(scratchFloats * 4);
-    const grown = x.attn_wasm_arena(size);
-    if (grown !== base) throw new Error(`wasm kernels: cannot grow memory to ${size} bytes`);
+    const scratch = region(scratchFloats * 4);
+    const grown = x.attn_wasm_arena(size());
+    if (grown !== base) throw new Error(`wasm kernels: cannot grow memory to ${size()} bytes`);
     base = grown;
-    const status = x.attn_wasm_run(base + at.args, base + at.scratch, scratchFloats, base + at.keySum,
-      base + at.keyCount, base + at.entropyAcc, base + at.entropy, base + at.report);
+    const status = x.attn_wasm_run(base + at.args, base + scratch, scratchFloats, base + at.keySum,
+      base + at.keyCount, base + at.entropyAcc, base + at.entropy, base + report);
     if (status !== 0) throw new Error(`wasm kernels: ${message(status)}`);
-    const mem = x.memory.buffer;
-    call.out.set(new Float32Array(mem, base + at.out, call.out.length));
-    call.invalidRows.set(new Uint8Array(mem, base + at.invalid, call.invalidRows.length));
-    if (call.capture) call.capture.set(new Float32Array(mem, base + at.capture, call.capture.length));
-    if (call.instrument) {
-      call.keySum.set(new Float32Array(mem, base + at.keySum, kt));
-      call.keyCount.set(new Float32Array(mem, base + at.keyCount, kt));
-    }
-    call.entropy.set(new Float32Array(mem, base + at.entropy, call.qHeads));
-    const report = new Float64Array(mem, base + at.report, 3);
+    readOutputs(x.memory, base, at, call);
+    const stats = new Float64Array(x.memory.buffer, base + report, 3);
     const t1 = performance.now();
     return {
-      recomputedRows: report[0], nrResidual: report[1], approxError: report[2], wallMs: t1 - t0,
+      recomputedRows: stats[0], nrResidual: stats[1], approxError: stats[2], wallMs: t1 - t0,
       ...(call.timeline ? { timeline: Float64Array.of(t0, t1, 0, 1) } : {}),
     };
   }
