@@ -3,6 +3,7 @@
  * CLI prints with --json (`attnscope profile`, `drift`, `stream`), typed here with the fields the
  * panel reads, and validated on arrival. Imports nothing but protocol modules (the webview imports it).
  */
+import type { HeadShift, OutputShift } from '../../runtime/protocol/runtime';
 
 /** Median and spread of repeated timings (runtime/profile/stats.ts Spread). */
 export interface PanelSpread {
@@ -74,24 +75,11 @@ export interface PanelProfile {
   trace: { traceEvents: PanelTraceEvent[] } | null;
 }
 
-/** A head ranked by drift (runtime/protocol/runtime.ts HeadShift, with the CLI's KL and JS). */
-export interface PanelHeadDrift {
-  layer: number;
-  head: number;
-  divergence?: string;
-  meanRowDivergence: number;
-  maxAbsDelta: number;
-  deltaSinkAlpha: number;
-}
+/** A head ranked by drift: the runtime's HeadShift, with the CLI's divergence name (KL or JS). */
+export type PanelHeadDrift = HeadShift & { divergence?: string };
 
-export interface PanelOutputShift {
-  maxAbsDeltaLogit: number;
-  meanNextTokenKl: number;
-  top1Agreement: number;
-  lossA: number;
-  lossB: number;
-  deltaLoss: number;
-}
+/** What the output did between the two runs: the runtime's own type. */
+export type PanelOutputShift = OutputShift;
 
 /** `attnscope drift --json`: quantised attention against fp32. */
 export interface PanelDrift {
