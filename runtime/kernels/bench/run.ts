@@ -6,7 +6,7 @@
  *   --json            machine-readable output only
  *   --tokens 512,1024 the T values (default 128,512,1024,2048)
  *   --threads 1,2     the thread counts (default 1,2)
- *   --reps N          timed rounds per contender (default: 15 at T <= 128 down to 5 at T >= 2048)
+ *   --reps N          timed rounds per contender (default: 21 at T <= 128, 15 to T = 1024, 7 above)
  *   --no-e2e          skip the end-to-end ratio on the 12-layer benchmark model
  *   --no-web          skip onnxruntime-web
  */
@@ -71,7 +71,7 @@ function random(n: number, seed: number): Float32Array {
   return out;
 }
 
-const repsFor = (T: number): number => (T <= 128 ? 15 : T <= 512 ? 9 : T <= 1024 ? 7 : 5);
+const repsFor = (T: number): number => (T <= 128 ? 21 : T <= 1024 ? 15 : 7);
 
 /**
  * ONNX Runtime node sessions with intra-op spinning off. With it on (ORT's default), each session's
