@@ -14,7 +14,10 @@
  *      the causal upper triangle, the middle of a streaming window - are skipped), then per row:
  *      masks, softcap, bias, max, invalid check;
  *   2. per row: P = exp(S - m), its sum l (plus the variant's extra slot), then O = P V / l and,
- *      when instrumenting, the key sums, counts and entropy on the final weights P / l.
+ *      when instrumenting, the key sums, counts and entropy on the final weights P / l. Phase 2
+ *      runs one register-tile group of rows at a time (its rows, then its key sums and P V while
+ *      its weights are still in L1; O / l stored straight into the output), the whole block at
+ *      once for shiftmax.
  * K of the current kv head is transposed once per thread into the scratch ([d, tk], cached across
  * the items of the call by attn_thread.scratch_tag), times the scale, so the Q K^T tiles read it with
  * vector loads and Q as the caller laid it out (no scaled copy of Q).
@@ -203,6 +206,7 @@ static inline __attribute__((always_inline)) VF SFX(wlogw)(VF w) {
  * sum_kk A[r][kk] (lda) * B[kk][0..nv*VW) (ldb), for r < RT, kk < kdim, nv <= NV vectors of columns
  * (a constant where it is inlined). Each step loads nv vectors of B once and broadcasts one A
  * value per row: RT * nv FMAs on RT + nv loads. Rows of A beyond the block are zero padding.
+ * With rs: stores C[r] = rs[r] * the sums (the P V product scaled by 1 / l on its way out).
  * With mv: for each row r whose fully visible key prefix reaches col_end (col_end <= full[r]), also
  * folds the tile into the row's vector max mv[r * ldm ...] and check vector mv[r * ldm + VW ...]
  * (+= t - t with t the sum of the row's vectors: NaN once an Inf/NaN, or an overflowing sum, is
@@ -210,7 +214,8 @@ static inline __attribute__((always_inline)) VF SFX(wlogw)(VF w) {
  */
 static inline __attribute__((always_inline)) void SFX(tile_mk)(
     const float *A, int64_t lda, const float *B, int64_t ldb, int32_t kdim, float *C, int64_t ldc,
-    int accumulate, const int nv, float *mv, int64_t ldm, const int32_t *full, int32_t col_end) {
+    int accumulate, const int nv, float *mv, int64_t ldm, const int32_t *full, int32_t col_end,
+    const float *rs) {
   VF acc[RT][NV];
   for (int r = 0; r < RT; r++)
     for (int v = 0; v < nv; v++) acc[r][v] = accumulate ? LOADU(C + r * ldc + v * VW) : SPLAT(0);
@@ -235,7 +240,7 @@ static inline __attribute__((always_inline)) void SFX(tile_mk)(
     }
   }
   for (int r = 0; r < RT; r++)
-    for (int v = 0; v < nv; v++) STOREU(C + r * ldc + v * VW, acc[r][v]);
+    for (int v = 0; v < nv; v++) STOREU(C + r * ldc + v * VW, rs ? acc[r][v] * rs[r] : acc[r][v]);
   if (!mv) return;
   for (int r = 0; r < RT; r++) {
     if (col_end > full[r]) continue;
@@ -253,8 +258,8 @@ static inline __attribute__((always_inline)) void SFX(tile_mk)(
 /* tile_mk with full NV-vector columns (the P V product and whole Q K^T tiles). */
 static void SFX(tile_gemm)(const float *A, int64_t lda, const float *B, int64_t ldb, int32_t kdim,
                            float *C, int64_t ldc, int accumulate, float *mv, int64_t ldm,
-                           const int32_t *full, int32_t col_end) {
-  SFX(tile_mk)(A, lda, B, ldb, kdim, C, ldc, accumulate, NV, mv, ldm, full, col_end);
+                           const int32_t *full, int32_t col_end, const float *rs) {
+  SFX(tile_mk)(A, lda, B, ldb, kdim, C, ldc, accumulate, NV, mv, ldm, full, col_end, rs);
 }
 
 /* The Q K^T tile of RT rows x nv vectors of keys (1 <= nv <= NV): the last one a row group needs
@@ -264,15 +269,15 @@ static void SFX(tile_qk)(const float *A, int64_t lda, const float *B, int64_t ld
                          int32_t col_end) {
   switch (nv) {
 #if NV > 3
-    case 3: SFX(tile_mk)(A, lda, B, ldb, kdim, C, ldc, 0, 3, mv, ldm, full, col_end); return;
+    case 3: SFX(tile_mk)(A, lda, B, ldb, kdim, C, ldc, 0, 3, mv, ldm, full, col_end, 0); return;
 #endif
 #if NV > 2
-    case 2: SFX(tile_mk)(A, lda, B, ldb, kdim, C, ldc, 0, 2, mv, ldm, full, col_end); return;
+    case 2: SFX(tile_mk)(A, lda, B, ldb, kdim, C, ldc, 0, 2, mv, ldm, full, col_end, 0); return;
 #endif
 #if NV > 1
-    case 1: SFX(tile_mk)(A, lda, B, ldb, kdim, C, ldc, 0, 1, mv, ldm, full, col_end); return;
+    case 1: SFX(tile_mk)(A, lda, B, ldb, kdim, C, ldc, 0, 1, mv, ldm, full, col_end, 0); return;
 #endif
-    default: SFX(tile_gemm)(A, lda, B, ldb, kdim, C, ldc, 0, mv, ldm, full, col_end);
+    default: SFX(tile_gemm)(A, lda, B, ldb, kdim, C, ldc, 0, mv, ldm, full, col_end, 0);
   }
 }
 
@@ -389,19 +394,42 @@ static inline float SFX(row_exp)(float *s, int32_t j0, int32_t j1, float m, floa
     if (kc) STOREU(kc + j, LOADU(kc + j) + (VF)((VI)SPLAT(1.0f) & (x != SPLAT(-ATTN_INF))));
     STOREU(s + j, p);
   }
-  if (j < j1) { /* the last partial vector as one vector, hidden past j1 */
-    VF x = SPLAT(-ATTN_INF);
-    for (int u = 0; u < j1 - j; u++) x[u] = s[j + u];
+  if (j < j1) { /* the last partial vector as one vector, hidden past j1: lanes selected, not */
+                /* copied one by one (a copy became a memcpy call and a stalled reload) */
+    VI lane;
+    for (int u = 0; u < VW; u++) lane[u] = u;
+    const VI in = lane < (VI){0} + (j1 - j);
+    const VF x0 = LOADU(s + j); /* the row's floats past j1 are inside its padded length */
+    const VF x = SFX(vsel)(in, x0, SPLAT(-ATTN_INF));
     VF p, dx;
     SOFTMAX_ROW_EXP_STEP(x, p, dx);
-    for (int u = 0; u < j1 - j; u++) {
-      if (kc) kc[j + u] += x[u] != -ATTN_INF ? 1.0f : 0.0f;
-      s[j + u] = p[u];
-    }
+    if (kc)
+      for (int u = 0; u < j1 - j; u++) kc[j + u] += x[u] != -ATTN_INF ? 1.0f : 0.0f;
+    STOREU(s + j, SFX(vsel)(in, p, x0));
   }
 #undef SOFTMAX_ROW_EXP_STEP
   if (ps) *ps += SFX(hsum)(vps);
   return SFX(hsum)(vl);
+}
+
+/*
+ * Key sums of one register-tile group: ks[j] += w[r] P[r][j] for r < RT in row order, j < n (the
+ * sums row by row would give, in the same order), ks loaded and stored once per group instead of
+ * once per row. Rows with w[r] = 0 must hold finite weights (0 past their keys, up to n).
+ */
+static inline void SFX(group_key_sums)(const float *P, int64_t ldp, const float *w, int32_t n,
+                                       float *ks) {
+  int32_t j = 0;
+  for (; j + VW <= n; j += VW) {
+    VF acc = LOADU(ks + j);
+    for (int r = 0; r < RT; r++) acc += w[r] * LOADU(P + r * ldp + j);
+    STOREU(ks + j, acc);
+  }
+  for (; j < n; j++) {
+    float acc = ks[j];
+    for (int r = 0; r < RT; r++) acc += w[r] * P[r * ldp + j];
+    ks[j] = acc;
+  }
 }
 
 /* Transposes K of one kv head, times sc, into Kt [d, cols] with leading dimension ld (zero past
@@ -473,7 +501,8 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
   float *rmax = (float *)(rhi + Rp);        /* [Rp] the row's own max */
   int32_t *rfull = (int32_t *)(rmax + Rp);  /* [Rp] end of the row's fully visible 64-key tiles */
   int32_t *grange = rfull + Rp;             /* [2 Rp] se, lo, hi of each group of RT rows */
-  float *kdiff = (float *)(grange + 2 * Rp); /* [tkp + 1] per-key count differences of the block */
+  float *rowks = (float *)(grange + 2 * Rp); /* [Rp] the weight of the row's keys in the key sums */
+  float *kdiff = rowks + Rp;                /* [tkp + 1] per-key count differences of the block */
   float *Vp = kdiff + tkp + 1;              /* [64, dvp] value tile padded when dv % TW != 0 */
   /* lssa/lssar: phase 1 computes raw dots (no scale, softcap or bias: the bias joins the softplus
      argument in phase 2), so the kernel runs on a copy of the args without them */
@@ -728,9 +757,45 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       float run = 0.0f;
       for (int32_t j = 0; j < hi_max; j++) { run += kdiff[j]; kc[j] += run; }
     }
-    /* phase 2, per row: unnormalized weights, their sum, counts and the entropy term */
-    for (int32_t r = 0; r < nrp; r++) {
+    /* phase 2, per row: unnormalized weights, their sum, counts and the entropy term; then, per
+       chunk of rows, the key sums and P V while the chunk's weights are still in L1. A chunk is one
+       register-tile group, or the whole block for shiftmax (its sparse P V takes the block). The
+       chunk ending at r is finished at the top of iteration r. */
+    const int32_t chunk = shiftmax ? nrp : RT;
+    /* the softmax rows leave their key sums to the chunk (rowks: 1 / l); the variants' branches
+       add their own (rowks 0) */
+    const int chunk_key_sums = instr && !gauss && !lssa && !shiftmax && !elementwise;
+#define SOFTMAX_PV_WHOLE(g) (dv == dvp && (g)[1] <= (g)[0])
+    /* whole groups inside the block's rows store O / l straight into the output */
+#define SOFTMAX_PV_DIRECT(u, g) (SOFTMAX_PV_WHOLE(g) && (u) + RT <= nr)
+    const int pv_dense = 1;
+    for (int32_t r = 0; r <= nrp; r++) {
+      if (r > 0 && r % chunk == 0) { /* finish the chunk [r - chunk, r) */
+        const int32_t c0 = r - chunk;
+        if (chunk_key_sums)
+          for (int32_t u = c0; u < r; u += RT)
+            SFX(group_key_sums)(S + (int64_t)u * tkp, tkp, rowks + u, grange[3 * (u / RT) + 2],
+                                t->key_sum + (int64_t)h * tk);
+        /* a group whose rows see one range [0, g[2]) (no hidden middle) and dv a whole number of
+           register tiles: one pass over its keys, V read in place, the accumulators never leaving
+           the registers between 64-key tiles (the same sums in the same order as tile by tile) */
+        for (int32_t u = c0; u < r && pv_dense; u += RT) {
+          const int32_t *g = grange + 3 * (u / RT);
+          if (!SOFTMAX_PV_WHOLE(g)) {
+            for (int32_t x = u; x < u + RT; x++)
+              for (int32_t c = 0; c < dvp; c++) O[(int64_t)x * dvp + c] = 0.0f;
+            continue;
+          }
+          const int direct = SOFTMAX_PV_DIRECT(u, g);
+          for (int32_t cc = 0; cc < dvp; cc += TW)
+            SFX(tile_gemm)(S + (int64_t)u * tkp, tkp, vh + cc, dv, g[2],
+                           direct ? a->out + ((int64_t)h * tq + i0 + u) * dv + cc : O + (int64_t)u * dvp + cc,
+                           direct ? dv : dvp, 0, 0, 0, 0, 0, direct ? rowinv + u : 0);
+        }
+      }
+      if (r == nrp) break;
       float *s = S + (int64_t)r * tkp;
+      rowks[r] = 0.0f;
       if (r >= nr || rowm[r] == -ATTN_INF) {
         for (int32_t j = 0; j < hi_tiles; j++) s[j] = 0.0f;
         continue;
@@ -833,27 +898,13 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
         /* H = -sum w log w with w = p / l: = (sum w) log l - sum w (s - m) */
         t->entropy_sum[h] += (double)(lk * inv * attn_logf(l) - ps * inv);
         t->entropy_rows[h] += 1.0;
-        float *ks = t->key_sum + (int64_t)h * tk;
-        for (int32_t j = 0; j < hi; j++) ks[j] += s[j] * inv;
+        rowks[r] = inv; /* key sums: with the chunk */
       }
     }
-    /* phase 2: O = P V over the needed key range, then scaled by 1 / l */
-    /* a group whose rows see one range [0, g[2]) (no hidden middle) and dv a whole number of
-       register tiles: one pass over its keys, V read in place, the accumulators never leaving the
-       registers between 64-key tiles (the same sums in the same order as tile by tile) */
-#define SOFTMAX_PV_WHOLE(g) (dv == dvp && (g)[1] <= (g)[0])
-    for (int32_t r = 0; r < nrp; r += RT) {
-      const int32_t *g = grange + 3 * (r / RT);
-      if (!SOFTMAX_PV_WHOLE(g)) {
-        for (int32_t u = r; u < r + RT; u++)
-          for (int32_t c = 0; c < dvp; c++) O[(int64_t)u * dvp + c] = 0.0f;
-        continue;
-      }
-      for (int32_t c0 = 0; c0 < dvp; c0 += TW)
-        SFX(tile_gemm)(S + (int64_t)r * tkp, tkp, vh + c0, dv, g[2], O + (int64_t)r * dvp + c0, dvp, 0,
-                       0, 0, 0, 0);
-    }
-    for (int32_t j0 = 0; j0 < hi_max; j0 += 64) {
+    /* P V of the groups that are not whole (a hidden middle, or dv not whole register tiles): tile
+       by tile over the keys, the value tile padded once for all groups */
+    const int32_t pv_hi = pv_dense ? hi_max : 0;
+    for (int32_t j0 = 0; j0 < pv_hi; j0 += 64) {
       if (!(j0 < se_max || (j0 + 64 > lo_min && j0 < hi_max))) continue;
       const int32_t jn = hi_max - j0 < 64 ? hi_max - j0 : 64;
       const float *B = vh + (int64_t)j0 * dv;
@@ -871,14 +922,15 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
         const int32_t gn = g[2] - j0 < jn ? g[2] - j0 : jn; /* the keys the group's rows see */
         for (int32_t c0 = 0; c0 < dvp; c0 += TW)
           SFX(tile_gemm)(S + (int64_t)r * tkp + j0, tkp, B + c0, ldb, gn, O + (int64_t)r * dvp + c0,
-                         dvp, 1, 0, 0, 0, 0);
+                         dvp, 1, 0, 0, 0, 0, 0);
       }
     }
-#undef SOFTMAX_PV_WHOLE
     for (int32_t r = 0; r < nr; r++) {
       float *o = a->out + ((int64_t)h * tq + i0 + r) * dv;
       const float inv = rowinv[r];
-      for (int32_t c = 0; c < dv; c++) o[c] = O[(int64_t)r * dvp + c] * inv;
+      const int32_t u = r / RT * RT;
+      if (!(pv_dense && SOFTMAX_PV_DIRECT(u, grange + 3 * (u / RT)))) /* else stored by P V */
+        for (int32_t c = 0; c < dv; c++) o[c] = O[(int64_t)r * dvp + c] * inv;
       if (a->capture_index && a->capture_index[h] >= 0) {
         float *mrow = a->capture + ((int64_t)a->capture_index[h] * tq + i0 + r) * tk;
         const float *s = S + (int64_t)r * tkp;
@@ -886,6 +938,8 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
         for (int32_t j = 0; j < tk; j++) mrow[j] = j < hi ? s[j] * inv : 0.0f;
       }
     }
+#undef SOFTMAX_PV_WHOLE
+#undef SOFTMAX_PV_DIRECT
   }
   return ATTN_OK;
 }
