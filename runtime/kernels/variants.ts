@@ -95,6 +95,10 @@ export const VARIANTS: Record<VariantId, VariantInfo> = {
       { name: 'safety', default: 0.9, min: 0, max: 1, doc: 'safety factor on α = safety · 2 / ‖K2‖₁² (SOFT v1: 0.9)' },
       { name: 'reg', default: 0.01, min: 0, doc: 'regularizer: invert K2 + reg·I (SOFT v1: 0.01)' },
       { name: 'norm', default: 0, choices: flag, doc: '1 = symmetric normalization D^-1/2 X D^-1/2 (SOFT-Norm code form)' },
+      {
+        name: 'errorRows', default: 128, min: 0, integer: true,
+        doc: 'rows per head approxError samples, evenly spaced incl. the first and last (0 = every row; all when tq ≤ this)',
+      },
     ],
   },
   shiftmax: {

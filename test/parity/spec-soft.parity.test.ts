@@ -1,9 +1,9 @@
 // Spec §3.6: SOFT's Gaussian kernel and its Nyström approximation, d = 2, K = Q (tied, as SOFT).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { newtonInverse } from '../../runtime/kernels/reference/nystrom';
+import { newtonInverse, nystromErrorRow } from '../../runtime/kernels/reference/nystrom';
 import type { AttentionInput } from '../../runtime/kernels/types';
-import { SPEC_TOL, assertClose, run } from '../unit/variants-fixtures';
+import { SPEC_TOL, assertClose, randomInput, run } from '../unit/variants-fixtures';
 
 const Q = [1, 0, 0.8, 0.6, 0, 1, -0.6, 0.8];
 
@@ -56,4 +56,37 @@ test('soft-nystrom SOFT-Norm code form (safety 1, reg 0, norm): the stalled outp
 test('soft-nystrom with m = tk landmarks reproduces soft-gauss (Nyström is exact on landmarks)', async () => {
   const r = await run(softInput(), 'soft-nystrom:m=4,reg=0,iters=60');
   assert.ok(r.stats.approxError < 1e-4, `approxError ${r.stats.approxError}`);
+});
+
+test('approxError\'s sampled rows: all when n = 0 or tq ≤ n, else n evenly spaced rows with the first and the last', () => {
+  const rows = (tq: number, n: number) => Array.from({ length: tq }, (_, i) => i).filter((i) => nystromErrorRow(tq, n, i));
+  assert.deepEqual(rows(5, 0), [0, 1, 2, 3, 4]);
+  assert.deepEqual(rows(5, 5), [0, 1, 2, 3, 4]);
+  assert.deepEqual(rows(5, 128), [0, 1, 2, 3, 4]);
+  assert.deepEqual(rows(10, 4), [0, 3, 6, 9]);
+  assert.deepEqual(rows(37, 5), [0, 9, 18, 27, 36]);
+  assert.deepEqual(rows(8, 3), [0, 3, 7]); // floor(k · 7 / 2)
+  assert.deepEqual(rows(9, 1), [8]);
+  for (const [tq, n] of [[1024, 128], [1000, 128], [129, 128], [4096, 7], [300, 299]]) {
+    const r = rows(tq, n);
+    assert.equal(r.length, n, `tq ${tq}, n ${n}: count`);
+    assert.deepEqual([r[0], r[n - 1]], [0, tq - 1], `tq ${tq}, n ${n}: first and last`);
+    r.forEach((i, k) => assert.equal(i, Math.floor((k * (tq - 1)) / (n - 1)), `tq ${tq}, n ${n}: row ${k}`));
+  }
+});
+
+test('soft-nystrom approxError is the max |O − O_soft-gauss| over the sampled rows of every head', async () => {
+  const input = randomInput({ qHeads: 2, kvHeads: 1, tq: 37, tk: 53, d: 12, dv: 5, seed: 3 });
+  const gauss = await run(input, 'soft-gauss');
+  const all = await run(input, 'soft-nystrom:m=8,errorRows=0');
+  for (const n of [0, 1, 5, 36, 37]) {
+    const r = await run(input, `soft-nystrom:m=8,errorRows=${n}`);
+    assert.deepEqual(r.output, all.output, `errorRows ${n}: the output does not depend on it`);
+    let want = 0;
+    for (let t = 0; t < r.output.length; t++) {
+      if (nystromErrorRow(37, n, Math.floor(t / 5) % 37)) want = Math.max(want, Math.abs(r.output[t] - gauss.output[t]));
+    }
+    assert.ok(Math.abs(r.stats.approxError - want) < 1e-6, `errorRows ${n}: ${r.stats.approxError} vs ${want}`);
+    assert.ok(r.stats.approxError <= all.stats.approxError, `errorRows ${n}: a sample never exceeds every row`);
+  }
 });

@@ -37,7 +37,7 @@ const rowKernels: Record<Exclude<VariantId, 'soft-nystrom'>, (input: AttentionIn
 export function referenceAttention(input: AttentionInput, variant: VariantSpec, captureHeads: number[] = []): AttentionResult {
   const p = variant.params;
   if (variant.id === 'soft-nystrom') {
-    return softNystromReference(input, { m: p.m, iters: p.iters, safety: p.safety, reg: p.reg, norm: p.norm }, captureHeads);
+    return softNystromReference(input, { m: p.m, iters: p.iters, safety: p.safety, reg: p.reg, norm: p.norm, errorRows: p.errorRows }, captureHeads);
   }
   return runRows(input, rowKernels[variant.id](input, p), captureHeads);
 }

@@ -15,6 +15,20 @@ export interface NystromParams {
   reg: number;
   /** 1 = symmetric normalization D^{-1/2} X D^{-1/2}, D = diag(K2·1) (SOFT-Norm's code form). */
   norm: number;
+  /** Rows per head approxError compares (see nystromErrorRow); 0 = every row. Default 128. */
+  errorRows?: number;
+}
+
+/**
+ * Whether query row i (0-based, the same in every head) is one of approxError's sampled rows: every
+ * row when n = 0 or tq ≤ n, else the n rows ⌊k (tq − 1) / (n − 1)⌋, k = 0..n−1 (evenly spaced, the
+ * first and the last included; n = 1: the last row). gauss.c's nystrom_error_row is the same test.
+ */
+export function nystromErrorRow(tq: number, n: number, i: number): boolean {
+  if (n <= 0 || tq <= n) return true;
+  if (n === 1) return i === tq - 1;
+  const k = Math.ceil((i * (n - 1)) / (tq - 1));
+  return Math.floor((k * (tq - 1)) / (n - 1)) === i;
 }
 
 type Matrix = Float64Array[];
@@ -98,7 +112,8 @@ function headFactors(input: AttentionInput, kvh: number, p: NystromParams): Head
  * masks stay orthogonal; unmasked, W·V equals the low-rank K1·X·(K1ᵀV) of the paper. Landmarks pool
  * all keys of the head, visible or not. Weights may be negative: the stats use |w|/Σ|w|.
  * Stats: nrResidual = the worst finite head's ‖I − P X‖₁; approxError = max |O − O_soft-gauss| over the
- * rows both compute (an Inf key breaks every landmark of its head but only the gauss rows that see it).
+ * sampled rows (nystromErrorRow, p.errorRows: all rows up to 128 per head by default) both compute (an
+ * Inf key breaks every landmark of its head but only the gauss rows that see it).
  */
 export function softNystromReference(input: AttentionInput, p: NystromParams, captureHeads: number[] = []): AttentionResult {
   const { q, tq, headDim: d } = input;
@@ -133,9 +148,11 @@ export function softNystromReference(input: AttentionInput, p: NystromParams, ca
   const exact = runRows(input, softGaussKernel(input));
   const skip = new Set([...result.stats.invalidRows, ...exact.stats.invalidRows]);
   const dv = input.headDimV;
+  const n = p.errorRows ?? 128;
   let approxError = 0;
   for (let t = 0; t < exact.output.length; t++) {
-    if (!skip.has(Math.floor(t / dv))) approxError = Math.max(approxError, Math.abs(result.output[t] - exact.output[t]));
+    const row = Math.floor(t / dv);
+    if (!skip.has(row) && nystromErrorRow(tq, n, row % tq)) approxError = Math.max(approxError, Math.abs(result.output[t] - exact.output[t]));
   }
   // Heads broken by Inf/NaN keys (their rows are invalid) have a NaN residual: left out.
   result.stats.nrResidual = factors.reduce((m, f) => (f.residual > m ? f.residual : m), 0);
