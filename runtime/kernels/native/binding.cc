@@ -3,7 +3,8 @@
 //   run(desc) -> Promise<{ wallMs, recomputedRows, nrResidual, approxError }>
 //     desc holds the tensors as typed arrays (outputs preallocated by the caller), the sizes, the
 //     variant code and params, and `threads`. The kernel runs off the JS thread (AsyncWorker), or on
-//     it with desc.inline (below), on a persistent worker pool split across (head, row-block) work items; per-thread partial
+//     it with desc.inline (below), on a persistent worker pool split across (head, row-block) work items
+//     (handed out by item_queue.h: per-thread segments, then stealing); per-thread partial
 //     statistics are added up here. Bad arguments throw TypeError/RangeError synchronously; kernel
 //     status codes reject the promise with the kernel's message.
 //     With desc.inline true the kernel runs on the calling thread instead (the pool's worker 0) and
@@ -46,6 +47,7 @@
 #include "../c/ilayernorm.h"
 #include "../c/ivit.h"
 #include "fma_peak.h"
+#include "item_queue.h"
 #include "pool.h"
 
 extern "C" const char *attn_softmax_isa(void);
@@ -207,14 +209,16 @@ class KernelCall : public Napi::AsyncWorker {
       p.t.scratch = p.scratch;
       p.t.scratch_len = scratch;
     }
-    std::atomic<int32_t> next{0};
+    // attention items are (head, row block): per head ceil(tq / row_block) of them (item_queue.h)
+    ItemQueue queue(items, n, ivit_ ? 1 : (args_.tq + args_.row_block - 1) / args_.row_block);
     std::vector<int32_t> status(n, ATTN_OK);
+    std::atomic<bool> failed{false};
     if (ivit_ && !ivitPrepare(parts, n, items)) return;
     if (timeline_) { times_[2] = args_.row_block; times_[3] = n; times_.resize(4 + 3 * static_cast<size_t>(items), -1.0); }
     WorkerPool::instance().run(n, [&](int w) {
       for (;;) {
-        int32_t item = next.fetch_add(1);
-        if (item >= items) return;
+        const int32_t item = failed.load(std::memory_order_relaxed) ? -1 : queue.next(w);
+        if (item < 0) return;
         const double started = timeline_ ? clockMs() : 0.0;
         int32_t s = ivit_ ? ivit_run(&args_, state_, &parts[w].t, item, item + 1)
                           : family->run(&args_, &parts[w].t, item, item + 1);
@@ -222,7 +226,7 @@ class KernelCall : public Napi::AsyncWorker {
           double *slot = &times_[4 + 3 * static_cast<size_t>(item)];
           slot[0] = w; slot[1] = started; slot[2] = clockMs();
         }
-        if (s != ATTN_OK) { status[w] = s; next.store(items); return; }
+        if (s != ATTN_OK) { status[w] = s; failed.store(true); return; }
       }
     });
     for (int32_t s : status) if (s != ATTN_OK) { status_ = s; return; }
