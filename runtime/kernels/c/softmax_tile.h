@@ -255,7 +255,20 @@ static inline __attribute__((always_inline)) void SFX(tile_mk)(
   }
 }
 
+/* wasm: the tile functions stay out of line. V8's TurboFan unrolls small innermost wasm loops (up
+   to 5 copies within 50 graph nodes per level of loop nesting); inlined into softmax_items, tile_mk's
+   k loop sits deep enough to be unrolled, and the copies spill the accumulators to the stack every
+   step. Out of line it is too big to unroll and they stay in registers (one call per tile). */
+#ifndef SOFTMAX_TILE_OUTLINE
+#if defined(__wasm__)
+#define SOFTMAX_TILE_OUTLINE __attribute__((noinline))
+#else
+#define SOFTMAX_TILE_OUTLINE
+#endif
+#endif
+
 /* tile_mk with full NV-vector columns (the P V product and whole Q K^T tiles). */
+SOFTMAX_TILE_OUTLINE
 static void SFX(tile_gemm)(const float *A, int64_t lda, const float *B, int64_t ldb, int32_t kdim,
                            float *C, int64_t ldc, int accumulate, float *mv, int64_t ldm,
                            const int32_t *full, int32_t col_end, const float *rs) {
@@ -264,6 +277,7 @@ static void SFX(tile_gemm)(const float *A, int64_t lda, const float *B, int64_t 
 
 /* The Q K^T tile of RT rows x nv vectors of keys (1 <= nv <= NV): the last one a row group needs
    stops at the vector past its last visible key. */
+SOFTMAX_TILE_OUTLINE
 static void SFX(tile_qk)(const float *A, int64_t lda, const float *B, int64_t ldb, int32_t kdim,
                          float *C, int64_t ldc, int nv, float *mv, int64_t ldm, const int32_t *full,
                          int32_t col_end) {
