@@ -7,18 +7,15 @@
 import type { AttentionBackend } from '../runtime/kernels/types';
 import { parseVariant } from '../runtime/kernels/variants';
 import { wasmBackend } from '../runtime/kernels/wasm/backend';
-import { instantiateWasmKernels } from '../runtime/kernels/wasm/kernels';
+import { fetchWasmKernels } from '../runtime/kernels/wasm/kernels';
 import type { HeadInput } from '../runtime/protocol/headInput';
 
 let loaded: { url: string; backend: Promise<AttentionBackend> } | undefined;
 
-/** The kernels from `url` (fetched and compiled on the first call only). */
+/** The kernels from `url`, or its relaxed-SIMD sibling (fetched and compiled on the first call only). */
 export function panelKernels(url: string): Promise<AttentionBackend> {
   if (loaded?.url !== url) {
-    const backend = fetch(url)
-      .then((r) => { if (!r.ok) throw new Error(`the WASM kernels did not load (${r.status} ${r.statusText})`); return r.arrayBuffer(); })
-      .then((bytes) => instantiateWasmKernels(bytes))
-      .then(wasmBackend);
+    const backend = fetchWasmKernels(url).then(wasmBackend); // the relaxed-SIMD build where it compiles
     loaded = { url, backend };
     backend.catch(() => { if (loaded?.backend === backend) loaded = undefined; });
   }

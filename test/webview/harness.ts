@@ -36,6 +36,7 @@ export async function servePanel(): Promise<PanelServer> {
     '/dist/webview.js': [join(root, 'dist/webview.js'), 'text/javascript'],
     '/media/css/panel.css': [join(root, 'media/css/panel.css'), 'text/css'],
     '/dist/attnscope_kernels.wasm': [join(root, 'dist/attnscope_kernels.wasm'), 'application/wasm'],
+    '/dist/attnscope_kernels_relaxed.wasm': [join(root, 'dist/attnscope_kernels_relaxed.wasm'), 'application/wasm'],
   };
   let origin = '';
   const server: Server = createServer((req, res) => {

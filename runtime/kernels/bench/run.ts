@@ -12,7 +12,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { loadNativeAddon, nativeBackend } from '../native/backend';
-import { loadWasmKernels } from '../wasm/node';
+import { loadWasmKernels, relaxedSimdFlagSet } from '../wasm/node';
 import { wasmBackend } from '../wasm/backend';
 import { resolveVariant } from '../variants';
 import type { AttentionBackend, AttentionInput, VariantId } from '../types';
@@ -116,10 +116,12 @@ function kernelContenders(backend: AttentionBackend, input: AttentionInput, thre
   return out;
 }
 
-export async function bench(o: Options, log: (line: string) => void): Promise<{ rows: BenchRow[]; peak: Record<number, number>; isa: string; e2e: EndToEnd[] }> {
+export async function bench(o: Options, log: (line: string) => void): Promise<{ rows: BenchRow[]; peak: Record<number, number>; isa: string; wasmIsa: string; e2e: EndToEnd[] }> {
   const addon = loadNativeAddon();
   const native = nativeBackend(addon);
   const wasm = wasmBackend(await loadWasmKernels());
+  // the build the product runs here (runtime/kernels/wasm/node.ts: relaxed SIMD where it compiles)
+  log(`WASM kernels: ${wasm.isa} build (Node ${process.versions.node}, V8 ${process.versions.v8}${relaxedSimdFlagSet() ? ', --experimental-wasm-relaxed-simd set by the loader' : ''})`);
   const web: OrtWeb | null = o.web ? await import('onnxruntime-web') : null;
   if (web) web.env.wasm.numThreads = 1;
   // The peak is the best of several measurements over the run (first, and after each shape): taken
@@ -182,7 +184,7 @@ export async function bench(o: Options, log: (line: string) => void): Promise<{ 
   measurePeak();
   for (const r of rows) if (r.pctPeak !== null) r.pctPeak /= peak[r.threads];
   log(`FMA peak (register-only, ${native.isa}, best over the run): ${o.threads.map((t) => `${t} thread${t > 1 ? 's' : ''} ${peak[t].toFixed(0)} GFLOP/s`).join(', ')}`);
-  return { rows, peak, isa: native.isa, e2e };
+  return { rows, peak, isa: native.isa, wasmIsa: wasm.isa, e2e };
 }
 
 function table(rows: BenchRow[]): string {
@@ -203,7 +205,7 @@ async function main(): Promise<void> {
   const result = await bench(o, log);
   const e2eRatio = result.e2e.length ? Object.fromEntries(result.e2e.map((e) => [e.threads, e.ratio])) : null;
   if (o.json) {
-    console.log(JSON.stringify({ heads: H, headDim: D, causal: true, isa: result.isa, fmaPeakGflops: result.peak, rows: result.rows, e2e: result.e2e, e2eRatio }, null, 1));
+    console.log(JSON.stringify({ heads: H, headDim: D, causal: true, isa: result.isa, wasmIsa: result.wasmIsa, fmaPeakGflops: result.peak, rows: result.rows, e2e: result.e2e, e2eRatio }, null, 1));
   } else {
     console.log(table(result.rows));
     for (const e of result.e2e) console.log(`end to end (${e.model}, T=${e.tokens}, ${e.threads} thread${e.threads > 1 ? 's' : ''}): segmented + native ${e.segmentedMs.toFixed(0)} ms vs ONNX Runtime whole ${e.wholeMs.toFixed(0)} ms: e2eRatio ${e.ratio.toFixed(2)}`);

@@ -2,13 +2,14 @@
 import { finishCall, prepareCall } from '../abi';
 import type { AttentionBackend, AttentionRequest, AttentionResult, VariantId } from '../types';
 import { VARIANT_IDS } from '../types';
-import type { WasmKernels } from './kernels';
+import type { WasmIsa, WasmKernels } from './kernels';
 
-export function wasmBackend(kernels: WasmKernels): AttentionBackend {
+export function wasmBackend(kernels: WasmKernels): AttentionBackend & { isa: WasmIsa } {
   const variants: VariantId[] = VARIANT_IDS.filter((_id, code) => kernels.variantCodes.includes(code));
   return {
     id: 'wasm',
     variants,
+    isa: kernels.isa,
     run(request: AttentionRequest): Promise<AttentionResult> {
       try {
         const call = prepareCall({ ...request, threads: 1 }, variants, 'wasm');

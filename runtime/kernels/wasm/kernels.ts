@@ -104,15 +104,45 @@ export function writeCall(memory: WebAssembly.Memory, base: number, at: CallRegi
   if (call.captureIndex) put(at.captureIndex, call.captureIndex);
 }
 
+/**
+ * The builds of the kernels (scripts/build-wasm.mjs): 'simd128' (dist/attnscope_kernels.wasm) runs
+ * on every engine with SIMD; 'relaxed-simd' (dist/attnscope_kernels_relaxed.wasm) also uses
+ * relaxed SIMD, whose f32x4.relaxed_madd the engine turns into one FMA instruction where the CPU has
+ * one (a multiply and an add otherwise). Chromium (the webview, VS Code's Electron) has relaxed SIMD
+ * on; Node 20 only with --experimental-wasm-relaxed-simd (./node.ts sets it).
+ */
+export type WasmIsa = 'simd128' | 'relaxed-simd';
+
+/** A module of one function that uses f32x4.relaxed_madd: it validates where relaxed SIMD is on. */
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
+  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+  0x0a, 0x3d, 0x01, 0x3b, 0x00, // code section: one body of 59 bytes, no locals
+  0xfd, 0x0c, ...new Array<number>(16).fill(0), // v128.const 0
+  0xfd, 0x0c, ...new Array<number>(16).fill(0),
+  0xfd, 0x0c, ...new Array<number>(16).fill(0),
+  0xfd, 0x85, 0x02, // f32x4.relaxed_madd
+  0x0b, // end
+]);
+
+/** Whether this engine compiles relaxed SIMD now. */
+export function relaxedSimdSupported(): boolean {
+  return WebAssembly.validate(RELAXED_SIMD_PROBE);
+}
+
 /** The loaded module: one call at a time (WASM here is single-threaded and synchronous). */
 export interface WasmKernels {
+  /** The build these are (see WasmIsa). */
+  isa: WasmIsa;
   /** Variant codes (enum attn_variant) this module implements. */
   variantCodes: number[];
   /** Runs one kernel call; fills the call's output buffers. Throws the kernel's message on failure. */
   run(call: KernelCall): KernelReport;
 }
 
-export async function instantiateWasmKernels(bytes: BufferSource): Promise<WasmKernels> {
+/** Instantiates the module `bytes`, the build `isa` (see WasmIsa). */
+export async function instantiateWasmKernels(bytes: BufferSource, isa: WasmIsa = 'simd128'): Promise<WasmKernels> {
   const { instance } = await WebAssembly.instantiate(bytes, {});
   const x = instance.exports as unknown as KernelExports;
   const bits = x.attn_wasm_variants();
@@ -146,7 +176,32 @@ export async function instantiateWasmKernels(bytes: BufferSource): Promise<WasmK
     };
   }
 
-  return { variantCodes, run };
+  return { isa, variantCodes, run };
+}
+
+/** The relaxed-SIMD build next to the plain module at `url` (both in dist/). */
+export function relaxedKernelsUrl(url: string): string {
+  return url.replace(/attnscope_kernels\.wasm(?=$|[?#])/, 'attnscope_kernels_relaxed.wasm');
+}
+
+/**
+ * Fetches and instantiates the kernels in a browser (the webview): the relaxed-SIMD build next to
+ * `url` where the engine compiles relaxed SIMD (Chromium does), else, or when that one does not
+ * load, the plain module at `url`.
+ */
+export async function fetchWasmKernels(url: string): Promise<WasmKernels> {
+  const relaxed = relaxedKernelsUrl(url);
+  if (relaxed !== url && relaxedSimdSupported()) {
+    try {
+      const r = await fetch(relaxed);
+      if (r.ok) return await instantiateWasmKernels(await r.arrayBuffer(), 'relaxed-simd');
+    } catch {
+      // the plain module below
+    }
+  }
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`the WASM kernels did not load (${r.status} ${r.statusText})`);
+  return instantiateWasmKernels(await r.arrayBuffer());
 }
 
 /** Query rows per work item: the block's logits (rows x tk floats) stay within ~256 KiB. */
