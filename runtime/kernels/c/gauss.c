@@ -53,9 +53,10 @@ static inline int32_t gauss_landmarks(const attn_args *a) {
   return m < a->tk ? m : a->tk;
 }
 
-/* The stride of the group rows S, W and of B: tk rounded up to 16 (register tiles of 16 keys). */
+/* The stride of the group rows S, W and of B: tk rounded up to 16 (register tiles of 16 keys), plus
+   16, so that rows are never a multiple of 4 KiB apart (a load 4 KiB from a pending store stalls). */
 static inline int64_t gauss_ld(const attn_args *a) {
-  return ((int64_t)a->tk + 15) / 16 * 16;
+  return ((int64_t)a->tk + 15) / 16 * 16 + 16;
 }
 
 /* approx_error's sample size n (params[5]; 128 when absent). */
@@ -158,6 +159,9 @@ typedef double gauss_d4 __attribute__((vector_size(32)));
 typedef float gauss_f4 __attribute__((vector_size(16)));
 typedef float gauss_f4u __attribute__((vector_size(16), aligned(4)));
 
+ROWDOT_INLINE void gauss_exponents4(const float *const *q, const float *kh, int32_t d, int32_t j1, float inv,
+                                    float *E, int64_t ld);
+
 /*
  * The factors of kv head kvh: landmarks lm [m, d] and B = X S(L, K) [m, ld] (floats, zero past tk),
  * from the double work area wk (5 m^2) and the float work area g [m, ld]. Returns the
@@ -219,20 +223,48 @@ GAUSS_CLONES static double nystrom_factors(const attn_args *a, int32_t kvh, cons
     for (int32_t r = 0; r < m; r++)
       for (int32_t c = 0; c < m; c++) x[r * m + c] *= t2[r] * t2[c];
   }
-  /* g = S(L, K) [m, ld], then B = X g in double, 4 keys at a time */
-  for (int32_t r = 0; r < m; r++) {
+  /* g = S(L, K) [m, ld] (4 landmarks at a time: each key loaded once for four), then B = X g in
+     double, 8 landmarks x 4 keys at a time */
+  int32_t r = 0;
+  for (; r + 4 <= m; r += 4) {
+    const float *q4[4] = {lm + (int64_t)r * d, lm + (int64_t)(r + 1) * d, lm + (int64_t)(r + 2) * d,
+                          lm + (int64_t)(r + 3) * d};
+    gauss_exponents4(q4, kh, d, tk, inv, g + (int64_t)r * ld, ld);
+  }
+  for (; r < m; r++) gauss_exponents(lm + (int64_t)r * d, kh, d, 0, tk, inv, g + (int64_t)r * ld);
+  for (r = 0; r < m; r++) {
     float *gr = g + (int64_t)r * ld;
-    gauss_exponents(lm + (int64_t)r * d, kh, d, 0, tk, inv, gr);
     gauss_exp_row(gr, tk);
     for (int64_t j = tk; j < ld; j++) gr[j] = 0.0f;
   }
-  for (int32_t l = 0; l < m; l++) {
+  int32_t l = 0;
+  for (; l + 8 <= m; l += 8) {
+    const double *xl = x + (int64_t)l * m;
+    for (int64_t j = 0; j < ld; j += 4) {
+      gauss_d4 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, s4 = {0}, s5 = {0}, s6 = {0}, s7 = {0};
+      for (int32_t q = 0; q < m; q++) {
+        const gauss_d4 gv = __builtin_convertvector((gauss_f4) * (const gauss_f4u *)(g + (int64_t)q * ld + j), gauss_d4);
+        s0 += xl[q] * gv; s1 += xl[m + q] * gv; s2 += xl[2 * m + q] * gv; s3 += xl[3 * m + q] * gv;
+        s4 += xl[4 * m + q] * gv; s5 += xl[5 * m + q] * gv; s6 += xl[6 * m + q] * gv; s7 += xl[7 * m + q] * gv;
+      }
+      float *bj = bm + (int64_t)l * ld + j;
+      *(gauss_f4u *)bj = __builtin_convertvector(s0, gauss_f4);
+      *(gauss_f4u *)(bj + ld) = __builtin_convertvector(s1, gauss_f4);
+      *(gauss_f4u *)(bj + 2 * ld) = __builtin_convertvector(s2, gauss_f4);
+      *(gauss_f4u *)(bj + 3 * ld) = __builtin_convertvector(s3, gauss_f4);
+      *(gauss_f4u *)(bj + 4 * ld) = __builtin_convertvector(s4, gauss_f4);
+      *(gauss_f4u *)(bj + 5 * ld) = __builtin_convertvector(s5, gauss_f4);
+      *(gauss_f4u *)(bj + 6 * ld) = __builtin_convertvector(s6, gauss_f4);
+      *(gauss_f4u *)(bj + 7 * ld) = __builtin_convertvector(s7, gauss_f4);
+    }
+  }
+  for (; l < m; l++) {
     const double *xl = x + (int64_t)l * m;
     float *bl = bm + (int64_t)l * ld;
     for (int64_t j = 0; j < ld; j += 4) {
       gauss_d4 s = {0};
-      for (int32_t r = 0; r < m; r++)
-        s += xl[r] * __builtin_convertvector((gauss_f4) * (const gauss_f4u *)(g + (int64_t)r * ld + j), gauss_d4);
+      for (int32_t q = 0; q < m; q++)
+        s += xl[q] * __builtin_convertvector((gauss_f4) * (const gauss_f4u *)(g + (int64_t)q * ld + j), gauss_d4);
       *(gauss_f4u *)(bl + j) = __builtin_convertvector(s, gauss_f4);
     }
   }
@@ -336,12 +368,9 @@ static inline __attribute__((always_inline)) int32_t nystrom_row(const gauss_ctx
 /* left[l] = e^{-|q - L_l|^2 / (2 sqrt d)} of query row qi; returns 1 if an exponent is not finite. */
 static inline __attribute__((always_inline)) int nystrom_left(const gauss_ctx *c, const float *qi,
                                                               int32_t d, float *left) {
-  int bad = 0;
-  for (int32_t l = 0; l < c->np.m; l++) {
-    const float e = gauss_exponent(qi, c->lm + (int64_t)l * d, d, c->inv);
-    bad |= gauss_nonfinite(e);
-    left[l] = attn_expf(e);
-  }
+  gauss_exponents(qi, c->lm, d, 0, c->np.m, c->inv, left); /* four landmarks at a time */
+  const int bad = gauss_any_nonfinite(left, 0, c->np.m);
+  gauss_exp_row(left, c->np.m);
   return bad;
 }
 
@@ -559,7 +588,29 @@ static inline __attribute__((always_inline)) void nystrom_prefix_to(gauss_ctx *c
     c->pv_x = 0;
   }
   const float *vh = a->v + (int64_t)kvh * tk * dv;
-  for (int32_t j = c->pv_x; j < x; j++) {
+  int32_t j = c->pv_x;
+  if (dv == 64) { /* v_j in registers across the m rows of P: no load of V follows a store to P (a
+                     store 4 KiB apart from a later load stalls it, and one row of P is) */
+    for (; j < x; j++) {
+      const float *vj = vh + (int64_t)j * dv;
+      const rowdot_v8 v0 = ROWDOT_LOAD(vj), v1 = ROWDOT_LOAD(vj + 8), v2 = ROWDOT_LOAD(vj + 16);
+      const rowdot_v8 v3 = ROWDOT_LOAD(vj + 24), v4 = ROWDOT_LOAD(vj + 32), v5 = ROWDOT_LOAD(vj + 40);
+      const rowdot_v8 v6 = ROWDOT_LOAD(vj + 48), v7 = ROWDOT_LOAD(vj + 56);
+      for (int32_t l = 0; l < m; l++) {
+        const float b = c->bm[(int64_t)l * c->ld + j];
+        float *p = c->pv + (int64_t)l * dv;
+        *(rowdot_v8u *)p = ROWDOT_LOAD(p) + b * v0;
+        *(rowdot_v8u *)(p + 8) = ROWDOT_LOAD(p + 8) + b * v1;
+        *(rowdot_v8u *)(p + 16) = ROWDOT_LOAD(p + 16) + b * v2;
+        *(rowdot_v8u *)(p + 24) = ROWDOT_LOAD(p + 24) + b * v3;
+        *(rowdot_v8u *)(p + 32) = ROWDOT_LOAD(p + 32) + b * v4;
+        *(rowdot_v8u *)(p + 40) = ROWDOT_LOAD(p + 40) + b * v5;
+        *(rowdot_v8u *)(p + 48) = ROWDOT_LOAD(p + 48) + b * v6;
+        *(rowdot_v8u *)(p + 56) = ROWDOT_LOAD(p + 56) + b * v7;
+      }
+    }
+  }
+  for (; j < x; j++) {
     const float *vj = vh + (int64_t)j * dv;
     for (int32_t l = 0; l < m; l++) {
       const float b = c->bm[(int64_t)l * c->ld + j];
@@ -651,7 +702,7 @@ ROWDOT_INLINE void nystrom_group_stats(const gauss_ctx *c, const attn_args *a, a
       rowdot_add_plogp(&h2, &p2); rowdot_add_plogp(&h3, &p3);          \
     } while (0)
   for (; j + 8 <= jmin; j += 8) NYS_STATS_BODY(one * nvalid); /* every valid row sees these keys */
-  for (; j + 8 <= jmax; j += 8) {
+  for (; j < jmax && j + 8 <= tk; j += 8) { /* past a row's end: w = 0 and no count */
     const rowdot_v8i jv = (rowdot_v8i){0, 1, 2, 3, 4, 5, 6, 7} + j;
     NYS_STATS_BODY(((rowdot_select(jv < e0, one, none) + rowdot_select(jv < e1, one, none)) +
                     (rowdot_select(jv < e2, one, none) + rowdot_select(jv < e3, one, none))));
@@ -751,9 +802,20 @@ ROWDOT_INLINE void nystrom_group(const attn_args *a, attn_thread *t, int32_t h, 
       if (valid[r] <= 0) continue;
       nystrom_prefix_to(c, a, kvh, end[r]);
       const float *left = c->left + (int64_t)r * m;
+      int32_t u = 0;
+      for (; u + 32 <= dv; u += 32) { /* o in registers across the m rows of P */
+        rowdot_v8 o0 = {0}, o1 = {0}, o2 = {0}, o3 = {0};
+        for (int32_t l = 0; l < m; l++) {
+          const float f = left[l], *p = c->pv + (int64_t)l * dv + u;
+          o0 += f * ROWDOT_LOAD(p); o1 += f * ROWDOT_LOAD(p + 8);
+          o2 += f * ROWDOT_LOAD(p + 16); o3 += f * ROWDOT_LOAD(p + 24);
+        }
+        *(rowdot_v8u *)(o + u) = o0; *(rowdot_v8u *)(o + u + 8) = o1;
+        *(rowdot_v8u *)(o + u + 16) = o2; *(rowdot_v8u *)(o + u + 24) = o3;
+      }
       for (int32_t l = 0; l < m; l++) {
         const float f = left[l], *p = c->pv + (int64_t)l * dv;
-        for (int32_t u = 0; u < dv; u++) o[u] += f * p[u];
+        for (int32_t x = u; x < dv; x++) o[x] += f * p[x];
       }
     }
   } else {
