@@ -87,141 +87,263 @@ static const int64_t *SFX(shift_lut)(softmax_shift *x, int64_t x0) {
   return lut;
 }
 
-static float SFX(row_wlogw)(const float *s, int32_t hi);
+/* 1 when some lane of m is set (m: a comparison's lanes, 0 or -1). */
+static inline __attribute__((always_inline)) int SFX(vany)(VI m) {
+#if VW == 16 && defined(__AVX512F__)
+  return _mm512_test_epi32_mask((__m512i)m, (__m512i)m) != 0;
+#elif VW == 8 && defined(__AVX__)
+  return _mm256_movemask_ps((__m256)m) != 0;
+#elif VW == 4 && defined(__SSE__)
+  return _mm_movemask_ps((__m128)m) != 0;
+#elif VW == 4 && defined(__wasm_simd128__)
+  return wasm_v128_any_true((v128_t)m);
+#else
+  int any = 0;
+  for (int u = 0; u < VW; u++) any |= m[u] != 0;
+  return any;
+#endif
+}
+
+/* The lanes of m (a comparison's lanes, 0 or -1) as bits, lane u in bit u. */
+static inline __attribute__((always_inline)) uint32_t SFX(vbits)(VI m) {
+#if VW == 16 && defined(__AVX512F__)
+  return _mm512_test_epi32_mask((__m512i)m, (__m512i)m);
+#elif VW == 8 && defined(__AVX__)
+  return (uint32_t)_mm256_movemask_ps((__m256)m);
+#elif VW == 4 && defined(__SSE__)
+  return (uint32_t)_mm_movemask_ps((__m128)m);
+#elif VW == 4 && defined(__wasm_simd128__)
+  return wasm_i32x4_bitmask((v128_t)m);
+#else
+  uint32_t b = 0;
+  for (int u = 0; u < VW; u++) b |= (uint32_t)(m[u] != 0) << u;
+  return b;
+#endif
+}
+
+/*
+ * o[0..nv VW) = sum over the keys k of keys[0..n) (in order) of s[k] v[k ldv ...], alternate keys
+ * into two sets of accumulators (two chains of FMA latency), added at the end.
+ */
+static inline __attribute__((always_inline)) void SFX(pv_list_cols)(const float *s, const int32_t *keys,
+                                                                int32_t n, const float *v, int64_t ldv,
+                                                                float *o, const int nv) {
+  VF a[4], b[4];
+  for (int c = 0; c < nv; c++) a[c] = b[c] = SPLAT(0);
+  int32_t i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const int32_t k0 = keys[i], k1 = keys[i + 1];
+    const float *v0 = v + (int64_t)k0 * ldv, *v1 = v + (int64_t)k1 * ldv;
+    for (int c = 0; c < nv; c++) a[c] += s[k0] * LOADU(v0 + c * VW);
+    for (int c = 0; c < nv; c++) b[c] += s[k1] * LOADU(v1 + c * VW);
+  }
+  if (i < n) {
+    const float *v0 = v + (int64_t)keys[i] * ldv;
+    for (int c = 0; c < nv; c++) a[c] += s[keys[i]] * LOADU(v0 + c * VW);
+  }
+  for (int c = 0; c < nv; c++) STOREU(o + c * VW, a[c] + b[c]);
+}
+
+/* shiftmax rows whose P V row_shiftmax computes itself (from its list of nonzero weights): at
+   most a quarter of the keys nonzero, dv whole vectors. shiftmax_pv skips them. */
+static inline int SFX(shift_row_pv)(int32_t nonzero, int32_t hi, int32_t dv) {
+  return dv % VW == 0 && 4 * (int64_t)nonzero <= hi;
+}
+
+/* I = clamp(round_half_even(v / scale), -128, 127) in double, as integer.c quantizes. */
+static inline int32_t SFX(shift_quantize)(float v, double scale) {
+  double q = (double)v / scale;
+  q = q < -129.0 ? -129.0 : q;
+  q = q > 128.0 ? 128.0 : q;
+  const int32_t i = (int32_t)((q + 6755399441055744.0) - 6755399441055744.0);
+  return i < -128 ? -128 : i > 127 ? 127 : i;
+}
 
 /*
  * Row pass of phase 2 for shiftmax on s[0..hi) (-inf where hidden, at least one key visible):
- * s <- the dequantized weights, integer.c's steps bit for bit. The quantization divides s by the
- * scale in double; here a float product with the reciprocal (within 1.6e-5 of the quotient for
- * |s / S| <= 129) decides, except for lanes whose product lies within 2e-5 of a half-integer:
- * those take the double division. The sum is min(2^M - 1, sum E), exactly what clamping after
- * every key gives (E >= 0), taken 128 keys at a time (each E < 2^55: no int64 overflow). With kc,
- * counts the visible keys; with wl, adds sum w ln w.
+ * s <- the dequantized weights, integer.c's steps bit for bit; returns how many are not 0.
+ *   1. the largest visible s and |s| (the row's scale S unless fixed);
+ *   2. I_j = clamp(round_half_even(s_j / S), -128, 127): the quantization divides by S in double;
+ *      here a float product with the reciprocal (within 1.6e-5 of the quotient for |s / S| <= 129)
+ *      decides, except for lanes within 2e-5 of a half-integer, which take the double division.
+ *      Quantization is monotone, so max I is the I of the largest s. Per key the table index
+ *      D = max I - I_j (256 where hidden) goes to iq and E_j = ShiftExp(-D) = lut[D] into the sum,
+ *      min(2^M - 1, sum E): exactly what clamping after every key gives (E >= 0), taken 128 keys
+ *      at a time (each E < 2^55: no int64 overflow);
+ *   3. the weight w(D) = ((lut[D] f) >> shift) 2^-(bits - 1) of the D that occur. ShiftExp(-D) is
+ *      non-increasing in D (p = d + floor(d/2) - floor(d/16) is non-decreasing in d = -D, and
+ *      both forms grow with r and at each step down of q), so w(D) is too: the table stops at the
+ *      first zero weight, d_cut, and keys with D >= d_cut get exactly 0 (on long rows with 8-bit
+ *      output, most keys; vectors of them are stored as zeros with no lookup);
+ *   4. the weights into s, the keys of the nonzero ones listed;
+ *   5. with o (V in v, dv columns): for a row with few nonzero weights (shift_row_pv), its P V
+ *      o[0..dv) = sum of w_k V_k over them (the reference skips zero weights too).
+ * With kc, counts the visible keys; with ks, adds the weights to the key sums ks[0..hi); with wl,
+ * adds sum w ln w (the same per-lane sums as over every key: zero vectors add nothing).
  */
-static void SFX(row_shiftmax)(float *s, int32_t hi, softmax_shift *x, int32_t *iq, float *kc,
-                              float *wl) {
+static int32_t SFX(row_shiftmax)(float *s, int32_t hi, softmax_shift *x, int32_t *iq, float *kc,
+                                 float *ks, float *wl, const float *v, int32_t dv, float *o) {
+  /* 1. */
+  VF vmax = SPLAT(-ATTN_INF), vabs = SPLAT(0);
+  int32_t j = 0;
+  for (; j + VW <= hi; j += VW) {
+    const VF v = LOADU(s + j);
+    vmax = SFX(vmax)(vmax, v);
+    vabs = SFX(vmax)(vabs, SFX(vsel)(v != SPLAT(-ATTN_INF), (VF)((VI)v & ((VI){0} + 0x7fffffff)), SPLAT(0)));
+  }
+  float max_s = SFX(hmax)(vmax), max_abs = SFX(hmax)(vabs);
+  for (; j < hi; j++) {
+    const float v = s[j], av = v < 0.0f ? -v : v;
+    max_s = v > max_s ? v : max_s;
+    max_abs = v != -ATTN_INF && av > max_abs ? av : max_abs;
+  }
   double scale = x->fixed_scale;
   if (scale == 0.0) {
-    VF vm = SPLAT(0);
-    int32_t j = 0;
-    for (; j + VW <= hi; j += VW) {
-      const VF v = LOADU(s + j);
-      const VF av = SFX(vsel)(v != SPLAT(-ATTN_INF), (VF)((VI)v & ((VI){0} + 0x7fffffff)), SPLAT(0));
-      vm = SFX(vmax)(vm, av);
-    }
-    float max_abs = SFX(hmax)(vm);
-    for (; j < hi; j++) {
-      float v = s[j] < 0.0f ? -s[j] : s[j];
-      v = s[j] != -ATTN_INF ? v : 0.0f;
-      max_abs = v > max_abs ? v : max_abs;
-    }
     scale = (double)max_abs / 127.0;
     if (scale < INTEGER_MIN_SCALE) scale = INTEGER_MIN_SCALE;
   }
   const int64_t x0 = x->c.x0_tvm ? (int64_t)(-1.0 / scale - 1.0) : integer_floor(-1.0 / scale);
-  /* I_j = clamp(round_half_even(s_j / S), -128, 127): adding and subtracting 1.5 * 2^23 rounds a
-     float below 2^22 to the nearest integer, ties to even; hidden keys get SOFTMAX_SHIFT_HIDDEN */
-  const float invf = (float)(1.0 / scale);
-  VI vmi = (VI){0} - 128, vnear = (VI){0};
-  int32_t j = 0;
-  for (; j + VW <= hi; j += VW) {
-    const VF xs = LOADU(s + j);
-    VF r = xs * invf;
-    r = SFX(vmax)(r, SPLAT(-129.0f));
-    r = SFX(vsel)(r > SPLAT(128.0f), SPLAT(128.0f), r);
-    const VF rr = (r + 12582912.0f) - 12582912.0f;
-    const VF off = r - rr;
-    const VI near = (off > SPLAT(0.49998f)) | (off < SPLAT(-0.49998f));
-    VI v = __builtin_convertvector(rr, VI);
-    v = (VI)SFX(vsel)(v < (VI){0} - 128, (VF)((VI){0} - 128), (VF)v);
-    v = (VI)SFX(vsel)(v > (VI){0} + 127, (VF)((VI){0} + 127), (VF)v);
-    vnear |= near & (xs != SPLAT(-ATTN_INF));
-    v = (VI)SFX(vsel)(xs != SPLAT(-ATTN_INF), (VF)v, (VF)((VI){0} + SOFTMAX_SHIFT_HIDDEN));
-    vmi = (VI)SFX(vsel)(v > vmi, (VF)v, (VF)vmi);
-    STOREU((float *)(void *)(iq + j), (VF)v); /* the bits of I, unaligned */
-  }
-  int32_t m = -128, near = 0;
-  for (int u = 0; u < VW; u++) { m = vmi[u] > m ? vmi[u] : m; near |= vnear[u]; }
-  if (near) { /* some product lay near a rounding edge: there the quotient decides */
-    for (int32_t k = 0; k < j; k++) {
-      if (s[k] == -ATTN_INF) continue;
-      float r = s[k] * invf;
-      r = r < -129.0f ? -129.0f : r > 128.0f ? 128.0f : r;
-      const float off = r - ((r + 12582912.0f) - 12582912.0f);
-      if (!(off > 0.49998f || off < -0.49998f)) continue;
-      double q = (double)s[k] / scale;
-      q = q < -129.0 ? -129.0 : q;
-      q = q > 128.0 ? 128.0 : q;
-      const int32_t v = (int32_t)((q + 6755399441055744.0) - 6755399441055744.0);
-      iq[k] = v < -128 ? -128 : v > 127 ? 127 : v;
-    }
-    m = -128;
-    for (int32_t k = 0; k < j; k++) m = iq[k] > m ? iq[k] : m;
-  }
-  for (; j < hi; j++) {
-    if (s[j] == -ATTN_INF) { iq[j] = SOFTMAX_SHIFT_HIDDEN; continue; }
-    double q = (double)s[j] / scale;
-    q = q < -129.0 ? -129.0 : q;
-    q = q > 128.0 ? 128.0 : q;
-    int32_t v = (int32_t)((q + 6755399441055744.0) - 6755399441055744.0);
-    v = v < -128 ? -128 : v > 127 ? 127 : v;
-    iq[j] = v;
-    m = v > m ? v : m;
-  }
+  const int32_t m = SFX(shift_quantize)(max_s, scale);
   const int64_t *lut = SFX(shift_lut)(x, x0);
-  /* iq <- the table index min(m - I_j, 256); E_j = lut[index]; sum E */
-  for (int32_t k = 0; k < hi; k++) {
-    const int32_t d = m - iq[k];
-    iq[k] = d < 256 ? d : 256;
-  }
-  const int32_t *__restrict idx = iq;
+  /* 2. adding and subtracting 1.5 * 2^23 rounds a float below 2^22 to the nearest integer, ties
+     to even */
+  const float invf = (float)(1.0 / scale);
   int64_t sum = 0;
   for (int32_t j0 = 0; j0 < hi; j0 += 128) {
     const int32_t j1 = j0 + 128 < hi ? j0 + 128 : hi;
+#if VW == 16 && defined(__AVX512F__)
+    __m512i acc0 = _mm512_setzero_si512(), acc1 = _mm512_setzero_si512();
+#else
     int64_t part = 0;
-    for (int32_t k = j0; k < j1; k++) part += lut[idx[k]];
+#endif
+    for (j = j0; j < j1; j += VW) {
+      VF xs;
+      if (j + VW <= j1) xs = LOADU(s + j);
+      else { /* the tail as one vector, hidden past hi */
+        xs = SPLAT(-ATTN_INF);
+        for (int u = 0; u < j1 - j; u++) xs[u] = s[j + u];
+      }
+      const VI seen = xs != SPLAT(-ATTN_INF);
+      /* clamping to the integer bounds before rounding is clamping after; hidden: -128 */
+      const VF r = SFX(vmin)(SFX(vmax)(xs * invf, SPLAT(-128.0f)), SPLAT(127.0f));
+      const VF t = r + 12582912.0f; /* round(r), ties to even, in the low bits */
+      const VF off = r - (t - 12582912.0f);
+      VI v = (VI)t - 0x4B400000;
+      const VI near = (VF)((VI)off & ((VI){0} + 0x7fffffff)) > SPLAT(0.49998f);
+      if (__builtin_expect(SFX(vany)(near), 0)) /* near a rounding edge: the quotient decides */
+        for (int u = 0; u < VW; u++)
+          if (near[u]) v[u] = SFX(shift_quantize)(xs[u], scale);
+      const VI dd = (VI)SFX(vsel)(seen, (VF)(m - v), (VF)((VI){0} + 256));
+      STOREU((float *)(void *)(iq + j), (VF)dd); /* the bits of D, unaligned (iq has room) */
+      if (kc) {
+        if (j + VW <= hi) STOREU(kc + j, LOADU(kc + j) + (VF)((VI)SPLAT(1.0f) & seen));
+        else for (int u = 0; u < hi - j; u++) kc[j + u] += seen[u] ? 1.0f : 0.0f;
+      }
+#if VW == 16 && defined(__AVX512F__)
+      const __m512i di = (__m512i)dd;
+      acc0 = _mm512_add_epi64(acc0, _mm512_i32gather_epi64(_mm512_castsi512_si256(di), lut, 8));
+      acc1 = _mm512_add_epi64(acc1, _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(di, 1), lut, 8));
+#else
+      for (int u = 0; u < VW; u++) part += lut[dd[u]];
+#endif
+    }
+#if VW == 16 && defined(__AVX512F__)
+    const int64_t part = _mm512_reduce_add_epi64(_mm512_add_epi64(acc0, acc1));
+#endif
     sum += part;
     if (sum > x->top) sum = x->top;
   }
-  const int64_t f = x->top / sum;
+  /* 3. f = floor((2^M - 1) / sum): the double quotient (both below 2^53) corrected by one step
+     where it rounded across an integer (no int64 division) */
+  const int64_t top = x->top;
+  int64_t f = (int64_t)((double)top / (double)sum);
+  f -= f * sum > top;
+  f += (f + 1) * sum <= top;
   const int shift = x->shift;
   const float unit = x->unit;
-  if (lut[0] <= (((int64_t)1 << 52) - 1) / f) {
-    /* every E (<= lut[0]), f and E f (< 2^52) are exact doubles: the double product is exact, so
-       is its scaling by 2^-shift, and floor gives (E f) >> shift. A table of the 257 weights of
-       this row, then one lookup per key. */
-    float *wt = (float *)(void *)(iq + x->iq_len);
-    const double fs = (double)f * x->inv_pow_shift;
-    for (int32_t d = 0; d < 257; d++) {
-      const double p = (double)lut[d] * fs; /* in [0, 2^52): floor by the magic constant */
-      double fl = (p + 4503599627370496.0) - 4503599627370496.0;
-      fl = fl > p ? fl - 1.0 : fl;
-      wt[d] = (float)fl * unit;
+  float *wt = (float *)(void *)(iq + x->iq_len);
+  /* every E f <= max(2^M - 1, lut[0]): the key of max I has E = lut[0], so sum >= lut[0] unless
+     the sum was clamped, and then f = 1 */
+  const int exact = lut[0] < ((int64_t)1 << 52);
+  /* the weights of D = 0, 1, ... 8 at a time, up to the block holding the first 0 (lut[256] = 0:
+     none before it, d_cut = 256) */
+  int32_t d_cut = 256;
+  typedef double v8d __attribute__((vector_size(64)));
+  typedef int64_t v8l __attribute__((vector_size(64)));
+  typedef int64_t v8lu __attribute__((vector_size(64), aligned(8)));
+  typedef float v8f __attribute__((vector_size(32)));
+  typedef float v8fu __attribute__((vector_size(32), aligned(4)));
+  const double fs = (double)f * x->inv_pow_shift;
+  for (int32_t d0 = 0; d0 < 256; d0 += 8) {
+    const v8l e = *(const v8lu *)(lut + d0);
+    v8f w8;
+    if (exact) {
+      /* every E (<= lut[0]), f and E f (< 2^52, M <= 52) are exact doubles: the double product
+         is exact, so is its scaling by 2^-shift, and floor gives (E f) >> shift */
+      const v8d p = __builtin_convertvector(e, v8d) * fs; /* in [0, 2^52): floor by the magic constant */
+      v8d fl = (p + 4503599627370496.0) - 4503599627370496.0;
+      fl -= (v8d)((v8l)(v8d){1, 1, 1, 1, 1, 1, 1, 1} & (fl > p));
+      w8 = __builtin_convertvector(fl, v8f) * unit;
+    } else {
+      w8 = __builtin_convertvector((e * f) >> shift, v8f) * unit; /* E f <= 2^M */
     }
-    const float *__restrict wtr = wt;
-    float *__restrict out = s;
-    for (int32_t k = 0; k < hi; k++) out[k] = wtr[idx[k]];
-  } else {
-    for (int32_t k = 0; k < hi; k++) s[k] = (float)(int32_t)((lut[idx[k]] * f) >> shift) * unit;
+    *(v8fu *)(wt + d0) = w8;
+    if (w8[7] == 0.0f) {
+      d_cut = d0;
+      while (wt[d_cut] != 0.0f) d_cut++;
+      break;
+    }
   }
-  if (kc)
-    for (int32_t k = 0; k < hi; k++) kc[k] += idx[k] != 256 ? 1.0f : 0.0f;
-  if (wl) *wl += SFX(row_wlogw)(s, hi);
-}
-
-/* sum w ln w over the normal positive w of s[0..hi). */
-static float SFX(row_wlogw)(const float *s, int32_t hi) {
+  if (d_cut == 0) { /* every weight is 0 */
+    for (j = 0; j + VW <= hi; j += VW) STOREU(s + j, SPLAT(0));
+    for (; j < hi; j++) s[j] = 0.0f;
+    if (o && SFX(shift_row_pv)(0, hi, dv))
+      for (int32_t c = 0; c < dv; c++) o[c] = 0.0f;
+    return 0;
+  }
+#if VW == 16 && defined(__AVX512F__)
+  for (int32_t d = d_cut; d < 32; d++) wt[d] = 0.0f; /* the permute tables' unused entries */
+  const __m512 t0 = _mm512_loadu_ps(wt), t1 = _mm512_loadu_ps(wt + 16);
+#endif
+  /* 4. the weights, and the keys of the nonzero ones listed in iq[0..nz) (each entry written
+     after the D it replaces was read); their value rows prefetched for the P V below */
   VF vwl = SPLAT(0);
-  for (int32_t k = 0; k < hi; k += VW) {
-    VF w;
-    if (k + VW <= hi) w = LOADU(s + k);
-    else { /* the tail as one vector, zero past hi */
-      w = SPLAT(0);
-      for (int u = 0; u < hi - k; u++) w[u] = s[k + u];
+  int32_t nz = 0;
+  for (j = 0; j < hi; j += VW) {
+    const VI dd = (VI)LOADU((const float *)(const void *)(iq + j));
+    const VI live = dd < (VI){0} + d_cut;
+    VF w = SPLAT(0);
+    if (SFX(vany)(live)) {
+#if VW == 16 && defined(__AVX512F__)
+      const __mmask16 lm = _mm512_test_epi32_mask((__m512i)live, (__m512i)live);
+      if (d_cut <= 32) w = (VF)_mm512_maskz_permutex2var_ps(lm, t0, (__m512i)dd, t1);
+      else w = (VF)_mm512_mask_i32gather_ps(_mm512_setzero_ps(), lm, (__m512i)dd, wt, 4);
+#else
+      for (int u = 0; u < VW; u++) w[u] = live[u] ? wt[dd[u]] : 0.0f;
+#endif
+      if (wl) vwl += SFX(wlogw)(w);
+      if (ks) {
+        if (j + VW <= hi) STOREU(ks + j, LOADU(ks + j) + w);
+        else for (int u = 0; u < hi - j; u++) ks[j + u] += w[u];
+      }
+      for (uint32_t bits = SFX(vbits)(w != SPLAT(0)); bits; bits &= bits - 1) {
+        const int32_t k = j + __builtin_ctz(bits);
+        iq[nz++] = k;
+        if (o)
+          for (int32_t c = 0; c < dv; c += 16) __builtin_prefetch(v + (int64_t)k * dv + c);
+      }
     }
-    vwl += SFX(wlogw)(w);
+    if (j + VW <= hi) STOREU(s + j, w);
+    else for (int u = 0; u < hi - j; u++) s[j + u] = w[u];
   }
-  return SFX(hsum)(vwl);
+  if (wl) *wl += SFX(hsum)(vwl);
+  /* 5. a sparse row's P V: o = sum of w_k V_k over the listed keys (shiftmax_pv skips the row) */
+  if (o && SFX(shift_row_pv)(nz, hi, dv)) {
+    int32_t c0 = 0;
+    for (; c0 + 4 * VW <= dv; c0 += 4 * VW) SFX(pv_list_cols)(s, iq, nz, v + c0, dv, o + c0, 4);
+    for (; c0 < dv; c0 += VW) SFX(pv_list_cols)(s, iq, nz, v + c0, dv, o + c0, 1);
+  }
+  return nz;
 }
 
 /*
@@ -396,4 +518,68 @@ static float SFX(lssar_reweight)(float *w, int32_t hi, float an, float offset, f
   }
   if (wl) *wl += SFX(hsum)(accl);
   return SFX(hsum)(acc);
+}
+
+/*
+ * o[0..nv VW) = sum over the nonzero weights w_j of s[0..hi) of w_j v[j ldv ...], keys in order,
+ * alternate ones into two sets of accumulators (two chains of FMA latency), added at the end.
+ */
+static inline __attribute__((always_inline)) void SFX(pv_nonzero_cols)(const float *s, int32_t hi,
+                                                                   const float *v, int64_t ldv,
+                                                                   float *o, const int nv) {
+  VF a[4], b[4];
+  for (int c = 0; c < nv; c++) a[c] = b[c] = SPLAT(0);
+  for (int32_t j = 0; j < hi; j += VW) {
+    VF w = SPLAT(0);
+    if (j + VW <= hi) w = LOADU(s + j);
+    else for (int u = 0; u < hi - j; u++) w[u] = s[j + u];
+    uint32_t bits = SFX(vbits)(w != SPLAT(0));
+    while (bits) {
+      const int32_t k0 = j + __builtin_ctz(bits);
+      bits &= bits - 1;
+      const float *v0 = v + (int64_t)k0 * ldv;
+      for (int c = 0; c < nv; c++) a[c] += s[k0] * LOADU(v0 + c * VW);
+      if (!bits) break;
+      const int32_t k1 = j + __builtin_ctz(bits);
+      bits &= bits - 1;
+      const float *v1 = v + (int64_t)k1 * ldv;
+      for (int c = 0; c < nv; c++) b[c] += s[k1] * LOADU(v1 + c * VW);
+    }
+  }
+  for (int c = 0; c < nv; c++) STOREU(o + c * VW, a[c] + b[c]);
+}
+
+/*
+ * shiftmax's P V, called from one branch at the start of softmax_items' P V phase: 8-bit weights
+ * of long rows are mostly exactly 0 (row_shiftmax returns how many are not, kept in nnz[r]), and
+ * the reference skips zero weights too. When at most half of the block's visible weights are
+ * nonzero and dv is whole vectors: O[r][0..dv) = sum of w_j V_j over the nonzero w_j of each row
+ * (0 for an empty or invalid row, rowm -inf; rows shift_row_pv picks were done by row_shiftmax),
+ * and returns 1; else returns 0 and the dense tiles run (and overwrite those rows). The same
+ * products as the tiles, summed in another order (two chains), within fp32 rounding.
+ */
+static int SFX(shiftmax_pv)(const float *S, int64_t tkp, const float *rowm, const int32_t *rhi,
+                            const float *nnz, int32_t nr, const float *vh, int32_t dv, float *O,
+                            int64_t ldo) {
+  if (dv % VW != 0) return 0;
+  double nonzero = 0.0, keys = 0.0;
+  for (int32_t r = 0; r < nr; r++) {
+    if (rowm[r] == -ATTN_INF) continue;
+    nonzero += nnz[r];
+    keys += rhi[r];
+  }
+  if (2.0 * nonzero > keys) return 0;
+  for (int32_t r = 0; r < nr; r++) {
+    float *o = O + (int64_t)r * ldo;
+    if (rowm[r] == -ATTN_INF) {
+      for (int32_t c = 0; c < dv; c++) o[c] = 0.0f;
+      continue;
+    }
+    if (SFX(shift_row_pv)((int32_t)nnz[r], rhi[r], dv)) continue; /* done by row_shiftmax */
+    const float *s = S + (int64_t)r * tkp;
+    int32_t c0 = 0;
+    for (; c0 + 4 * VW <= dv; c0 += 4 * VW) SFX(pv_nonzero_cols)(s, rhi[r], vh + c0, dv, o + c0, 4);
+    for (; c0 < dv; c0 += VW) SFX(pv_nonzero_cols)(s, rhi[r], vh + c0, dv, o + c0, 1);
+  }
+  return 1;
 }

@@ -782,7 +782,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
 #define SOFTMAX_PV_WHOLE(g) (dv == dvp && (g)[1] <= (g)[0])
     /* whole groups inside the block's rows store O / l straight into the output */
 #define SOFTMAX_PV_DIRECT(u, g) (SOFTMAX_PV_WHOLE(g) && (u) + RT <= nr)
-    const int pv_dense = 1;
+    int pv_dense = 1; /* 0: shiftmax's sparse P V did the block */
     for (int32_t r = 0; r <= nrp; r++) {
       if (r > 0 && r % chunk == 0) { /* finish the chunk [r - chunk, r) */
         const int32_t c0 = r - chunk;
@@ -790,6 +790,8 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
           for (int32_t u = c0; u < r; u += RT)
             SFX(group_key_sums)(S + (int64_t)u * tkp, tkp, rowks + u, grange[3 * (u / RT) + 2],
                                 t->key_sum + (int64_t)h * tk);
+        /* shiftmax: mostly-zero weights take a P V over the nonzero ones (softmax_rows.h) */
+        pv_dense = !(shiftmax && SFX(shiftmax_pv)(S, tkp, rowm, rhi, rmax, nr, vh, dv, O, dvp));
         /* a group whose rows see one range [0, g[2]) (no hidden middle) and dv a whole number of
            register tiles: one pass over its keys, V read in place, the accumulators never leaving
            the registers between 64-key tiles (the same sums in the same order as tile by tile) */
@@ -863,15 +865,14 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
         continue;
       }
       if (shiftmax) { /* rows sum to about 1: the statistics take the weights as they are */
-        float wl = 0.0f;
-        SFX(row_shiftmax)(s, hi, &sx, iq, kc, instr ? &wl : 0);
+        float wl = 0.0f; /* rmax: how many weights are not 0 (shiftmax_pv) */
+        rmax[r] = (float)SFX(row_shiftmax)(s, hi, &sx, iq, kc, instr ? t->key_sum + (int64_t)h * tk : 0,
+                                           instr ? &wl : 0, vh, dv, O + (int64_t)r * dvp);
         for (int32_t j = hi; j < hi_tiles; j++) s[j] = 0.0f;
         rowinv[r] = 1.0f;
         if (instr) {
           t->entropy_sum[h] += (double)-wl;
           t->entropy_rows[h] += 1.0;
-          float *ks = t->key_sum + (int64_t)h * tk;
-          for (int32_t j = 0; j < hi; j++) ks[j] += s[j];
         }
         continue;
       }
