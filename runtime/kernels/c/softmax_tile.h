@@ -351,14 +351,16 @@ static inline float SFX(row_tail_max)(const float *s, int32_t j0, int32_t j1, in
     vm = SFX(vmax)(vm, x);
     vc += x - x; /* NaN once an Inf/NaN is seen */
   }
-  float m = SFX(hmax)(vm);
-  int b = SFX(hsum)(vc) != 0.0f;
-  for (; j < j1; j++) {
-    b |= (s[j] - s[j]) != 0.0f;
-    m = s[j] > m ? s[j] : m;
+  if (j < j1) { /* the last partial vector, lanes past j1 left out (as in row_exp) */
+    VI lane;
+    for (int u = 0; u < VW; u++) lane[u] = u;
+    const VI in = lane < (VI){0} + (j1 - j);
+    const VF x = LOADU(s + j); /* the row's floats past j1 are inside its padded length */
+    vm = SFX(vmax)(vm, SFX(vsel)(in, x, SPLAT(-ATTN_INF)));
+    vc += SFX(vsel)(in, x - x, SPLAT(0));
   }
-  *bad = b;
-  return m;
+  *bad = SFX(hsum)(vc) != 0.0f;
+  return SFX(hmax)(vm);
 }
 
 /*
@@ -768,8 +770,19 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
         kdiff[rlo[r]] += 1.0f; kdiff[rhi[r]] -= 1.0f;
       }
       float *kc = t->key_count + (int64_t)h * tk;
-      float run = 0.0f;
-      for (int32_t j = 0; j < hi_max; j++) { run += kdiff[j]; kc[j] += run; }
+      float run = 0.0f; /* the running count: a serial chain only where it changes */
+      int32_t j = 0;
+      for (; j + VW <= hi_max; j += VW) {
+        const VI change = LOADU(kdiff + j) != SPLAT(0);
+        int any = 0;
+        for (int u = 0; u < VW; u++) any |= change[u];
+        if (!any) {
+          STOREU(kc + j, LOADU(kc + j) + run);
+          continue;
+        }
+        for (int u = 0; u < VW; u++) { run += kdiff[j + u]; kc[j + u] += run; }
+      }
+      for (; j < hi_max; j++) { run += kdiff[j]; kc[j] += run; }
     }
     /* phase 2, per row: unnormalized weights, their sum, counts and the entropy term; then, per
        chunk of rows, the key sums and P V while the chunk's weights are still in L1. A chunk is one
