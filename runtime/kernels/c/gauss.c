@@ -589,26 +589,27 @@ static inline __attribute__((always_inline)) void nystrom_prefix_to(gauss_ctx *c
   }
   const float *vh = a->v + (int64_t)kvh * tk * dv;
   int32_t j = c->pv_x;
-  if (dv == 64) { /* v_j in registers across the m rows of P: no load of V follows a store to P (a
-                     store 4 KiB apart from a later load stalls it, and one row of P is) */
-    for (; j < x; j++) {
+  if (dv == 64) { /* up to 8 keys at a time, each row of P in registers across them */
+    for (; j < x; j += 8) {
+      const int32_t n = x - j < 8 ? x - j : 8;
       const float *vj = vh + (int64_t)j * dv;
-      const rowdot_v8 v0 = ROWDOT_LOAD(vj), v1 = ROWDOT_LOAD(vj + 8), v2 = ROWDOT_LOAD(vj + 16);
-      const rowdot_v8 v3 = ROWDOT_LOAD(vj + 24), v4 = ROWDOT_LOAD(vj + 32), v5 = ROWDOT_LOAD(vj + 40);
-      const rowdot_v8 v6 = ROWDOT_LOAD(vj + 48), v7 = ROWDOT_LOAD(vj + 56);
       for (int32_t l = 0; l < m; l++) {
-        const float b = c->bm[(int64_t)l * c->ld + j];
+        const float *bl = c->bm + (int64_t)l * c->ld + j;
         float *p = c->pv + (int64_t)l * dv;
-        *(rowdot_v8u *)p = ROWDOT_LOAD(p) + b * v0;
-        *(rowdot_v8u *)(p + 8) = ROWDOT_LOAD(p + 8) + b * v1;
-        *(rowdot_v8u *)(p + 16) = ROWDOT_LOAD(p + 16) + b * v2;
-        *(rowdot_v8u *)(p + 24) = ROWDOT_LOAD(p + 24) + b * v3;
-        *(rowdot_v8u *)(p + 32) = ROWDOT_LOAD(p + 32) + b * v4;
-        *(rowdot_v8u *)(p + 40) = ROWDOT_LOAD(p + 40) + b * v5;
-        *(rowdot_v8u *)(p + 48) = ROWDOT_LOAD(p + 48) + b * v6;
-        *(rowdot_v8u *)(p + 56) = ROWDOT_LOAD(p + 56) + b * v7;
+        rowdot_v8 p0 = ROWDOT_LOAD(p), p1 = ROWDOT_LOAD(p + 8), p2 = ROWDOT_LOAD(p + 16), p3 = ROWDOT_LOAD(p + 24);
+        rowdot_v8 p4 = ROWDOT_LOAD(p + 32), p5 = ROWDOT_LOAD(p + 40), p6 = ROWDOT_LOAD(p + 48), p7 = ROWDOT_LOAD(p + 56);
+        for (int32_t u = 0; u < n; u++) {
+          const float b = bl[u], *v = vj + (int64_t)u * dv;
+          p0 += b * ROWDOT_LOAD(v); p1 += b * ROWDOT_LOAD(v + 8);
+          p2 += b * ROWDOT_LOAD(v + 16); p3 += b * ROWDOT_LOAD(v + 24);
+          p4 += b * ROWDOT_LOAD(v + 32); p5 += b * ROWDOT_LOAD(v + 40);
+          p6 += b * ROWDOT_LOAD(v + 48); p7 += b * ROWDOT_LOAD(v + 56);
+        }
+        *(rowdot_v8u *)p = p0; *(rowdot_v8u *)(p + 8) = p1; *(rowdot_v8u *)(p + 16) = p2; *(rowdot_v8u *)(p + 24) = p3;
+        *(rowdot_v8u *)(p + 32) = p4; *(rowdot_v8u *)(p + 40) = p5; *(rowdot_v8u *)(p + 48) = p6; *(rowdot_v8u *)(p + 56) = p7;
       }
     }
+    j = x;
   }
   for (; j < x; j++) {
     const float *vj = vh + (int64_t)j * dv;
@@ -795,12 +796,16 @@ ROWDOT_INLINE void nystrom_group(const attn_args *a, attn_thread *t, int32_t h, 
     }
   }
   float *out = a->out + ((int64_t)h * a->tq + g) * dv;
-  if (prefix) {
+  if (prefix) { /* P advanced once to the group's first end e0, then O_r = left_r^T P(e0) +
+                   sum over the row's keys j in [e0, end) of w_j v_j */
+    int32_t e0 = tk;
+    for (int32_t r = 0; r < nr; r++) e0 = valid[r] > 0 && end[r] < e0 ? end[r] : e0;
+    if (e0 < tk || j1 > 0) nystrom_prefix_to(c, a, kvh, e0);
+    const float *vh = a->v + (int64_t)kvh * tk * dv;
     for (int32_t r = 0; r < nr; r++) {
       float *o = out + (int64_t)r * dv;
       for (int32_t u = 0; u < dv; u++) o[u] = 0.0f;
       if (valid[r] <= 0) continue;
-      nystrom_prefix_to(c, a, kvh, end[r]);
       const float *left = c->left + (int64_t)r * m;
       int32_t u = 0;
       for (; u + 32 <= dv; u += 32) { /* o in registers across the m rows of P */
@@ -816,6 +821,16 @@ ROWDOT_INLINE void nystrom_group(const attn_args *a, attn_thread *t, int32_t h, 
       for (int32_t l = 0; l < m; l++) {
         const float f = left[l], *p = c->pv + (int64_t)l * dv;
         for (int32_t x = u; x < dv; x++) o[x] += f * p[x];
+      }
+      for (int32_t j = e0; j < end[r]; j++) {
+        float w = 0.0f;
+        if (need_w) {
+          w = W[r * ld + j];
+        } else {
+          for (int32_t l = 0; l < m; l++) w += left[l] * c->bm[(int64_t)l * ld + j];
+        }
+        const float *vj = vh + (int64_t)j * dv;
+        for (int32_t x = 0; x < dv; x++) o[x] += w * vj[x];
       }
     }
   } else {
