@@ -384,8 +384,8 @@ static inline VF SFX(vexp_le0)(VF x, VI keep) {
  * logit of the range (the row's max), so s - m <= 0 (vexp_le0); else any m (unified-max's phi).
  * The range's last partial vector is computed as one vector too (hidden past j1).
  */
-static inline float SFX(row_exp)(float *s, int32_t j0, int32_t j1, float m, float *kc, float *ps,
-                                 int le0) {
+static inline float SFX(row_exp_in)(float *s, int32_t j0, int32_t j1, float m, float *kc,
+                                    float *ps, int le0) {
   VF vl = SPLAT(0), vps = SPLAT(0);
   const VF vm = SPLAT(m);
   int32_t j = j0;
@@ -426,6 +426,27 @@ static inline float SFX(row_exp)(float *s, int32_t j0, int32_t j1, float m, floa
 #undef SOFTMAX_ROW_EXP_STEP
   if (ps) *ps += SFX(hsum)(vps);
   return SFX(hsum)(vl);
+}
+#if defined(__wasm__)
+/* wasm: out of line, one function per le0. Inlined into softmax_items, V8 reloaded the
+   polynomial's constants from stack slots every step; here they stay in registers (~3% of the
+   wasm softmax kernel). */
+SOFTMAX_TILE_OUTLINE static float SFX(row_exp_le0)(float *s, int32_t j0, int32_t j1, float m,
+                                                   float *kc, float *ps) {
+  return SFX(row_exp_in)(s, j0, j1, m, kc, ps, 1);
+}
+SOFTMAX_TILE_OUTLINE static float SFX(row_exp_any)(float *s, int32_t j0, int32_t j1, float m,
+                                                   float *kc, float *ps) {
+  return SFX(row_exp_in)(s, j0, j1, m, kc, ps, 0);
+}
+#endif
+static inline float SFX(row_exp)(float *s, int32_t j0, int32_t j1, float m, float *kc, float *ps,
+                                 int le0) {
+#if defined(__wasm__)
+  return le0 ? SFX(row_exp_le0)(s, j0, j1, m, kc, ps) : SFX(row_exp_any)(s, j0, j1, m, kc, ps);
+#else
+  return SFX(row_exp_in)(s, j0, j1, m, kc, ps, le0);
+#endif
 }
 
 /*
