@@ -13,8 +13,10 @@
  *                 when instrumenting): all rows when n = 0 or tq <= n, else the n rows
  *                 floor(k (tq - 1) / (n - 1)), k = 0..n-1 (first and last included; n = 1: the last
  *                 row), the same in every head (nystrom_error_row; the reference's
- *                 nystromErrorRow). Each sampled row's exact soft-gauss output is computed here,
- *                 row by row (gauss_exact_row), and rows invalid in either are left out.
+ *                 nystromErrorRow). Each sampled row's exact soft-gauss output is computed here
+ *                 (exact differences, 4 sampled rows of a work item at a time: nystrom_error),
+ *                 and rows invalid in either are left out. errorRows = 0 compares every row
+ *                 (2.5x the instrumented time at T = 1024, H = 12; the default 128 adds ~28 %).
  * The input's scale and softcap do not apply (the kernel has its own 1/(2 sqrt d)). Weights do not
  * sum to 1 (and W may be negative): the statistics use the proxy map |w| / sum |w|. The m x m
  * Newton-Raphson and B = X S(L, K) run in double. Oracle: runtime/kernels/reference/{gauss,nystrom}.ts.
@@ -24,7 +26,9 @@
  * (causal or full, no streaming window), W comes from 4 rows x 16 keys register tiles of
  * left^T B (kdim m) and the statistics from one pass over the group's W (nystrom_group_w,
  * nystrom_group_stats); other masks go row by row (nystrom_row, rowdot_row_stats). Outputs come
- * from running prefix sums of B V (nystrom_prefix_to) where the keys are a prefix, else W V.
+ * from running prefix sums of B V (nystrom_prefix_to, advanced once per row group) where the keys
+ * are a prefix and B, V are finite, else W V. Rows of B, S and W are tk + 16 (rounded) floats
+ * apart, never a multiple of 4 KiB (a load 4 KiB from a pending store stalls on x86).
  */
 #include "attn.h"
 #include "math.h"
