@@ -7,43 +7,120 @@
  */
 
 /*
+ * e^x for x <= 0 or -inf (x = -|y|): vexp's steps and numbers without the upper clamp (-inf and
+ * anything below -87.3 give 0).
+ */
+static inline __attribute__((always_inline)) VF SFX(vexp_neg)(VF x) {
+  const VI keep = x >= SPLAT(-87.3f);
+  VF t, fn;
+  const VF p = SFX(vexp_reduced)(SFX(vmax)(x, SPLAT(-87.3f)), &t, &fn);
+#if VW == 16 && defined(__AVX512F__)
+  return (VF)((VI)_mm512_scalef_ps((__m512)p, (__m512)fn) & keep);
+#else
+  VI n = (VI)t - 0x4B400000;
+  VI n1 = n >> 1;
+  VI n2 = n - n1;
+  return (VF)((VI)(p * (VF)((n1 + 127) << 23) * (VF)((n2 + 127) << 23)) & keep);
+#endif
+}
+
+/* softplus(x) = max(x, 0) + ln(1 + e^-|x|) (rownorm.c's steps); 0 for x = -inf (hidden). */
+static inline __attribute__((always_inline)) VF SFX(vsoftplus)(VF x) {
+  const VF t = SFX(vexp_neg)((VF)((VI)x | ((VI){0} + (int32_t)0x80000000))); /* e^-|x| */
+  return SFX(vmax)(x, SPLAT(0)) + SFX(vlog1p01)(t);
+}
+
+/*
+ * w ln w per lane of two vectors (wlogw's numbers: vlog's steps), the two computed statement by
+ * statement side by side so that their dependency chains overlap.
+ */
+static inline __attribute__((always_inline)) void SFX(wlogw_x2)(VF w0, VF w1, VF *r0, VF *r1) {
+  const VI pos0 = w0 > SPLAT(1.17549435e-38f), pos1 = w1 > SPLAT(1.17549435e-38f);
+  const VI b0 = (VI)SFX(vsel)(pos0, w0, SPLAT(1.0f)), b1 = (VI)SFX(vsel)(pos1, w1, SPLAT(1.0f));
+  VI e0 = ((b0 >> 23) & 0xff) - 127, e1 = ((b1 >> 23) & 0xff) - 127;
+  VF m0 = (VF)((b0 & 0x007fffff) | 0x3f800000), m1 = (VF)((b1 & 0x007fffff) | 0x3f800000);
+  const VI big0 = m0 > SPLAT(1.41421356f), big1 = m1 > SPLAT(1.41421356f);
+  m0 = SFX(vsel)(big0, m0 * 0.5f, m0);
+  m1 = SFX(vsel)(big1, m1 * 0.5f, m1);
+  e0 = e0 - big0;
+  e1 = e1 - big1;
+  const VF f0 = m0 - 1.0f, f1 = m1 - 1.0f, z0 = f0 * f0, z1 = f1 * f1;
+  const VF fe0 = __builtin_convertvector(e0, VF), fe1 = __builtin_convertvector(e1, VF);
+  VF p0 = ATTN_LOG_POLY(f0, z0), p1 = ATTN_LOG_POLY(f1, z1);
+  p0 = p0 + fe0 * -2.12194440e-4f;
+  p1 = p1 + fe1 * -2.12194440e-4f;
+  p0 = p0 - 0.5f * z0;
+  p1 = p1 - 0.5f * z1;
+  const VF l0 = (f0 + p0) + fe0 * 0.693359375f, l1 = (f1 + p1) + fe1 * 0.693359375f;
+  *r0 = (VF)((VI)(w0 * l0) & pos0);
+  *r1 = (VF)((VI)(w1 * l1) & pos1);
+}
+
+/*
+ * One vector of row_elementwise: w = f(x) (0 where hidden, -inf), and with wl, w ln w into *vwl.
+ * For sigmoid, u = e^-|y| in [0, 1], y = x + b: sigmoid(y) = (y >= 0 ? 1 : u) / (1 + u), and
+ * ln sigmoid(y) = -(max(-y, 0) + ln(1 + u)) by the polynomial: no log for the entropy. Softplus
+ * takes rownorm.c's steps, x+ + ln(1 + e^-|x|).
+ */
+static inline __attribute__((always_inline)) VF SFX(elementwise_step)(VF x, int map, float b, int wl,
+                                                                    VF *vwl) {
+  const VI seen = x != SPLAT(-ATTN_INF);
+  VF w;
+  if (map == SOFTMAX_MAP_SIGMOID) {
+    const VF y = x + b;
+    const VF u = SFX(vexp)(SPLAT(0) - (VF)((VI)y & ((VI){0} + 0x7fffffff)));
+    const VF r = 1.0f / (1.0f + u);
+    w = (VF)((VI)SFX(vsel)(y >= SPLAT(0), r, u * r) & seen);
+    if (wl) {
+      const VF lw = SPLAT(0) - (SFX(vmax)(SPLAT(0) - y, SPLAT(0)) + SFX(vlog1p01)(u));
+      *vwl += (VF)((VI)(w * lw) & seen);
+    }
+    return w;
+  }
+  if (map == SOFTMAX_MAP_SOFTPLUS) {
+    w = SFX(vsoftplus)(x); /* 0 where hidden */
+    if (wl == 1) *vwl += SFX(wlogw)(w);
+    return w;
+  } else {
+    w = SFX(vsel)(x > SPLAT(0), x + 1.0f, SFX(vexp)(x));
+  }
+  w = (VF)((VI)w & seen);
+  if (wl == 1) *vwl += SFX(wlogw)(w);
+  return w;
+}
+
+/*
  * Row pass of phase 2 for the elementwise variants on s[0..j1): s <- w = f(s) (0 where hidden),
  * f by `map` (enum softmax_map: elu(s) + 1, sigmoid(s + b), softplus(s)); returns sum w. With kc,
- * counts the visible keys into kc; with wl, adds sum w ln w to *wl.
+ * counts the visible keys into kc; with wl, adds sum w ln w to *wl. Two vectors per step (two
+ * independent chains of exp/log latency), summed in key order as one vector at a time would.
  */
 static inline float SFX(row_elementwise)(float *s, int32_t j1, int map, float b, float *kc, float *wl) {
   VF vl = SPLAT(0), vwl = SPLAT(0);
-  for (int32_t j = 0; j < j1; j += VW) {
-    const int tail = j + VW > j1;
+  int32_t j = 0;
+  for (; j + 2 * VW <= j1; j += 2 * VW) {
+    const VF x0 = LOADU(s + j), x1 = LOADU(s + j + VW);
+    VF l0 = SPLAT(0), l1 = SPLAT(0);
+    const int pair = map != SOFTMAX_MAP_SIGMOID && wl; /* w ln w of both vectors side by side */
+    const VF w0 = SFX(elementwise_step)(x0, map, b, pair ? 2 : wl != 0, &l0);
+    const VF w1 = SFX(elementwise_step)(x1, map, b, pair ? 2 : wl != 0, &l1);
+    if (pair) SFX(wlogw_x2)(w0, w1, &l0, &l1);
+    vl += w0;
+    vl += w1;
+    vwl += l0;
+    vwl += l1;
+    SFX(row_put)(s, kc, j, j1, w0, x0 != SPLAT(-ATTN_INF));
+    SFX(row_put)(s, kc, j + VW, j1, w1, x1 != SPLAT(-ATTN_INF));
+  }
+  for (; j < j1; j += VW) {
     VF x = SPLAT(-ATTN_INF);
-    if (!tail) x = LOADU(s + j);
+    if (j + VW <= j1) x = LOADU(s + j);
     else for (int u = 0; u < j1 - j; u++) x[u] = s[j + u]; /* the tail as one vector, hidden past j1 */
-    VI seen = x != SPLAT(-ATTN_INF);
-    VF w;
-    if (map == SOFTMAX_MAP_SIGMOID) {
-      /* u = e^-|y| in [0, 1], y = x + b: sigmoid(y) = (y >= 0 ? 1 : u) / (1 + u), and
-         ln sigmoid(y) = -(max(-y, 0) + ln(1 + u)) by the polynomial: no log for the entropy */
-      const VF y = x + b;
-      const VF u = SFX(vexp)(SPLAT(0) - (VF)((VI)y & ((VI){0} + 0x7fffffff)));
-      const VF r = 1.0f / (1.0f + u);
-      w = (VF)((VI)SFX(vsel)(y >= SPLAT(0), r, u * r) & seen);
-      if (wl) {
-        const VF lw = SPLAT(0) - (SFX(vmax)(SPLAT(0) - y, SPLAT(0)) + SFX(vlog1p01)(u));
-        vwl += (VF)((VI)(w * lw) & seen);
-      }
-      vl += w;
-      SFX(row_put)(s, kc, j, j1, w, seen);
-      continue;
-    } else if (map == SOFTMAX_MAP_SOFTPLUS) { /* rownorm.c's steps: x+ + ln(1 + e^-|x|) */
-      const VF t = SFX(vexp)(SFX(vsel)(x < SPLAT(0), x, SPLAT(0) - x)); /* e^-|x| in [0, 1] */
-      w = SFX(vsel)(x > SPLAT(0), x, SPLAT(0)) + SFX(vlog1p01)(t);
-    } else {
-      w = SFX(vsel)(x > SPLAT(0), x + 1.0f, SFX(vexp)(x));
-    }
-    w = (VF)((VI)w & seen);
-    if (wl) vwl += SFX(wlogw)(w);
+    VF l0 = SPLAT(0);
+    const VF w = SFX(elementwise_step)(x, map, b, wl != 0, &l0);
     vl += w;
-    SFX(row_put)(s, kc, j, j1, w, seen);
+    vwl += l0;
+    SFX(row_put)(s, kc, j, j1, w, x != SPLAT(-ATTN_INF));
   }
   if (wl) *wl += SFX(hsum)(vwl);
   return SFX(hsum)(vl);
@@ -413,9 +490,7 @@ static float SFX(lssa_row)(const float *s, float *w, int32_t hi, const float *br
     const VF c = SFX(vsel)(pos, (x * rqn) * knj, SPLAT(0));
     VF arg = lambda * c;
     if (brow) arg += SFX(vsel)(seen, bj, SPLAT(0));
-    const VF t = SFX(vexp)(SFX(vsel)(arg < SPLAT(0), arg, SPLAT(0) - arg)); /* e^-|arg| */
-    VF a = SFX(vsel)(arg > SPLAT(0), arg, SPLAT(0)) + SFX(vlog1p01)(t);
-    a = (VF)((VI)a & seen);
+    VF a = (VF)((VI)SFX(vsoftplus)(arg) & seen);
     vl += a;
     if (wl) vwl += SFX(wlogw)(a);
     SFX(row_put)(w, kc, j, hi, a, seen);

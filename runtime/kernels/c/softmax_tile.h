@@ -810,9 +810,9 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
        register-tile group, or the whole block for shiftmax (its sparse P V takes the block). The
        chunk ending at r is finished at the top of iteration r. */
     const int32_t chunk = shiftmax ? nrp : RT;
-    /* the softmax rows leave their key sums to the chunk (rowks: 1 / l); the variants' branches
-       add their own (rowks 0) */
-    const int chunk_key_sums = instr && !gauss && !lssa && !shiftmax && !elementwise;
+    /* the rows leave their key sums to the chunk (rowks: the scale of their weights, 1 / l for
+       softmax); shiftmax's row pass adds its own (rowks 0) */
+    const int chunk_key_sums = instr && !shiftmax;
 #define SOFTMAX_PV_WHOLE(g) (dv == dvp && (g)[1] <= (g)[0])
     /* whole groups inside the block's rows store O / l straight into the output */
 #define SOFTMAX_PV_DIRECT(u, g) (SOFTMAX_PV_WHOLE(g) && (u) + RT <= nr)
@@ -865,8 +865,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
           const float c = l > 0.0f ? 1.0f / l : 0.0f;
           t->entropy_sum[h] += c > 0.0f ? (double)(-c * wl - c * l * attn_logf(c)) : 0.0;
           t->entropy_rows[h] += 1.0;
-          float *ks = t->key_sum + (int64_t)h * tk;
-          for (int32_t j = 0; j < hi; j++) ks[j] += s[j] * c;
+          rowks[r] = c; /* key sums: with the chunk */
         }
         continue;
       }
@@ -893,8 +892,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
         if (instr) {
           t->entropy_sum[h] += (double)-ent;
           t->entropy_rows[h] += 1.0;
-          float *ks = t->key_sum + (int64_t)h * tk;
-          for (int32_t j = 0; j < hi; j++) ks[j] += s[j] * inv;
+          rowks[r] = inv; /* key sums: with the chunk */
         }
         continue;
       }
@@ -925,8 +923,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
           /* H = -sum p ln p = -c sum w ln w - c (sum w) ln c */
           t->entropy_sum[h] += c > 0.0f ? (double)(-c * wl - c * l * attn_logf(c)) : 0.0;
           t->entropy_rows[h] += 1.0;
-          float *ks = t->key_sum + (int64_t)h * tk;
-          for (int32_t j = 0; j < hi; j++) ks[j] += s[j] * c;
+          rowks[r] = c; /* key sums: with the chunk */
         }
         continue;
       }
