@@ -81,11 +81,19 @@ static inline int nystrom_error_row(int32_t tq, int32_t n, int32_t i) {
   return k * (tq - 1) / (n - 1) == i;
 }
 
+/* Keys between checkpoints of the prefix sums: 64, doubled until they take at most 4 Mi floats. */
+static inline int32_t gauss_ck_keys(const attn_args *a, int64_t m) {
+  int64_t ck = 64;
+  while ((a->tk / ck + 1) * m * a->head_dim_v > ((int64_t)1 << 22) && ck < a->tk) ck *= 2;
+  return (int32_t)ck;
+}
+
 /*
  * Floats of one thread's scratch. S and W (ROWDOT_GROUP rows, ld apart), the active keys (tk);
  * soft-nystrom adds, 16-float aligned: the doubles (K2, P, X, T1, T2: 5 m^2, 2 floats each),
  * landmarks m d, B m ld, S(L, K) m ld (the factors' work area), left of each row of a group,
- * the exact gauss outputs of 4 rows dv, the prefix sums P m dv, the thread's cache (16).
+ * the exact gauss outputs of 4 rows dv, the prefix sums P m dv, the thread's cache (16), the
+ * checkpoints of P ((tk / ck + 1) m dv).
  */
 #define GAUSS_A16(n) (((n) + 15) / 16 * 16)
 static int64_t gauss_scratch(const attn_args *a) {
@@ -93,7 +101,7 @@ static int64_t gauss_scratch(const attn_args *a) {
   const int64_t rows = 2 * ROWDOT_GROUP * ld + GAUSS_A16(tk);
   if (a->variant != ATTN_SOFT_NYSTROM) return rows;
   return GAUSS_A16(10 * m * m) + rows + GAUSS_A16(m * d) + 2 * m * ld + GAUSS_A16(ROWDOT_GROUP * m) +
-         GAUSS_A16(ROWDOT_GROUP * dv) + GAUSS_A16(m * dv) + 16;
+         GAUSS_A16(ROWDOT_GROUP * dv) + GAUSS_A16(m * dv) + 16 + (tk / gauss_ck_keys(a, m) + 1) * m * dv;
 }
 
 /* out = x y for n x n doubles. */
@@ -293,6 +301,8 @@ typedef struct gauss_ctx {
   float *lm, *bm, *gk, *left, *o_exact; /* o_exact: 4 rows' exact outputs [4, dv] */
   float *pv;                     /* P(x) = sum_{j < x} B[:, j] v_j^T [m, dv] of kv head pv_kvh */
   int32_t pv_kvh, pv_x;          /* (-1: none) */
+  float *ck;                     /* checkpoints of P every ck_keys keys (nystrom_checkpoints) */
+  int32_t ck_keys;
   int prefix_safe;               /* B and V of the factors' kv head are finite and m max|B| < 1e30 */
   int32_t kvh;  /* the kv head whose factors lm, bm hold, -1 none */
   int32_t slot; /* soft-nystrom, row by row: the group row gauss_row computes (its left) */
@@ -581,16 +591,10 @@ ROWDOT_INLINE void nystrom_error(const attn_args *a, gauss_ctx *c, attn_thread *
   }
 }
 
-/* Advances the prefix sums P of kv head kvh to x keys (restarting from 0 when they belong to
-   another head or are past x). */
-static inline __attribute__((always_inline)) void nystrom_prefix_to(gauss_ctx *c, const attn_args *a,
-                                                                    int32_t kvh, int32_t x) {
+/* Advances the prefix sums P (of kv head kvh, at pv_x keys) to x >= pv_x keys. */
+static inline __attribute__((always_inline)) void nystrom_prefix_advance(gauss_ctx *c, const attn_args *a,
+                                                                         int32_t kvh, int32_t x) {
   const int32_t tk = a->tk, dv = a->head_dim_v, m = c->np.m;
-  if (c->pv_kvh != kvh || c->pv_x > x) {
-    for (int64_t e = 0; e < (int64_t)m * dv; e++) c->pv[e] = 0.0f;
-    c->pv_kvh = kvh;
-    c->pv_x = 0;
-  }
   const float *vh = a->v + (int64_t)kvh * tk * dv;
   int32_t j = c->pv_x;
   if (dv == 64) { /* up to 8 keys at a time, each row of P in registers across them */
@@ -626,6 +630,39 @@ static inline __attribute__((always_inline)) void nystrom_prefix_to(gauss_ctx *c
     }
   }
   c->pv_x = x;
+}
+
+/*
+ * Puts the prefix sums P of kv head kvh (whose factors and checkpoints the context holds) at x
+ * keys: from where P is when that is at most x and less than a checkpoint interval behind, else
+ * from the checkpoint at or below x (items may come in any order: the addon takes a head's row
+ * blocks last to first).
+ */
+static inline __attribute__((always_inline)) void nystrom_prefix_to(gauss_ctx *c, const attn_args *a,
+                                                                    int32_t kvh, int32_t x) {
+  const int64_t mdv = (int64_t)c->np.m * a->head_dim_v;
+  if (c->pv_kvh != kvh || c->pv_x > x || x - c->pv_x >= c->ck_keys) {
+    const int32_t k = x / c->ck_keys;
+    const float *from = c->ck + k * mdv;
+    for (int64_t e = 0; e < mdv; e++) c->pv[e] = from[e];
+    c->pv_kvh = kvh;
+    c->pv_x = k * c->ck_keys;
+  }
+  nystrom_prefix_advance(c, a, kvh, x);
+}
+
+/* The checkpoints of P for the factors' kv head kvh: ck[k] = P(k ck_keys), k <= tk / ck_keys. */
+static inline __attribute__((always_inline)) void nystrom_checkpoints(gauss_ctx *c, const attn_args *a,
+                                                                      int32_t kvh) {
+  const int64_t mdv = (int64_t)c->np.m * a->head_dim_v;
+  for (int64_t e = 0; e < mdv; e++) c->pv[e] = 0.0f;
+  c->pv_kvh = kvh;
+  c->pv_x = 0;
+  for (int32_t k = 0; k <= a->tk / c->ck_keys; k++) {
+    nystrom_prefix_advance(c, a, kvh, k * c->ck_keys);
+    float *to = c->ck + k * mdv;
+    for (int64_t e = 0; e < mdv; e++) to[e] = c->pv[e];
+  }
 }
 
 /*
@@ -917,12 +954,14 @@ GAUSS_CLONES static int32_t gauss_run(const attn_args *a, attn_thread *t, int32_
   c.o_exact = c.left + GAUSS_A16(ROWDOT_GROUP * m);
   c.pv = c.o_exact + GAUSS_A16(ROWDOT_GROUP * dv);
   nystrom_cache *nc = (nystrom_cache *)(void *)(c.pv + GAUSS_A16(m * dv));
+  c.ck = c.pv + GAUSS_A16(m * dv) + 16;
+  c.ck_keys = c.nystrom ? gauss_ck_keys(a, m) : 64;
   c.kvh = -1;
   c.prefix_safe = 0;
   c.pv_kvh = -1;
   c.pv_x = 0;
   if (!c.nystrom) {
-    c.left = c.o_exact = c.pv = c.lm = c.bm = c.gk = 0;
+    c.left = c.o_exact = c.pv = c.lm = c.bm = c.gk = c.ck = 0;
     rowdot_items(a, t, begin, end, S, W, active, 0, gauss_row, 0, &c);
     return ATTN_OK;
   }
@@ -944,6 +983,7 @@ GAUSS_CLONES static int32_t gauss_run(const attn_args *a, attn_thread *t, int32_
       if (r > t->nr_residual) t->nr_residual = r; /* NaN (Inf keys: rows invalid) is left out */
       c.pv_kvh = -1;
       c.prefix_safe = nystrom_prefix_safe(a, &c, kvh);
+      if (c.prefix_safe) nystrom_checkpoints(&c, a, kvh);
     }
     for (int32_t g = b0; g < b1; g += ROWDOT_GROUP) {
       const int32_t nr = b1 - g < ROWDOT_GROUP ? b1 - g : ROWDOT_GROUP;
