@@ -110,7 +110,7 @@ static int64_t softmax_scratch(const attn_args *a) {
   int64_t dvp = (a->head_dim_v + SOFTMAX_TW_MAX - 1) / SOFTMAX_TW_MAX * SOFTMAX_TW_MAX;
   return (int64_t)a->head_dim * (p.keys_padded + 16) + (int64_t)p.rows_padded * a->head_dim +
          (int64_t)p.rows_padded * (p.keys_padded + 16) + (int64_t)p.rows_padded * dvp +
-         10 * (int64_t)p.rows_padded + (p.keys_padded + 17) + 64 * dvp + 16 +
+         13 * (int64_t)p.rows_padded + (p.keys_padded + 17) + 64 * dvp + 16 +
          /* shiftmax: I of a row (int32), then the table cache (int64, 8-byte aligned) */
          (p.keys_padded + 16) + 528 + 2 * (SOFTMAX_SHIFT_SLOTS * 258) + 2 +
          /* lssa: |k_j|^2 and |k_j| of the cached kv head */

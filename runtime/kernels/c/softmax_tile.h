@@ -23,8 +23,8 @@
  * vector loads and Q as the caller laid it out (no scaled copy of Q).
  */
 
-_Static_assert(64 % (NV * VW) == 0 && RT <= 8 && NV * VW <= 64,
-               "register tile: its columns must divide the 64-key tile, at most 8 rows");
+_Static_assert(64 % (NV * VW) == 0 && RT <= 8 && RT <= VW && NV * VW <= 64,
+               "register tile: its columns must divide the 64-key tile, at most 8 rows and VW");
 
 typedef float SFX(vf) __attribute__((vector_size(VW * 4)));
 typedef float SFX(vfu) __attribute__((vector_size(VW * 4), aligned(4)));
@@ -539,7 +539,9 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
   int32_t *rfull = (int32_t *)(rmax + Rp);  /* [Rp] end of the row's fully visible 64-key tiles */
   int32_t *grange = rfull + Rp;             /* [2 Rp] se, lo, hi of each group of RT rows */
   float *rowks = (float *)(grange + 2 * Rp); /* [Rp] the weight of the row's keys in the key sums */
-  float *kdiff = rowks + Rp;                /* [tkp + 1] per-key count differences of the block */
+  float *rowl = rowks + Rp;                 /* [Rp] softmax rows: l, sum p and sum p (s - m), for */
+  float *rowlk = rowl + Rp, *rowps = rowlk + Rp; /* the entropy, added with the chunk */
+  float *kdiff = rowps + Rp;                /* [tkp + 1] per-key count differences of the block */
   float *Vp = kdiff + tkp + 1;              /* [64, dvp] value tile padded when dv % TW != 0 */
   /* lssa/lssar: phase 1 computes raw dots (no scale, softcap or bias: the bias joins the softplus
      argument in phase 2), so the kernel runs on a copy of the args without them */
@@ -813,6 +815,8 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
     /* the rows leave their key sums to the chunk (rowks: the scale of their weights, 1 / l for
        softmax); shiftmax's row pass adds its own (rowks 0) */
     const int chunk_key_sums = instr && !shiftmax;
+    /* the softmax rows (the variants' branches add their own) leave their entropy to the chunk */
+    const int chunk_entropy = instr && !gauss && !lssa && !shiftmax && !elementwise;
 #define SOFTMAX_PV_WHOLE(g) (dv == dvp && (g)[1] <= (g)[0])
     /* whole groups inside the block's rows store O / l straight into the output */
 #define SOFTMAX_PV_DIRECT(u, g) (SOFTMAX_PV_WHOLE(g) && (u) + RT <= nr)
@@ -820,6 +824,18 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
     for (int32_t r = 0; r <= nrp; r++) {
       if (r > 0 && r % chunk == 0) { /* finish the chunk [r - chunk, r) */
         const int32_t c0 = r - chunk;
+        if (chunk_entropy) /* H = -sum w log w, w = p / l: (sum w) log l - sum w (s - m), */
+          for (int32_t u = c0; u < r; u += RT) { /* in row order, one vector log per group */
+            VF lv = SPLAT(1.0f);
+            for (int x = 0; x < RT; x++) if (rowks[u + x] != 0.0f) lv[x] = rowl[u + x];
+            const VF lg = SFX(vlog)(lv);
+            for (int x = 0; x < RT; x++) {
+              if (rowks[u + x] == 0.0f) continue;
+              const float inv = rowks[u + x];
+              t->entropy_sum[h] += (double)(rowlk[u + x] * inv * lg[x] - rowps[u + x] * inv);
+              t->entropy_rows[h] += 1.0;
+            }
+          }
         if (chunk_key_sums)
           for (int32_t u = c0; u < r; u += RT)
             SFX(group_key_sums)(S + (int64_t)u * tkp, tkp, rowks + u, grange[3 * (u / RT) + 2],
@@ -940,11 +956,11 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       const float l = lk + rowinv[r]; /* plus the extra slot */
       const float inv = 1.0f / l;
       rowinv[r] = inv;
-      if (instr) {
-        /* H = -sum w log w with w = p / l: = (sum w) log l - sum w (s - m) */
-        t->entropy_sum[h] += (double)(lk * inv * attn_logf(l) - ps * inv);
-        t->entropy_rows[h] += 1.0;
-        rowks[r] = inv; /* key sums: with the chunk */
+      if (instr) { /* key sums and entropy: with the chunk (chunk_entropy) */
+        rowks[r] = inv;
+        rowl[r] = l;
+        rowlk[r] = lk;
+        rowps[r] = ps;
       }
     }
     /* P V of the groups that are not whole (a hidden middle, or dv not whole register tiles): tile
