@@ -26,8 +26,9 @@
  * (causal or full, no streaming window), W comes from 4 rows x 16 keys register tiles of
  * left^T B (kdim m) and the statistics from one pass over the group's W (nystrom_group_w,
  * nystrom_group_stats); other masks go row by row (nystrom_row, rowdot_row_stats). Outputs come
- * from running prefix sums of B V (nystrom_prefix_to, advanced once per row group) where the keys
- * are a prefix and B, V are finite, else W V. Rows of B, S and W are tk + 16 (rounded) floats
+ * from running prefix sums of B V (nystrom_prefix_to: advanced once per row group, restored from
+ * checkpoints every 64 keys when rows come out of order) where the keys are a prefix and B, V are
+ * finite, else W V. Rows of B, S and W are tk + 16 (rounded) floats
  * apart, never a multiple of 4 KiB (a load 4 KiB from a pending store stalls on x86).
  */
 #include "attn.h"
