@@ -423,6 +423,64 @@ static int32_t SFX(row_shiftmax)(float *s, int32_t hi, softmax_shift *x, int32_t
   return nz;
 }
 
+/* Correctly rounded square root per lane (as __builtin_sqrtf). */
+static inline __attribute__((always_inline)) VF SFX(vsqrt)(VF x) {
+#if VW == 16 && defined(__AVX512F__)
+  return (VF)_mm512_sqrt_ps((__m512)x);
+#elif VW == 8 && defined(__AVX__)
+  return (VF)_mm256_sqrt_ps((__m256)x);
+#elif VW == 4 && defined(__SSE__)
+  return (VF)_mm_sqrt_ps((__m128)x);
+#elif VW == 4 && defined(__wasm_simd128__)
+  return (VF)wasm_f32x4_sqrt((v128_t)x);
+#else
+  for (int u = 0; u < VW; u++) x[u] = __builtin_sqrtf(x[u]);
+  return x;
+#endif
+}
+
+/*
+ * lssa, soft-gauss: kk[j] = |k_j|^2 and rkn[j] = 1 / |k_j| (0 when |k_j| = 0) for j < tk from the
+ * transposed keys Kt [d, ld] (scale 1), VW keys at a time; returns 1 if some |k_j|^2 is not
+ * below 1e30 (or not finite).
+ */
+static int SFX(key_norms)(const float *Kt, int64_t ld, int32_t tk, int32_t d, float *kk, float *rkn) {
+  VI huge = (VI){0};
+  for (int32_t j = 0; j < tk; j += VW) { /* Kt is zero past tk up to a whole 64 keys */
+    VF acc = SPLAT(0);
+    for (int32_t c = 0; c < d; c++) {
+      const VF x = LOADU(Kt + c * ld + j);
+      acc += x * x;
+    }
+    const VI pos = acc > SPLAT(0);
+    const VF r = SFX(vsel)(pos, 1.0f / SFX(vsqrt)(SFX(vsel)(pos, acc, SPLAT(1.0f))), SPLAT(0));
+    huge |= ~(acc < SPLAT(1e30f));
+    if (j + VW <= tk) {
+      STOREU(kk + j, acc);
+      STOREU(rkn + j, r);
+    } else {
+      for (int u = 0; u < tk - j; u++) {
+        kk[j + u] = acc[u];
+        rkn[j + u] = r[u];
+      }
+    }
+  }
+  return SFX(vany)(huge);
+}
+
+/* sum of x[c]^2 for c < n, VW at a time in lane sums, then across the lanes. */
+static inline float SFX(sumsq)(const float *x, int32_t n) {
+  VF acc = SPLAT(0);
+  int32_t c = 0;
+  for (; c + VW <= n; c += VW) {
+    const VF v = LOADU(x + c);
+    acc += v * v;
+  }
+  float s = SFX(hsum)(acc);
+  for (; c < n; c++) s += x[c] * x[c];
+  return s;
+}
+
 /*
  * Phase 1 of lssa/lssar on row s[0..hi) of raw dot products, whose masks show keys [0, se) and
  * [lo, hi), as rownorm.c defines the row: keys whose bias is -inf become hidden (-inf, as the

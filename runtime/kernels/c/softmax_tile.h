@@ -597,18 +597,8 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
     if (t->scratch_tag != kvh + 1) {
       SFX(transpose_k)(a->k + (int64_t)kvh * tk * d, tk, d, pl->keys_padded, tkp, kscale, Kt);
       t->scratch_tag = kvh + 1;
-      if (lssa || gauss) {
-        const float *kh = a->k + (int64_t)kvh * tk * d;
-        int kk_huge = 0;
-        for (int32_t j = 0; j < tk; j++) {
-          float kk = 0.0f;
-          for (int32_t c = 0; c < d; c++) kk += kh[(int64_t)j * d + c] * kh[(int64_t)j * d + c];
-          kkv[j] = kk;
-          knv[j] = kk > 0.0f ? 1.0f / __builtin_sqrtf(kk) : 0.0f;
-          kk_huge |= !(kk < 1e30f);
-        }
-        kkv[tkp - 1] = (float)kk_huge; /* past the keys (tk <= tkp - 16): cached with them */
-      }
+      if (lssa || gauss) /* |k_j|^2 from Kt (K itself: scale 1), VW keys at a time */
+        kkv[tkp - 1] = (float)SFX(key_norms)(Kt, tkp, tk, d, kkv, knv); /* past the keys: cached */
     }
 
     /* rows of the block: visible key ranges; Q read where it lies when the block's padded rows
@@ -685,7 +675,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       if (gauss) { /* the row as gauss.c defines it; rmax: 1 when s holds exact exponents */
         const float *qs = Qs + (int64_t)r * d;
         float qq = 0.0f;
-        for (int32_t c = 0; c < d; c++) qq += qs[c] * qs[c];
+        qq = SFX(sumsq)(qs, d);
         const float *brow = a0->bias
             ? a0->bias + ((int64_t)(a0->bias_heads == 1 ? 0 : h) * tq + i) * tk : 0;
         int32_t n;
@@ -722,7 +712,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       if (lssa) { /* the row as rownorm.c defines it; rmax keeps N, rowinv |q|^2 */
         const float *qs = Qs + (int64_t)r * d;
         float qq = 0.0f;
-        for (int32_t c = 0; c < d; c++) qq += qs[c] * qs[c];
+        qq = SFX(sumsq)(qs, d);
         const float *brow = a0->bias
             ? a0->bias + ((int64_t)(a0->bias_heads == 1 ? 0 : h) * tq + i) * tk : 0;
         int32_t n;
