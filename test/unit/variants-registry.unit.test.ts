@@ -20,7 +20,7 @@ test('parseVariant fills defaults and leaves input-dependent ones unset', () => 
   assert.deepEqual(parseVariant('sigmoid:b=0'), { id: 'sigmoid', params: { b: 0 } });
   assert.deepEqual(parseVariant('lssar').params, { p: 15, warm: 3 });
   assert.deepEqual(parseVariant('shiftmax:bits=16,x0=tvm').params, { n: 15, bits: 16, x0: 1, exp: 0, div: 31 });
-  assert.deepEqual(parseVariant('soft-nystrom:norm=on').params, { m: 16, iters: 20, safety: 0.9, reg: 0.01, norm: 1 });
+  assert.deepEqual(parseVariant('soft-nystrom:norm=on').params, { m: 16, iters: 20, safety: 0.9, reg: 0.01, norm: 1, errorRows: 128 });
   assert.deepEqual(parseVariant('sink-logit:logit=1,logit.3=-2').params, { logit: 1, 'logit.3': -2 });
   assert.deepEqual(parseVariant(' unified-max : phi=6 , ag=-3, bg=3, split=2 ').params, { phi: 6, ag: -3, bg: 3, split: 2 });
 });
