@@ -534,37 +534,39 @@ static int SFX(lssa_row_check)(float *s, int32_t se, int32_t lo, int32_t hi, con
  * lssa weights of a row into w[0..hi) from the raw dots s (-inf where hidden): a_j =
  * softplus(lambda cos_j + b_j), cos_j = dot / (|q| |k_j|) (0 when |q| or |k_j| is 0), taken as
  * (dot / |q|) * rkn_j with rkn_j = 1 / |k_j| (no division per key); returns sum a (the steps of
- * rownorm.c). With kc, counts the visible keys; with wl, adds sum a ln a.
+ * rownorm.c). With kc, counts the visible keys; with wl, adds sum a ln a; with amax, gets max a.
  */
-static float SFX(lssa_row)(const float *s, float *w, int32_t hi, const float *brow, const float *kk,
-                           const float *rkn, float qq, float lambda, float *kc, float *wl) {
+static float SFX(lssa_row)(const float *s, float *w, int32_t hi, const float *brow, const float *rkn,
+                           float qq, float lambda, float *kc, float *wl, float *amax) {
+  /* rqn or rkn_j is 0 where |q| or |k_j| is: the product is then 0 for a visible key (finite s);
+     hidden keys are masked after */
   const float rqn = qq > 0.0f ? 1.0f / __builtin_sqrtf(qq) : 0.0f;
-  VF vl = SPLAT(0), vwl = SPLAT(0);
+  VF vl = SPLAT(0), vwl = SPLAT(0), vam = SPLAT(0);
   int32_t j = 0;
   for (; j < hi; j += VW) {
-    VF x, kkj, knj, bj = SPLAT(0);
+    VF x, knj, bj = SPLAT(0);
     const int tail = j + VW > hi;
     if (!tail) {
-      x = LOADU(s + j); kkj = LOADU(kk + j); knj = LOADU(rkn + j);
+      x = LOADU(s + j); knj = LOADU(rkn + j);
       if (brow) bj = LOADU(brow + j);
     } else { /* the tail as one vector, hidden past hi */
-      x = SPLAT(-ATTN_INF); kkj = SPLAT(0); knj = SPLAT(0);
+      x = SPLAT(-ATTN_INF); knj = SPLAT(0);
       for (int u = 0; u < hi - j; u++) {
-        x[u] = s[j + u]; kkj[u] = kk[j + u]; knj[u] = rkn[j + u];
+        x[u] = s[j + u]; knj[u] = rkn[j + u];
         if (brow) bj[u] = brow[j + u];
       }
     }
     const VI seen = x != SPLAT(-ATTN_INF);
-    const VI pos = (kkj > SPLAT(0)) & (qq > 0.0f ? ((VI){0} - 1) : (VI){0});
-    const VF c = SFX(vsel)(pos, (x * rqn) * knj, SPLAT(0));
-    VF arg = lambda * c;
+    VF arg = lambda * ((x * rqn) * knj);
     if (brow) arg += SFX(vsel)(seen, bj, SPLAT(0));
     VF a = (VF)((VI)SFX(vsoftplus)(arg) & seen);
     vl += a;
     if (wl) vwl += SFX(wlogw_fast)(a);
+    if (amax) vam = SFX(vmax)(vam, a);
     SFX(row_put)(w, kc, j, hi, a, seen);
   }
   if (wl) *wl += SFX(hsum)(vwl);
+  if (amax) *amax = SFX(hmax)(vam);
   return SFX(hsum)(vl);
 }
 
@@ -609,25 +611,16 @@ static float SFX(gauss_row)(float *s, int32_t hi, const float *brow, const float
  * LSSAR's second stage in place on the LSSA weights a[0..hi) of a row, overflow-safe (rownorm.c's
  * rownorm_reweight): u_j = ReLU(a_j * an - offset) / max_k ReLU(...), with an = N / (sum a + 1e-8)
  * (the LSSA normalization folded in), r_j = u_j^p (= e^{p ln u_j}; by squaring for an integer p);
- * leaves r and returns sum r (the
- * caller scales by its inverse). With wl, adds sum r p ln u_j: with W = r / sum r,
- * sum W ln W = (sum r p ln u) / sum r - ln sum r, no second log per key.
+ * leaves r and returns sum r (the caller scales by its inverse); amax: the largest a (lssa_row's).
+ * With wl, adds sum r p ln u_j: with W = r / sum r, sum W ln W = (sum r p ln u) / sum r - ln sum r,
+ * no second log per key.
  */
-static float SFX(lssar_reweight)(float *w, int32_t hi, float an, float offset, float power, float *wl) {
-  VF vmax = SPLAT(0);
-  int32_t j0 = 0;
-  for (; j0 + VW <= hi; j0 += VW) {
-    const VF r = LOADU(w + j0) * an - offset;
-    const VF u = SFX(vsel)(r > SPLAT(0), r, SPLAT(0));
-    STOREU(w + j0, u);
-    vmax = SFX(vmax)(vmax, u);
-  }
-  float max = SFX(hmax)(vmax);
-  for (; j0 < hi; j0++) {
-    const float r = w[j0] * an - offset;
-    w[j0] = r > 0.0f ? r : 0.0f;
-    max = w[j0] > max ? w[j0] : max;
-  }
+static float SFX(lssar_reweight)(float *w, int32_t hi, float an, float offset, float power, float amax,
+                                 float *wl) {
+  /* max_j ReLU(a_j an - offset) = ReLU(max a an - offset): the map is non-decreasing (an >= 0),
+     and so is its rounding; computed with the same vector step as the keys' */
+  const float rm = (SPLAT(amax) * an - offset)[0];
+  const float max = rm > 0.0f ? rm : 0.0f;
   const float inv_max = max > 0.0f ? 1.0f / max : 0.0f;
   /* an integer p up to 64 (the paper's 15, 3): u^p by squaring, 0 where e^{p ln u} would be (p ln u
      below -87.3, so no product goes subnormal); u^0 = 1 */
@@ -636,10 +629,11 @@ static float SFX(lssar_reweight)(float *w, int32_t hi, float an, float offset, f
   VF acc = SPLAT(0), accl = SPLAT(0);
   for (int32_t j = 0; j < hi; j += VW) { /* u^p = e^{p ln u} for u > 0 (u below 1.2e-38 taken as 1.2e-38) */
     const int tail = j + VW > hi;
-    VF u = SPLAT(0);
-    if (!tail) u = LOADU(w + j);
-    else for (int k = 0; k < hi - j; k++) u[k] = w[j + k];
-    u *= inv_max;
+    VF a = SPLAT(0);
+    if (!tail) a = LOADU(w + j);
+    else for (int k = 0; k < hi - j; k++) a[k] = w[j + k];
+    const VF ra = a * an - offset;
+    const VF u = SFX(vsel)(ra > SPLAT(0), ra, SPLAT(0)) * inv_max;
     const VI keep = u > SPLAT(0);
     const VF un = SFX(vsel)(u < SPLAT(1.1754944e-38f), SPLAT(1.1754944e-38f), u);
     VF pl = SPLAT(0), r;

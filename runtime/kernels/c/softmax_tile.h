@@ -726,8 +726,8 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
           bad = SFX(lssa_row_check)(s, rse[r], rlo[r], rhi[r], brow, kkv, qq, &n, &bmax);
         }
         if (!bad && n > 0 && bmax > 1e29f) { /* the float sum may overflow: then invalid */
-          const float lsum = SFX(lssa_row)(s, (float *)(void *)iq, rhi[r], brow, kkv, knv, qq,
-                                           lssa_ln_d * attn_logf((float)n), 0, 0);
+          const float lsum = SFX(lssa_row)(s, (float *)(void *)iq, rhi[r], brow, knv, qq,
+                                           lssa_ln_d * attn_logf((float)n), 0, 0, 0);
           bad = lsum - lsum != 0.0f;
         }
         a->invalid_rows[(int64_t)h * tq + i] = (uint8_t)bad;
@@ -881,13 +881,14 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
         const float n = rmax[r];
         float wl = 0.0f; /* lssa: sum a ln a; lssar: sum r p ln u */
         const int lssar = a0->variant == ATTN_LSSAR;
-        const float l = SFX(lssa_row)(s, s, hi, brow, kkv, knv, rowinv[r], lssa_ln_d * attn_logf(n), kc,
-                                      instr && !lssar ? &wl : 0);
+        float amax = 0.0f; /* lssar: the largest a */
+        const float l = SFX(lssa_row)(s, s, hi, brow, knv, rowinv[r], lssa_ln_d * attn_logf(n), kc,
+                                      instr && !lssar ? &wl : 0, lssar ? &amax : 0);
         float inv = 1.0f / (l + 1e-8f); /* the weights stay unnormalized in s: O and the stats scale */
         float ent = 0.0f;                /* sum W ln W of the final weights W = s inv */
         if (lssar) {
           const float total = SFX(lssar_reweight)(s, hi, inv * n, i0 + r + (tk - tq) < lssar_warm ? 0.0f : 1.0f,
-                                                  lssar_power, instr ? &wl : 0);
+                                                  lssar_power, amax, instr ? &wl : 0);
           inv = total > 0.0f ? 1.0f / total : 0.0f;
           if (instr && total > 0.0f) ent = wl * inv - attn_logf(total);
         } else if (instr) {
