@@ -3,6 +3,7 @@ import type { CoreFacts } from './core-facts';
 import type { GraphReport } from './graph';
 import type { InspectReport } from './inspect';
 import { inspectSinkLines } from './analysisRun';
+import { kernelStatsLines } from '../protocol/kernelStats';
 
 const num = (x: number | null, digits = 3): string => (x === null ? '?' : Number.isInteger(x) ? String(x) : x.toFixed(digits));
 const flag = (b: boolean | null): string => (b === null ? '?' : b ? 'causal' : 'bidirectional');
@@ -49,6 +50,7 @@ export function formatInspect(r: InspectReport): string {
   ];
   if (r.nextToken) lines.push(`next token: ${r.nextToken.topk.map((t) => `${JSON.stringify(t.text)} ${(100 * t.prob).toFixed(1)}%`).join(', ')}`);
   if (r.loss !== null) lines.push(`loss (mean next-token NLL): ${r.loss.toFixed(4)} nats`);
+  lines.push(...kernelStatsLines(r.kernel).map((l) => l.text));
   lines.push(`time: ${r.timings.totalMs.toFixed(1)} ms total, ${r.timings.kernelMs.toFixed(1)} ms in attention kernels`);
   return lines.join('\n');
 }

@@ -1,4 +1,4 @@
-import type { SegmentedModel } from '../engine/runner';
+import { nativeVariant, type SegmentedModel } from '../engine/runner';
 import type { BackendId, VariantSpec } from '../kernels/types';
 import { formatVariant } from '../kernels/variants';
 import { coreFacts, type CoreFacts } from './core-facts';
@@ -8,6 +8,8 @@ import type { CliToken, ResolvedPrompt } from './prompt';
 import { sinkSummary, type SinkSummary } from './sink-summary';
 import { hiddenCollector, inspectSinkFields, type InspectSinkFields } from './analysisRun';
 import type { HiddenState } from '../analysis/trace';
+import type { KernelStats } from '../protocol/kernelStats';
+import { kernelStatsOf } from './kernel-stats';
 
 export interface InspectReport {
   model: { path: string; layers: number; heads: number; cores: CoreFacts[] };
@@ -20,6 +22,8 @@ export interface InspectReport {
   /** Causal LMs only (null otherwise). */
   nextToken: { topk: { id: number; text: string; prob: number }[] } | null;
   loss: number | null;
+  /** What the kernels measured of themselves: invalid rows, unified-max's recomputed rows, soft-nystrom's residual and error. */
+  kernel: KernelStats;
   timings: { totalMs: number; kernelMs: number };
 }
 
@@ -42,6 +46,7 @@ export async function runInspect(model: SegmentedModel, modelPath: string, promp
     sinks: inspectSinkFields(run.cores, prompt.ids, hidden),
     nextToken: logits ? { topk: nextTokenTopk(logits, TOPK).map((t) => ({ ...t, text: text(t.id) })) } : null,
     loss: logits ? meanNextTokenLoss(logits, prompt.ids) : null,
+    kernel: kernelStatsOf(run.cores, run.cores.map((r) => variant ?? nativeVariant(model.cores.find((c) => c.layer === r.layer)!))),
     timings: { totalMs: run.totalMs, kernelMs: run.kernelMs },
   };
 }

@@ -122,7 +122,13 @@ export interface AttentionStats {
   recomputedRows: number;
   /** soft-nystrom: final Newton–Raphson residual ‖I − A·X‖₁ (0 for other variants). */
   nrResidual: number;
-  /** soft-nystrom: max |O_nystrom − O_gauss| against the exact Gaussian kernel (0 otherwise). */
+  /**
+   * soft-nystrom: max |O_nystrom − O_gauss| against the exact Gaussian kernel (soft-gauss), over a
+   * SAMPLE of query rows by default: the param errorRows (default 128) rows per head, evenly spaced,
+   * first and last included, the same rows in every head; every row when errorRows = 0 or
+   * tq ≤ errorRows (gauss.c's header; about 2.5x the instrumented time at T = 1024). Rows invalid in
+   * either output are left out. 0 for other variants.
+   */
   approxError: number;
   /** Wall time of the kernel call in milliseconds, measured by the backend itself. */
   wallMs: number;
