@@ -13,6 +13,7 @@ import { logitsOf } from './cli/analysisRun';
 import { keyImportanceFromStats } from './analysis/sinks/keyImportance';
 import { tokenSinkScores } from './analysis/sinks/sinkRate';
 import { compareCommand } from './cli/compare';
+import { kernelStatsOf } from './cli/kernel-stats';
 import { driftCommand } from './cli/drift';
 import { profileCommand } from './cli/profile';
 import type { ChromeTrace } from './profile/chromeTrace';
@@ -262,6 +263,7 @@ const handlers: Handlers<RuntimeMethods> = {
       alpha: tensor(alpha, [run.cores.length, heads, tk]),
       sinkScore: tensor(Float32Array.from(scores, (s) => s.share), [tk]),
       variants: last.variants.map(formatVariant), outputs,
+      kernelStats: kernelStatsOf(run.cores, last.variants),
       totalMs: run.totalMs, kernelMs: run.kernelMs, ortMs: run.ortMs,
     };
   },

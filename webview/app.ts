@@ -22,6 +22,7 @@ import { compareHead } from './views/compareHead';
 import { compareView } from './views/compareView';
 import { driftView, type DriftMetric } from './views/driftView';
 import { HeadView } from './views/headView';
+import { kernelStatsView } from './views/kernelStatsView';
 import { modelGrid } from './views/modelGrid';
 import { outputsView } from './views/outputs';
 import { streamView } from './views/streamView';
@@ -467,7 +468,10 @@ export class PanelApp {
       b.classList.add('banner');
       this.root.append(b);
     }
-    this.root.append(summary, section('Tokens', strip, this.exportButtons('strip')), section('Model: α₁ per layer and head', grid, this.exportButtons('grid')));
+    this.root.append(summary);
+    const kernel = kernelStatsView(ins.kernelStats);
+    if (kernel) this.root.append(kernel);
+    this.root.append(section('Tokens', strip, this.exportButtons('strip')), section('Model: α₁ per layer and head', grid, this.exportButtons('grid')));
     if (ins.outputs) this.root.append(section('Outputs', outputsView(ins.outputs, ins.tokens, Math.max(200, Math.min(768, this.root.clientWidth - 32)))));
     this.headSlot = document.createElement('div');
     this.headSlot.className = 'head-slot';

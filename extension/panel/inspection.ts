@@ -39,6 +39,7 @@ export function panelInspection(r: InspectResult, ctx: InspectionContext): Panel
     sinkScore: r.sinkScore,
     wallMs: r.totalMs,
     outputs: r.outputs,
+    kernelStats: r.kernelStats,
     drift: ctx.drift,
   };
 }

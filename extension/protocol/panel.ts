@@ -7,6 +7,7 @@
 import type { Validator } from '../../runtime/protocol/rpc';
 import { headInputProblem, type HeadInput } from '../../runtime/protocol/headInput';
 import { tensorProblem, type WireTensor } from '../../runtime/protocol/tensor';
+import { kernelStatsProblem, type KernelStats } from '../../runtime/protocol/kernelStats';
 import { tileRequestProblem, type TileRequest, tileResultProblem, type TileResult } from '../../runtime/protocol/lod';
 import { exportRequestProblem, type PanelExport, panelExportProblem, type PanelExportRequest } from './panelExport';
 import { compareProblem, driftProblem, type PanelCompare, type PanelDrift, type PanelProfile, type PanelStream, profileProblem, streamProblem } from './analyses';
@@ -43,6 +44,8 @@ export interface PanelInspection {
   wallMs: number;
   /** Next-token top-k and per-token loss of a causal LM; null for other models. */
   outputs: PanelOutputs | null;
+  /** What the kernels measured of themselves, per layer (shown under the run's summary when any applies). */
+  kernelStats: KernelStats;
   /** [tokens]: drift of the attention each token receives under the last quantization drift run of this prompt, or null. */
   drift: { label: string; values: WireTensor<Float32Array> } | null;
 }
@@ -155,6 +158,9 @@ export function inspectionProblem(x: unknown): string | null {
   const s = tensorProblem(i.sinkScore, 'float32', 1);
   if (s) return `sinkScore ${s}`;
   if ((i.sinkScore as WireTensor).shape[0] !== n) return `sinkScore has ${(i.sinkScore as WireTensor).shape[0]} entries for ${n} tokens`;
+  const k = kernelStatsProblem(i.kernelStats);
+  if (k) return k;
+  if ((i.kernelStats as KernelStats).layers.length !== m.layers) return `kernelStats has ${(i.kernelStats as KernelStats).layers.length} layers, the model ${m.layers}`;
   if (i.drift !== null) {
     const d = obj(i.drift);
     if (!d || typeof d.label !== 'string') return 'drift must be {label, values} or null';

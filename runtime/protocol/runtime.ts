@@ -7,6 +7,7 @@
 import type { AttentionInput, AttentionResult, BackendId, VariantId, VariantSpec } from '../kernels/types';
 import { VARIANT_IDS } from '../kernels/types';
 import type { HeadInput } from './headInput';
+import type { KernelStats } from './kernelStats';
 import { tileRequestProblem, type TileRequest, type TileResult } from './lod';
 import type { WireTensor } from './tensor';
 import type { ProfileReport } from '../profile/format';
@@ -14,7 +15,7 @@ import type { ChromeTrace } from '../profile/chromeTrace';
 import type { CancelMessage, EventMessage, ProgressMessage, RequestMessage, ResponseMessage, Validator } from './rpc';
 
 /** Bumped whenever a message changes shape; the client refuses a runtime that speaks another. */
-export const RUNTIME_PROTOCOL_VERSION = 3;
+export const RUNTIME_PROTOCOL_VERSION = 4;
 
 export interface RuntimeInfo {
   protocolVersion: number;
@@ -87,6 +88,8 @@ export interface InspectResult {
   variants: string[];
   /** A causal LM's outputs (null when the model has no next-token logits). */
   outputs: LmOutputs | null;
+  /** Per layer, what the kernels measured of themselves (invalid rows, recomputed rows, residual, error). */
+  kernelStats: KernelStats;
   totalMs: number;
   kernelMs: number;
   ortMs: number;

@@ -18,7 +18,7 @@ const ins = payload.inspection;
 const n = ins.tokens.length;
 const result: InspectResult = {
   tokens: ins.tokens.map((t) => ({ ...t, start: null, end: null })), layers: ins.model.layers, heads: ins.model.heads, alpha: ins.alpha, sinkScore: ins.sinkScore,
-  variants: ['softmax', 'softmax'], outputs: ins.outputs, totalMs: 12.5, kernelMs: 3.25, ortMs: 7.75,
+  variants: ['softmax', 'softmax'], outputs: ins.outputs, kernelStats: ins.kernelStats, totalMs: 12.5, kernelMs: 3.25, ortMs: 7.75,
 };
 
 /** [fill, title] of every cell rect of an SVG, in document order. */

@@ -4,12 +4,13 @@ import { directValues, driftValues, queryValues } from '../../extension/overlay/
 import { panelHostEventValidators } from '../../extension/protocol/panel';
 import type { InspectResult } from '../../runtime/protocol/runtime';
 import { tensor } from '../../runtime/protocol/tensor';
+import { kernelStatsOf } from '../../runtime/cli/kernel-stats';
 
 // 1 layer × 2 heads × 3 tokens.
 const r: InspectResult = {
   tokens: [{ id: 1, text: 'a', start: 0, end: 1 }, { id: 2, text: 'b', start: 1, end: 2 }, { id: 3, text: 'c', start: 2, end: 3 }],
   layers: 1, heads: 2, alpha: tensor(Float32Array.from([0.9, 0.1, 0.2, 0.3, 0.6, 0.7]), [1, 2, 3]), sinkScore: tensor(Float32Array.from([0.5, 0, 0]), [3]),
-  variants: ['softmax'], totalMs: 1, kernelMs: 1, ortMs: 0, outputs: null,
+  variants: ['softmax'], totalMs: 1, kernelMs: 1, ortMs: 0, outputs: null, kernelStats: kernelStatsOf([], []),
 };
 
 test('the overlay shows the sink score, or α of the head the panel picked', () => {

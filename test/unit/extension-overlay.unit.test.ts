@@ -4,6 +4,7 @@ import { hoverLines } from '../../extension/overlay/hoverText';
 import { levelOf, OVERLAY_LEVELS, parseIdPrompt, tokenSpans } from '../../extension/overlay/tokenSpans';
 import type { InspectResult } from '../../runtime/protocol/runtime';
 import { tensor } from '../../runtime/protocol/tensor';
+import { kernelStatsOf } from '../../runtime/cli/kernel-stats';
 
 test('overlay levels: 0 is unpainted, (0, 1] maps onto 1..OVERLAY_LEVELS', () => {
   assert.deepEqual([0, NaN, 0.01, 0.2, 0.21, 0.5, 1, 3].map(levelOf), [0, 0, 1, 1, 2, 3, OVERLAY_LEVELS, OVERLAY_LEVELS]);
@@ -28,7 +29,7 @@ test('the hover names the token, its sink score, α per layer and the heads wher
   const r: InspectResult = {
     tokens: [{ id: 1, text: '<s>', start: 0, end: 0 }, { id: 5, text: 'Hi', start: 0, end: 2 }, { id: 6, text: ' x', start: 2, end: 4 }],
     layers: 2, heads: 2, alpha: tensor(alpha, [2, 2, 3]), sinkScore: tensor(Float32Array.from([0.5, 0.25, 0.25]), [3]),
-    variants: ['softmax', 'softmax'], totalMs: 1, kernelMs: 1, ortMs: 0, outputs: null,
+    variants: ['softmax', 'softmax'], totalMs: 1, kernelMs: 1, ortMs: 0, outputs: null, kernelStats: kernelStatsOf([], []),
   };
   assert.deepEqual(hoverLines(r, 0, 0.3), [
     'token #0 · id 1 · "<s>"',

@@ -146,7 +146,7 @@ test('head map: PNG is the canvas pixel for pixel; SVG from the map numbers; exp
 test('the HTML report opens from disk in Chromium: its stylesheet applies under its own CSP, nothing is blocked or fetched', async () => {
   const result = {
     tokens: inspection.tokens.map((t) => ({ ...t, start: null, end: null })), layers, heads, alpha: inspection.alpha, sinkScore: inspection.sinkScore,
-    variants: ['softmax'], outputs: inspection.outputs, totalMs: 1, kernelMs: 1, ortMs: 1,
+    variants: ['softmax'], outputs: inspection.outputs, kernelStats: inspection.kernelStats, totalMs: 1, kernelMs: 1, ortMs: 1,
   };
   const dir = join(root, 'test/.tmp/export-webview');
   mkdirSync(dir, { recursive: true });

@@ -29,6 +29,7 @@ const inspection: PanelInspection = {
   alpha: { shape: [1, 1, N], data: new Float32Array(N) },
   sinkScore: { shape: [N], data: new Float32Array(N) },
   wallMs: 1, outputs: null, drift: null,
+  kernelStats: { layers: [{ layer: 0, variant: 'softmax', rows: N, invalidRows: 0, invalidAt: [] }], totals: { invalidRows: 0, invalidAt: [], recomputedRows: null, nrResidual: null, approxError: null } },
 };
 const headMap: HeadMap = { layer: 0, head: 0, weights: { shape: [N / 2, N / 2], data: pooled }, lod: { level: 1, tq: N, tk: N, inspection: 7 } };
 const payloadText = encodePayload({ source: 'synthetic', inspection, headMaps: [headMap], otherVariant: 'softmax' });
