@@ -632,10 +632,11 @@ static float SFX(lssar_reweight)(float *w, int32_t hi, float an, float offset, f
     VF a = SPLAT(0);
     if (!tail) a = LOADU(w + j);
     else for (int k = 0; k < hi - j; k++) a[k] = w[j + k];
-    const VF ra = a * an - offset;
-    const VF u = SFX(vsel)(ra > SPLAT(0), ra, SPLAT(0)) * inv_max;
+    /* u before the ReLU: every use below maps u <= 0 as it maps 0 (keep and the u_min mask are
+       off, un and b are clamped up) */
+    const VF u = (a * an - offset) * inv_max;
     const VI keep = u > SPLAT(0);
-    const VF un = SFX(vsel)(u < SPLAT(1.1754944e-38f), SPLAT(1.1754944e-38f), u);
+    const VF un = SFX(vmax)(u, SPLAT(1.1754944e-38f));
     VF pl = SPLAT(0), r;
     if (ip >= 0) {
       VF b = SFX(vmax)(u, SPLAT(u_min)), pw = SPLAT(1.0f);
