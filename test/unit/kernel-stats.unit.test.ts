@@ -12,6 +12,7 @@ import { approxErrorRows, kernelStatsOf, type CoreKernelRun } from '../../runtim
 import type { AttentionStats, VariantSpec } from '../../runtime/kernels/types';
 import { kernelStatsLines, kernelStatsProblem, type KernelStats } from '../../runtime/protocol/kernelStats';
 import { buildLm } from './engine-graphs';
+import { onnx } from '../../runtime/model/onnx/proto';
 
 function core(layer: number, tq: number, s: Partial<AttentionStats>): CoreKernelRun {
   return {
@@ -96,10 +97,19 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const lm = join(dir, 'lm.onnx');
 writeFileSync(lm, buildLm({ style: 'unfused', kvHeads: 2, vocab: 300, maxPositions: 12 }).bytes);
 const IDS = '1,2,3,4,5,6,7,8,9,10,11,12';
+// The same LM with a NaN embedding for token 7: from its position on, Q and K hold NaN.
+const nanLm = join(dir, 'nan.onnx');
+{
+  const m = onnx.ModelProto.decode(buildLm({ style: 'unfused', kvHeads: 2, vocab: 300, maxPositions: 12 }).bytes);
+  const wte = m.graph!.initializer!.find((t) => t.name === 'wte')!;
+  const width = Number(wte.dims![1]);
+  for (let j = 0; j < width; j++) wte.float_data![7 * width + j] = NaN;
+  writeFileSync(nanLm, onnx.ModelProto.encode(m).finish());
+}
 
 function inspect(...args: string[]): { text: string; json: { kernel: KernelStats; model: { layers: number; heads: number } } } {
   const run = (json: boolean): string => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'runtime/cli.ts'), 'inspect', '--model', lm, '--ids', IDS, ...args, ...(json ? ['--json'] : [])], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'runtime/cli.ts'), 'inspect', ...(args.includes('--model') ? [] : ['--model', lm, '--ids', IDS]), ...args, ...(json ? ['--json'] : [])], { cwd: root, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     return r.stdout;
   };
@@ -145,3 +155,16 @@ test('inspect: soft-nystrom reports its Newton–Raphson residual and its error 
   assert.deepEqual([all.rows, all.of], [12, 12]);
   assert.ok(all.max >= k.totals.approxError!.max);
 });
+
+for (const backend of ['js', 'native']) {
+  test(`inspect --backend ${backend}: rows whose logits hold NaN are counted and listed as layer, head, row`, () => {
+    const { text, json } = inspect('--model', nanLm, '--ids', '1,2,3,4,5,6,7,8,9,10,11,12', '--variant', 'softmax', '--backend', backend);
+    const [l0, l1] = json.kernel.layers;
+    // Token 7 sits at row 6: its query and every later query (which sees its key) in all 4 heads.
+    assert.equal(l0.invalidRows, 24);
+    assert.deepEqual(l0.invalidAt, [6, 7, 8, 9, 10, 11, 6, 7].map((row, i) => ({ head: i < 6 ? 0 : 1, row })));
+    assert.ok(l1.invalidRows >= 24, `layer 1: ${l1.invalidRows}`);
+    assert.equal(json.kernel.totals.invalidRows, l0.invalidRows + l1.invalidRows);
+    assert.match(text, new RegExp(`^kernel: ${json.kernel.totals.invalidRows} invalid rows \\(NaN/Inf logits, output 0\\): L0 h0 row 6, L0 h0 row 7, .*, L0 h1 row 7, … ${json.kernel.totals.invalidRows - 8} more$`, 'm'));
+  });
+}
