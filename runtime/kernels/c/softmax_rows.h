@@ -69,6 +69,12 @@ static inline __attribute__((always_inline)) VF SFX(wlogw_fast)(VF w) {
   return (VF)((VI)(w * SFX(vlog_fast)(SFX(vsel)(pos, w, SPLAT(1.0f)))) & pos);
 }
 
+/* w ln w per lane for w >= 0 (never NaN): no mask. vlog_fast is finite on 0 and on subnormals
+   (about -88 to -104 there), so w = 0 gives 0 and a subnormal w a term below 1e-36 in size. */
+static inline __attribute__((always_inline)) VF SFX(wlogw_nonneg)(VF w) {
+  return w * SFX(vlog_fast)(w);
+}
+
 /*
  * One vector of row_elementwise: w = f(x) (0 where hidden, -inf), and with wl, w ln w into *vwl.
  * For sigmoid, u = e^-|y| in [0, 1], y = x + b: sigmoid(y) = (y >= 0 ? 1 : u) / (1 + u), and
@@ -92,13 +98,13 @@ static inline __attribute__((always_inline)) VF SFX(elementwise_step)(VF x, int 
   }
   if (map == SOFTMAX_MAP_SOFTPLUS) {
     w = SFX(vsoftplus)(x); /* 0 where hidden */
-    if (wl) *vwl += SFX(wlogw_fast)(w);
+    if (wl) *vwl += SFX(wlogw_nonneg)(w); /* softplus >= 0 */
     return w;
   } else {
     w = SFX(vsel)(x > SPLAT(0), x + 1.0f, SFX(vexp)(x));
   }
   w = (VF)((VI)w & seen);
-  if (wl) *vwl += SFX(wlogw_fast)(w);
+  if (wl) *vwl += SFX(wlogw_nonneg)(w); /* elu + 1 > 0, or 0 */
   return w;
 }
 
@@ -561,7 +567,7 @@ static float SFX(lssa_row)(const float *s, float *w, int32_t hi, const float *br
     if (brow) arg += SFX(vsel)(seen, bj, SPLAT(0));
     VF a = (VF)((VI)SFX(vsoftplus)(arg) & seen);
     vl += a;
-    if (wl) vwl += SFX(wlogw_fast)(a);
+    if (wl) vwl += SFX(wlogw_nonneg)(a); /* softplus >= 0 */
     if (amax) vam = SFX(vmax)(vam, a);
     SFX(row_put)(w, kc, j, hi, a, seen);
   }
