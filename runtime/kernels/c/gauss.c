@@ -880,7 +880,13 @@ ROWDOT_INLINE void nystrom_group(const attn_args *a, attn_thread *t, int32_t h, 
       float *w = W + (int64_t)r * ld;
       for (int32_t j = end[r]; j < j1; j++) w[j] = 0.0f;
     }
-    rowdot_weighted_values4(W, (int32_t)ld, nr, a->v + (int64_t)kvh * tk * dv, j1, dv, out, active);
+    const float *vh = a->v + (int64_t)kvh * tk * dv;
+    if (c->prefix_safe) { /* V finite: a row's weight 0 may meet a key another row sees */
+      rowdot_weighted_values4(W, (int32_t)ld, nr, vh, j1, dv, out, active);
+    } else { /* an Inf/NaN in V (or a huge B): each row over its own nonzero weights, as the reference */
+      for (int32_t r = 0; r < nr; r++)
+        rowdot_weighted_values(W + (int64_t)r * ld, vh, end[r], dv, 0, out + (int64_t)r * dv);
+    }
   }
   if (capture) {
     for (int32_t r = 0; r < nr; r++) {

@@ -201,6 +201,32 @@ static inline __attribute__((always_inline)) VF SFX(wlogw)(VF w) {
 
 #include "softmax_rows.h"
 
+/* 1 when x[0..n) holds an Inf or a NaN (a vector at a time; x - x is NaN exactly there). */
+static int SFX(any_nonfinite)(const float *x, int64_t n) {
+  VF c = SPLAT(0);
+  int64_t i = 0;
+  for (; i + VW <= n; i += VW) {
+    const VF v = LOADU(x + i);
+    c += v - v;
+  }
+  int bad = SFX(hsum)(c) != 0.0f;
+  for (; i < n; i++) bad |= x[i] - x[i] != 0.0f;
+  return bad;
+}
+
+/* out[0..dv) = inv * sum of p[j] V[j] over the keys j < hi whose weight p[j] is not 0: the P V of a
+   row when V holds an Inf/NaN, which a key the row does not see (weight 0) must not reach. */
+static void SFX(row_pv_nonzero)(const float *p, int32_t hi, const float *v, int32_t dv, float inv,
+                                float *out) {
+  for (int32_t c = 0; c < dv; c++) out[c] = 0.0f;
+  for (int32_t j = 0; j < hi; j++) {
+    if (p[j] == 0.0f) continue;
+    const float *vj = v + (int64_t)j * dv;
+    for (int32_t c = 0; c < dv; c++) out[c] += p[j] * vj[c];
+  }
+  for (int32_t c = 0; c < dv; c++) out[c] *= inv;
+}
+
 /*
  * The register-tile micro-kernel: C[r][0..nv*VW) (ldc) = (accumulate ? C : 0) +
  * sum_kk A[r][kk] (lda) * B[kk][0..nv*VW) (ldb), for r < RT, kk < kdim, nv <= NV vectors of columns
@@ -599,7 +625,12 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       t->scratch_tag = kvh + 1;
       if (lssa || gauss) /* |k_j|^2 from Kt (K itself: scale 1), VW keys at a time */
         kkv[tkp - 1] = (float)SFX(key_norms)(Kt, tkp, tk, d, kkv, knv); /* past the keys: cached */
+      kkv[tkp - 2] = (float)SFX(any_nonfinite)(vh, (int64_t)tk * dv); /* cached with K */
     }
+    /* an Inf/NaN in V: the register tiles multiply the weight 0 of a key a row does not see by it
+       (0 * NaN = NaN), so every row's output is then summed over its nonzero weights only, as the
+       reference does (see the end of the item) */
+    const int v_nonfinite = kkv[tkp - 2] != 0.0f;
 
     /* rows of the block: visible key ranges; Q read where it lies when the block's padded rows
        stay inside the head (their logits are never used), else copied and zero padded. lssa and
@@ -982,7 +1013,9 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       float *o = a->out + ((int64_t)h * tq + i0 + r) * dv;
       const float inv = rowinv[r];
       const int32_t u = r / RT * RT;
-      if (!(pv_dense && SOFTMAX_PV_DIRECT(u, grange + 3 * (u / RT)))) /* else stored by P V */
+      if (v_nonfinite) /* the row's nonzero weights only; 0 for an empty or invalid row */
+        SFX(row_pv_nonzero)(S + (int64_t)r * tkp, rowm[r] == -ATTN_INF ? 0 : rhi[r], vh, dv, inv, o);
+      else if (!(pv_dense && SOFTMAX_PV_DIRECT(u, grange + 3 * (u / RT)))) /* else stored by P V */
         for (int32_t c = 0; c < dv; c++) o[c] = O[(int64_t)r * dvp + c] * inv;
       if (a->capture_index && a->capture_index[h] >= 0) {
         float *mrow = a->capture + ((int64_t)a->capture_index[h] * tq + i0 + r) * tk;
