@@ -31,11 +31,39 @@ static inline __attribute__((always_inline)) VF SFX(vsoftplus)(VF x) {
 }
 
 /*
+ * softplus for lssa's rows, rownorm.c's steps (x = -inf gives a finite value: callers mask hidden
+ * keys). With AVX-512, e^-|x| takes vexp_neg's reduction with x clamped at -150 (which still
+ * gives 0 through the scaling) instead of a mask, and a degree-5 polynomial for e^r on
+ * |r| <= ln2 / 2, fitted to its relative error (9.2e-8; vexp's degree-6 Taylor series: 1.2e-7),
+ * measured within 2.0 ulp of e^x over [-30, 0] in float32 (vexp: 2.6): 12 vector operations
+ * instead of 15. Elsewhere vsoftplus.
+ */
+static inline __attribute__((always_inline)) VF SFX(vsoftplus_lssa)(VF x) {
+#if VW == 16 && defined(__AVX512F__)
+  const VF xn = SFX(vmax)((VF)((VI)x | ((VI){0} + (int32_t)0x80000000)), SPLAT(-150.0f)); /* -|x| */
+  const VF tt = xn * 1.4426950408889634f + 12582912.0f;
+  const VF fn = tt - 12582912.0f;
+  VF r = xn - fn * 0.693145751953125f;
+  r = r - fn * 1.428606765330187e-06f;
+  VF p = r * 8.290296949e-03f + 4.189791274e-02f;
+  p = p * r + 1.666763629e-01f;
+  p = p * r + 4.999914966e-01f;
+  p = p * r + 9.999997072e-01f;
+  p = p * r + 1.0f;
+  const VF t = (VF)_mm512_scalef_ps((__m512)p, (__m512)fn); /* e^-|x| */
+  return SFX(vmax)(x, SPLAT(0)) + SFX(vlog1p01)(t);
+#else
+  return SFX(vsoftplus)(x);
+#endif
+}
+
+/*
  * ln x for positive normal x (callers mask 0 and subnormals), for the statistics' w ln w: with
  * AVX-512, a table of 32 (1/c, ln c) over z in [0.7, 1.4) (x = z 2^k, from the bits as in ARM's
  * optimized-routines logf; the interval holding 1 has c = 1) and ln(1 + r), r = z / c - 1,
- * |r| < 0.024, by its degree-5 series: within 2.2 ulp of ln x (measured over [1e-30, 3e30];
- * vlog: 0.83) in about 17 operations instead of 27. Elsewhere vlog.
+ * |r| < 0.024, by its degree-4 series r (1 + r (-1/2 + r (1/3 - r/4))): within 2.1 ulp of ln x
+ * (measured over [1e-30, 3e30] in float32; vlog: 0.83) in about 15 operations instead of 27.
+ * Elsewhere vlog.
  */
 #if VW == 16 && defined(__AVX512F__)
 static const float SFX(log_invc)[32] = {1.4143647f, 1.38378382f, 1.35449731f, 1.32642484f, 1.29949236f, 1.27363181f, 1.24878049f, 1.22488034f, 1.20187795f, 1.1797235f, 1.15837109f, 1.13777781f, 1.11790395f, 1.09871244f, 1.08016872f, 1.06224072f, 1.04489791f, 1.02811241f, 1.01185775f, 1.0f, 0.962406039f, 0.934306562f, 0.90780139f, 0.882758617f, 0.859060407f, 0.836601317f, 0.815286636f, 0.795031071f, 0.775757551f, 0.75739646f, 0.739884377f, 0.723163843f};
@@ -52,12 +80,11 @@ static inline __attribute__((always_inline)) VF SFX(vlog_fast)(VF x) {
                                              _mm512_loadu_ps(SFX(log_logc) + 16));
   const VF r = z * invc - 1.0f; /* one rounding (fma) */
   const VF k = __builtin_convertvector(tmp >> 23, VF);
-  VF p = r * 0.2f - 0.25f;
-  p = p * r + (1.0f / 3.0f);
+  VF p = r * -0.25f + (1.0f / 3.0f);
   p = p * r - 0.5f;
+  p = p * r + 1.0f;
   const VF hi = k * 0.693359375f + logc;
-  const VF lo = k * -2.12194440e-4f + ((r * r) * p + r);
-  return hi + lo;
+  return p * r + (k * -2.12194440e-4f + hi);
 #else
   return SFX(vlog)(x);
 #endif
@@ -537,43 +564,70 @@ static int SFX(lssa_row_check)(float *s, int32_t se, int32_t lo, int32_t hi, con
 }
 
 /*
+ * One vector of lssa_row: a = softplus((x rqn) knj + b), rqn = lambda / |q| (0 where hidden, x =
+ * -inf; b only with has_b, 0 where hidden), and with wl, a ln a added into *vwl.
+ */
+static inline __attribute__((always_inline)) VF SFX(lssa_step)(VF x, VF knj, VF bj, float rqn,
+                                                              const int has_b, const int wl, VF *vwl) {
+  const VI seen = x != SPLAT(-ATTN_INF);
+  VF arg = (x * rqn) * knj; /* rqn: lambda / |q| */
+  if (has_b) arg += SFX(vsel)(seen, bj, SPLAT(0));
+  const VF a = (VF)((VI)SFX(vsoftplus_lssa)(arg) & seen);
+  if (wl) *vwl += SFX(wlogw_nonneg)(a); /* softplus >= 0 */
+  return a;
+}
+
+/* lssa_row's body, specialized on has_b (brow != 0) and mode (1: wl, 2: amax, 0: neither): no
+   tests in the loop. */
+static inline __attribute__((always_inline)) float SFX(lssa_row_in)(
+    const float *s, float *w, int32_t hi, const float *brow, const float *rkn, float rqn,
+    float *kc, float *wl, float *amax, const int has_b, const int mode) {
+  VF vl = SPLAT(0), vwl = SPLAT(0), vam = SPLAT(0);
+  for (int32_t j = 0; j < hi; j += VW) {
+    VF x, knj, bj = SPLAT(0);
+    if (j + VW <= hi) {
+      x = LOADU(s + j); knj = LOADU(rkn + j);
+      if (has_b) bj = LOADU(brow + j);
+    } else { /* the tail as one vector, hidden past hi */
+      x = SPLAT(-ATTN_INF); knj = SPLAT(0);
+      for (int u = 0; u < hi - j; u++) {
+        x[u] = s[j + u]; knj[u] = rkn[j + u];
+        if (has_b) bj[u] = brow[j + u];
+      }
+    }
+    VF l0 = SPLAT(0);
+    const VF a = SFX(lssa_step)(x, knj, bj, rqn, has_b, mode == 1, &l0);
+    vl += a;
+    if (mode == 1) vwl += l0;
+    if (mode == 2) vam = SFX(vmax)(vam, a);
+    SFX(row_put)(w, kc, j, hi, a, x != SPLAT(-ATTN_INF));
+  }
+  if (mode == 1) *wl += SFX(hsum)(vwl);
+  if (mode == 2) *amax = SFX(hmax)(vam);
+  return SFX(hsum)(vl);
+}
+
+/*
  * lssa weights of a row into w[0..hi) from the raw dots s (-inf where hidden): a_j =
  * softplus(lambda cos_j + b_j), cos_j = dot / (|q| |k_j|) (0 when |q| or |k_j| is 0), taken as
- * (dot / |q|) * rkn_j with rkn_j = 1 / |k_j| (no division per key); returns sum a (the steps of
- * rownorm.c). With kc, counts the visible keys; with wl, adds sum a ln a; with amax, gets max a.
+ * (dot lambda / |q|) * rkn_j with rkn_j = 1 / |k_j| (no division per key); returns sum a (the steps
+ * of rownorm.c). With kc, counts the visible keys; with wl, adds sum a ln a; else with amax, gets
+ * max a.
  */
 static float SFX(lssa_row)(const float *s, float *w, int32_t hi, const float *brow, const float *rkn,
                            float qq, float lambda, float *kc, float *wl, float *amax) {
   /* rqn or rkn_j is 0 where |q| or |k_j| is: the product is then 0 for a visible key (finite s);
      hidden keys are masked after */
-  const float rqn = qq > 0.0f ? 1.0f / __builtin_sqrtf(qq) : 0.0f;
-  VF vl = SPLAT(0), vwl = SPLAT(0), vam = SPLAT(0);
-  int32_t j = 0;
-  for (; j < hi; j += VW) {
-    VF x, knj, bj = SPLAT(0);
-    const int tail = j + VW > hi;
-    if (!tail) {
-      x = LOADU(s + j); knj = LOADU(rkn + j);
-      if (brow) bj = LOADU(brow + j);
-    } else { /* the tail as one vector, hidden past hi */
-      x = SPLAT(-ATTN_INF); knj = SPLAT(0);
-      for (int u = 0; u < hi - j; u++) {
-        x[u] = s[j + u]; knj[u] = rkn[j + u];
-        if (brow) bj[u] = brow[j + u];
-      }
-    }
-    const VI seen = x != SPLAT(-ATTN_INF);
-    VF arg = lambda * ((x * rqn) * knj);
-    if (brow) arg += SFX(vsel)(seen, bj, SPLAT(0));
-    VF a = (VF)((VI)SFX(vsoftplus)(arg) & seen);
-    vl += a;
-    if (wl) vwl += SFX(wlogw_nonneg)(a); /* softplus >= 0 */
-    if (amax) vam = SFX(vmax)(vam, a);
-    SFX(row_put)(w, kc, j, hi, a, seen);
+  const float rqn = qq > 0.0f ? lambda / __builtin_sqrtf(qq) : 0.0f; /* lambda folded in */
+  const int mode = wl ? 1 : amax ? 2 : 0;
+  if (brow) {
+    if (mode == 1) return SFX(lssa_row_in)(s, w, hi, brow, rkn, rqn, kc, wl, amax, 1, 1);
+    if (mode == 2) return SFX(lssa_row_in)(s, w, hi, brow, rkn, rqn, kc, wl, amax, 1, 2);
+    return SFX(lssa_row_in)(s, w, hi, brow, rkn, rqn, kc, wl, amax, 1, 0);
   }
-  if (wl) *wl += SFX(hsum)(vwl);
-  if (amax) *amax = SFX(hmax)(vam);
-  return SFX(hsum)(vl);
+  if (mode == 1) return SFX(lssa_row_in)(s, w, hi, 0, rkn, rqn, kc, wl, amax, 0, 1);
+  if (mode == 2) return SFX(lssa_row_in)(s, w, hi, 0, rkn, rqn, kc, wl, amax, 0, 2);
+  return SFX(lssa_row_in)(s, w, hi, 0, rkn, rqn, kc, wl, amax, 0, 0);
 }
 
 /*
@@ -621,17 +675,9 @@ static float SFX(gauss_row)(float *s, int32_t hi, const float *brow, const float
  * With wl, adds sum r p ln u_j: with W = r / sum r, sum W ln W = (sum r p ln u) / sum r - ln sum r,
  * no second log per key.
  */
-static float SFX(lssar_reweight)(float *w, int32_t hi, float an, float offset, float power, float amax,
-                                 float *wl) {
-  /* max_j ReLU(a_j an - offset) = ReLU(max a an - offset): the map is non-decreasing (an >= 0),
-     and so is its rounding; computed with the same vector step as the keys' */
-  const float rm = (SPLAT(amax) * an - offset)[0];
-  const float max = rm > 0.0f ? rm : 0.0f;
-  const float inv_max = max > 0.0f ? 1.0f / max : 0.0f;
-  /* an integer p up to 64 (the paper's 15, 3): u^p by squaring, 0 where e^{p ln u} would be (p ln u
-     below -87.3, so no product goes subnormal); u^0 = 1 */
-  const int ip = power <= 64.0f && power == (float)(int32_t)power ? (int32_t)power : -1;
-  const float u_min = ip > 0 ? attn_expf(-87.3f / (float)ip) : 0.0f;
+static inline __attribute__((always_inline)) float SFX(lssar_reweight_in)(
+    float *w, int32_t hi, float an, float offset, float power, float inv_max, const int ip,
+    float u_min, const int wlon, float *wl) {
   VF acc = SPLAT(0), accl = SPLAT(0);
   for (int32_t j = 0; j < hi; j += VW) { /* u^p = e^{p ln u} for u > 0 (u below 1.2e-38 taken as 1.2e-38) */
     const int tail = j + VW > hi;
@@ -651,7 +697,7 @@ static float SFX(lssar_reweight)(float *w, int32_t hi, float an, float offset, f
         if (e > 1) b *= b;
       }
       r = (VF)((VI)pw & (ip > 0 ? u >= SPLAT(u_min) : keep));
-      if (wl) pl = power * SFX(vlog_fast)(un); /* for the entropy only */
+      if (wlon) pl = power * SFX(vlog_fast)(un); /* for the entropy only */
     } else {
       pl = power * SFX(vlog)(un);
       r = (VF)((VI)SFX(vexp)(pl) & keep);
@@ -659,10 +705,36 @@ static float SFX(lssar_reweight)(float *w, int32_t hi, float an, float offset, f
     if (!tail) STOREU(w + j, r);
     else for (int k = 0; k < hi - j; k++) w[j + k] = r[k];
     acc += r;
-    if (wl) accl += r * pl;
+    if (wlon) accl += r * pl;
   }
-  if (wl) *wl += SFX(hsum)(accl);
+  if (wlon) *wl += SFX(hsum)(accl);
   return SFX(hsum)(acc);
+}
+
+/* the vector loop of lssar_reweight specialized on the integer power ip (the paper's 15 and 3:
+   the squarings unrolled) and on wl; a function of its own, so its loop keeps its constants in
+   registers */
+static __attribute__((noinline)) float SFX(lssar_reweight)(float *w, int32_t hi, float an, float offset,
+                                                         float power, float amax, float *wl) {
+  /* max_j ReLU(a_j an - offset) = ReLU(max a an - offset): the map is non-decreasing (an >= 0),
+     and so is its rounding; computed with the same vector step as the keys' */
+  const float rm = (SPLAT(amax) * an - offset)[0];
+  const float max = rm > 0.0f ? rm : 0.0f;
+  const float inv_max = max > 0.0f ? 1.0f / max : 0.0f;
+  /* an integer p up to 64 (the paper's 15, 3): u^p by squaring, 0 where e^{p ln u} would be (p ln u
+     below -87.3, so no product goes subnormal); u^0 = 1 */
+  const int ip = power <= 64.0f && power == (float)(int32_t)power ? (int32_t)power : -1;
+  const float u_min = ip > 0 ? attn_expf(-87.3f / (float)ip) : 0.0f;
+#define LSSAR_RW(IP, WL) SFX(lssar_reweight_in)(w, hi, an, offset, power, inv_max, IP, u_min, WL, wl)
+  if (wl) {
+    if (ip == 15) return LSSAR_RW(15, 1);
+    if (ip == 3) return LSSAR_RW(3, 1);
+    return LSSAR_RW(ip, 1);
+  }
+  if (ip == 15) return LSSAR_RW(15, 0);
+  if (ip == 3) return LSSAR_RW(3, 0);
+  return LSSAR_RW(ip, 0);
+#undef LSSAR_RW
 }
 
 /*
