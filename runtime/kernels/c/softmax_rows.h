@@ -697,17 +697,17 @@ static inline __attribute__((always_inline)) float SFX(lssar_reweight_in)(
         if (e > 1) b *= b;
       }
       r = (VF)((VI)pw & (ip > 0 ? u >= SPLAT(u_min) : keep));
-      if (wlon) pl = power * SFX(vlog_fast)(un); /* for the entropy only */
+      if (wlon) pl = SFX(vlog_fast)(un); /* ln u, for the entropy only */
     } else {
-      pl = power * SFX(vlog)(un);
-      r = (VF)((VI)SFX(vexp)(pl) & keep);
+      pl = SFX(vlog)(un);
+      r = (VF)((VI)SFX(vexp)(power * pl) & keep);
     }
     if (!tail) STOREU(w + j, r);
     else for (int k = 0; k < hi - j; k++) w[j + k] = r[k];
     acc += r;
-    if (wlon) accl += r * pl;
+    if (wlon) accl += r * pl; /* p sum r ln u: p applied once, at the end */
   }
-  if (wlon) *wl += SFX(hsum)(accl);
+  if (wlon) *wl += power * SFX(hsum)(accl);
   return SFX(hsum)(acc);
 }
 
