@@ -485,15 +485,9 @@ ROWDOT_INLINE void gauss_values4(const float *Wt, int64_t ld, const float *vh, i
   const float *w0 = Wt, *w1 = Wt + ld, *w2 = Wt + 2 * ld, *w3 = Wt + 3 * ld;
   int32_t c = 0;
   for (; c + 16 <= dv; c += 16) {
-    rowdot_v8 a00 = {0}, a01 = {0}, a10 = {0}, a11 = {0}, a20 = {0}, a21 = {0}, a30 = {0}, a31 = {0};
-    const float *vp = vh + c;
-    for (int32_t j = 0; j < j1; j++, vp += dv) {
-      const rowdot_v8 x0 = ROWDOT_LOAD(vp), x1 = ROWDOT_LOAD(vp + 8);
-      a00 += w0[j] * x0; a01 += w0[j] * x1;
-      a10 += w1[j] * x0; a11 += w1[j] * x1;
-      a20 += w2[j] * x0; a21 += w2[j] * x1;
-      a30 += w3[j] * x0; a31 += w3[j] * x1;
-    }
+    const rowdot_tile4 x = rowdot_tile4x16(w0, w1, w2, w3, vh + c, dv, j1);
+    const rowdot_v8 a00 = x.t[0], a01 = x.t[1], a10 = x.t[2], a11 = x.t[3];
+    const rowdot_v8 a20 = x.t[4], a21 = x.t[5], a30 = x.t[6], a31 = x.t[7];
     *(rowdot_v8u *)(O + c) = a00; *(rowdot_v8u *)(O + c + 8) = a01;
     *(rowdot_v8u *)(O + dv + c) = a10; *(rowdot_v8u *)(O + dv + c + 8) = a11;
     *(rowdot_v8u *)(O + 2 * dv + c) = a20; *(rowdot_v8u *)(O + 2 * dv + c + 8) = a21;
@@ -682,15 +676,9 @@ ROWDOT_INLINE void nystrom_group_w(const gauss_ctx *c, const float *left, const 
   const rowdot_v8i e2 = (rowdot_v8i){0} + end[2], e3 = (rowdot_v8i){0} + end[3];
   rowdot_v8 z0 = {0}, z1 = {0}, z2 = {0}, z3 = {0}, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0};
   for (int32_t j = 0; j < j1; j += 16) {
-    rowdot_v8 a00 = {0}, a01 = {0}, a10 = {0}, a11 = {0}, a20 = {0}, a21 = {0}, a30 = {0}, a31 = {0};
-    const float *bp = c->bm + j;
-    for (int32_t l = 0; l < m; l++, bp += ld) {
-      const rowdot_v8 k0 = ROWDOT_LOAD(bp), k1 = ROWDOT_LOAD(bp + 8);
-      a00 += l0[l] * k0; a01 += l0[l] * k1;
-      a10 += l1[l] * k0; a11 += l1[l] * k1;
-      a20 += l2[l] * k0; a21 += l2[l] * k1;
-      a30 += l3[l] * k0; a31 += l3[l] * k1;
-    }
+    const rowdot_tile4 x = rowdot_tile4x16(l0, l1, l2, l3, c->bm + j, ld, m);
+    const rowdot_v8 a00 = x.t[0], a01 = x.t[1], a10 = x.t[2], a11 = x.t[3];
+    const rowdot_v8 a20 = x.t[4], a21 = x.t[5], a30 = x.t[6], a31 = x.t[7];
     const rowdot_v8i j0 = (rowdot_v8i){0, 1, 2, 3, 4, 5, 6, 7} + j, j8 = j0 + 8;
 #define NYS_W_OUT(x, jv, ev, wr, zr, br, off)                     \
     do {                                                          \

@@ -201,6 +201,25 @@ ROWDOT_INLINE void rowdot_keys_load(const attn_args *a, rowdot_keys *keys, int32
 }
 
 /*
+ * The 4-row x 16-column register tile of the group loops: t[2 r] and t[2 r + 1] (columns 0-7 and
+ * 8-15) = sum over k < kdim of a_r[k] * b[k][0..16), rows of b ldb apart, summed in k order.
+ */
+typedef struct rowdot_tile4 { rowdot_v8 t[8]; } rowdot_tile4;
+
+ROWDOT_INLINE rowdot_tile4 rowdot_tile4x16(const float *a0, const float *a1, const float *a2, const float *a3,
+                                           const float *b, int64_t ldb, int32_t kdim) {
+  rowdot_v8 a00 = {0}, a01 = {0}, a10 = {0}, a11 = {0}, a20 = {0}, a21 = {0}, a30 = {0}, a31 = {0};
+  for (int32_t k = 0; k < kdim; k++, b += ldb) {
+    const rowdot_v8 x0 = ROWDOT_LOAD(b), x1 = ROWDOT_LOAD(b + 8);
+    a00 += a0[k] * x0; a01 += a0[k] * x1;
+    a10 += a1[k] * x0; a11 += a1[k] * x1;
+    a20 += a2[k] * x0; a21 += a2[k] * x1;
+    a30 += a3[k] * x0; a31 += a3[k] * x1;
+  }
+  return (rowdot_tile4){{a00, a01, a10, a11, a20, a21, a30, a31}};
+}
+
+/*
  * S[r][j] = q_{g+r} . k_j (raw: unscaled, unmasked) for r < nr and keys j in [0, hi): 4 rows x 16
  * keys per register tile, each dot product summed over c in order.
  */
@@ -213,15 +232,9 @@ ROWDOT_INLINE void rowdot_group_dots(const attn_args *a, const rowdot_keys *keys
   float *s0 = S, *s1 = S + tk, *s2 = S + 2 * (int64_t)tk, *s3 = S + 3 * (int64_t)tk;
   int32_t jb = 0;
   for (; jb + 16 <= hi; jb += 16) {
-    rowdot_v8 a00 = {0}, a01 = {0}, a10 = {0}, a11 = {0}, a20 = {0}, a21 = {0}, a30 = {0}, a31 = {0};
-    const float *kp = keys->kt + jb;
-    for (int32_t c = 0; c < d; c++, kp += ldt) {
-      const rowdot_v8 k0 = ROWDOT_LOAD(kp), k1 = ROWDOT_LOAD(kp + 8);
-      a00 += q0[c] * k0; a01 += q0[c] * k1;
-      a10 += q1[c] * k0; a11 += q1[c] * k1;
-      a20 += q2[c] * k0; a21 += q2[c] * k1;
-      a30 += q3[c] * k0; a31 += q3[c] * k1;
-    }
+    const rowdot_tile4 x = rowdot_tile4x16(q0, q1, q2, q3, keys->kt + jb, ldt, d);
+    const rowdot_v8 a00 = x.t[0], a01 = x.t[1], a10 = x.t[2], a11 = x.t[3];
+    const rowdot_v8 a20 = x.t[4], a21 = x.t[5], a30 = x.t[6], a31 = x.t[7];
     for (int u = 0; u < 8; u++) {
       s0[jb + u] = a00[u]; s0[jb + 8 + u] = a01[u];
       if (nr > 1) { s1[jb + u] = a10[u]; s1[jb + 8 + u] = a11[u]; }
