@@ -8,6 +8,7 @@ import type { AttentionBackend, BackendId } from './types';
 import { referenceBackend } from './variants';
 import { wasmBackend } from './wasm/backend';
 import { loadWasmKernels } from './wasm/node';
+import { loadOnce } from './loadOnce';
 
 export const BACKEND_IDS: readonly BackendId[] = ['js', 'native', 'wasm'];
 
@@ -22,17 +23,11 @@ const defaultLoaders: BackendLoaders = {
   wasm: async () => wasmBackend(await loadWasmKernels()),
 };
 
-const cache = new Map<BackendId, Promise<AttentionBackend>>();
+const backends = loadOnce<BackendId, AttentionBackend>();
 
 export async function getBackend(id: BackendId, onNotice: (line: string) => void = (l) => console.warn(l)): Promise<AttentionBackend> {
   if (!BACKEND_IDS.includes(id)) throw new Error(`unknown backend "${id}"; backends: ${BACKEND_IDS.join(', ')}`);
-  let made = cache.get(id);
-  if (!made) {
-    made = createBackend(id, onNotice);
-    cache.set(id, made);
-    made.catch(() => cache.delete(id));
-  }
-  return made;
+  return backends(id, () => createBackend(id, onNotice));
 }
 
 /** Makes a backend without the cache: `native` that cannot load becomes `wasm` plus one notice. */

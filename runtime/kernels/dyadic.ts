@@ -7,6 +7,7 @@
  */
 import { dyadicFromRatio, requantize } from '../analysis/quant/dyadic';
 import type { HalfRounding } from '../analysis/quant/rounding';
+import { loadOnce } from './loadOnce';
 import { loadNativeAddon } from './native/backend';
 import type { BackendId } from './types';
 import { loadWasmIvit } from './wasm/ivit';
@@ -61,26 +62,20 @@ function over(backend: BackendId, entry: Entry): DyadicKernel {
   };
 }
 
-const kernels = new Map<BackendId, Promise<DyadicKernel>>();
+const kernels = loadOnce<BackendId, DyadicKernel>();
 
 /** The dyadic requantisation of a backend (compiled ones loaded once); a one-line error when it cannot load. */
 export function dyadicKernel(backend: BackendId): Promise<DyadicKernel> {
   if (backend === 'js') return Promise.resolve(jsKernel);
-  let made = kernels.get(backend);
-  if (!made) {
-    made = (async (): Promise<DyadicKernel> => {
-      if (backend === 'wasm') {
-        const wasm = await loadWasmIvit();
-        return over('wasm', (ratio, z, halfUp) => wasm.dyadic(ratio, z, halfUp));
-      }
-      if (backend !== 'native') throw new Error(`dyadic: unknown backend ${String(backend)}; choose js, native or wasm`);
-      const addon = loadNativeAddon() as ReturnType<typeof loadNativeAddon> & { dyadic?: Entry };
-      const entry = addon.dyadic;
-      if (typeof entry !== 'function') throw new Error('the native addon has no dyadic entry (built before it existed); rebuild it with npm install');
-      return over('native', (ratio, z, halfUp) => entry(ratio, z, halfUp));
-    })();
-    kernels.set(backend, made);
-    made.catch(() => kernels.delete(backend));
-  }
-  return made;
+  return kernels(backend, async (): Promise<DyadicKernel> => {
+    if (backend === 'wasm') {
+      const wasm = await loadWasmIvit();
+      return over('wasm', (ratio, z, halfUp) => wasm.dyadic(ratio, z, halfUp));
+    }
+    if (backend !== 'native') throw new Error(`dyadic: unknown backend ${String(backend)}; choose js, native or wasm`);
+    const addon = loadNativeAddon() as ReturnType<typeof loadNativeAddon> & { dyadic?: Entry };
+    const entry = addon.dyadic;
+    if (typeof entry !== 'function') throw new Error('the native addon has no dyadic entry (built before it existed); rebuild it with npm install');
+    return over('native', (ratio, z, halfUp) => entry(ratio, z, halfUp));
+  });
 }

@@ -6,6 +6,7 @@
  * outputs are the same integers on all three (parity tests).
  */
 import { iLayerNormConstants, iLayerNormInts } from '../analysis/quant/iLayerNorm';
+import { loadOnce } from './loadOnce';
 import { loadNativeAddon } from './native/backend';
 import type { BackendId } from './types';
 import { loadWasmILayerNorm, type ILayerNormCall } from './wasm/ilayernorm';
@@ -67,26 +68,20 @@ const jsKernel: ILayerNormKernel = {
 
 type NativeILayerNorm = (call: ILayerNormCall) => void;
 
-const kernels = new Map<BackendId, Promise<ILayerNormKernel>>();
+const kernels = loadOnce<BackendId, ILayerNormKernel>();
 
 /** The I-LayerNorm kernel of a backend (compiled ones loaded once); a one-line error when it cannot load. */
 export function iLayerNormKernel(backend: BackendId): Promise<ILayerNormKernel> {
   if (backend === 'js') return Promise.resolve(jsKernel);
-  let made = kernels.get(backend);
-  if (!made) {
-    made = (async (): Promise<ILayerNormKernel> => {
-      if (backend === 'wasm') {
-        const wasm = await loadWasmILayerNorm();
-        return { backend, run: async (request) => { const call = prepare(request); wasm.run(call); return result(call); } };
-      }
-      if (backend !== 'native') throw new Error(`I-LayerNorm: unknown backend ${String(backend)}; choose js, native or wasm`);
-      const addon = loadNativeAddon() as ReturnType<typeof loadNativeAddon> & { iLayerNorm?: NativeILayerNorm };
-      const entry = addon.iLayerNorm;
-      if (typeof entry !== 'function') throw new Error('the native addon has no iLayerNorm kernel (built before it existed); rebuild it with npm install');
-      return { backend, run: async (request) => { const call = prepare(request); entry(call); return result(call); } };
-    })();
-    kernels.set(backend, made);
-    made.catch(() => kernels.delete(backend));
-  }
-  return made;
+  return kernels(backend, async (): Promise<ILayerNormKernel> => {
+    if (backend === 'wasm') {
+      const wasm = await loadWasmILayerNorm();
+      return { backend, run: async (request) => { const call = prepare(request); wasm.run(call); return result(call); } };
+    }
+    if (backend !== 'native') throw new Error(`I-LayerNorm: unknown backend ${String(backend)}; choose js, native or wasm`);
+    const addon = loadNativeAddon() as ReturnType<typeof loadNativeAddon> & { iLayerNorm?: NativeILayerNorm };
+    const entry = addon.iLayerNorm;
+    if (typeof entry !== 'function') throw new Error('the native addon has no iLayerNorm kernel (built before it existed); rebuild it with npm install');
+    return { backend, run: async (request) => { const call = prepare(request); entry(call); return result(call); } };
+  });
 }
