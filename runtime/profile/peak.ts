@@ -21,7 +21,7 @@ export function fmaPeak(threads: number): MeasuredPeak {
   try {
     const addon = loadNativeAddon();
     const gflops = Math.max(...[0, 1, 2].map(() => addon.fmaPeak(threads, 5e7).gflops));
-    result = { threads, gflops, note: `register-only FMA loop, ${addon.isa()}, ${threads} thread${threads > 1 ? 's' : ''}` };
+    result = { threads, gflops, note: `register-only FMA loop, ${threads} thread${threads > 1 ? 's' : ''} (kernels: ${addon.isa()})` };
   } catch (err) {
     result = { threads, gflops: null, note: `no peak: ${err instanceof Error ? err.message : String(err)}` };
   }

@@ -56,6 +56,9 @@ const shapes: [string, AttentionInput][] = [
   ['T = 1', randomInput({ qHeads: 1, kvHeads: 1, tq: 1, tk: 1, d: 4 })],
   ['odd sizes, GQA 6/2, dv 5, causal', randomInput({ qHeads: 6, kvHeads: 2, tq: 37, tk: 53, d: 12, dv: 5, seed: 3 })],
   ['d 64, 2 row blocks, causal', randomInput({ qHeads: 3, kvHeads: 1, tq: 150, tk: 150, d: 64, seed: 11 })],
+  // d a multiple of 32 and dv of 16: the AMX products where the CPU has them (c/softmax_amx.h), with
+  // GQA, a per-head bias and key/row counts that are not multiples of 16
+  ['d 32, dv 16, GQA 4/2, per-head ALiBi, 70 keys', withBias(randomInput({ qHeads: 4, kvHeads: 2, tq: 53, tk: 70, d: 32, dv: 16, seed: 13 }), { padEvery: 7, padAt: 3, slope: 0.125, maskedRow: 5, causal: true })],
   ['past keys, non-causal', randomInput({ qHeads: 2, kvHeads: 2, tq: 5, tk: 130, d: 16, causal: false, seed: 5 })],
   ['per-head ALiBi + padding bias, a fully masked row', withBias(randomInput({ qHeads: 2, kvHeads: 1, tq: 9, tk: 40, d: 8, seed: 9 }), { padEvery: 5, padAt: 2, slope: 0.25, maskedRow: 3, causal: true })],
   ['streaming 3 sinks + 20 window over 140 keys', { ...randomInput({ qHeads: 2, kvHeads: 1, tq: 100, tk: 140, d: 16, seed: 4 }), mask: { causal: true, streaming: { sinks: 3, window: 20 } } }],
@@ -167,12 +170,12 @@ const tiledVariants: [string, number][] = [
   ['softplus-norm', 1e-5], ['lssa', 1e-5], ['lssar:p=3', 2e-5], ['soft-gauss', 1e-5], ['shiftmax', 1e-5],
 ];
 
-test('every native instruction-set path (AVX-512, AVX2, SSE2 as the CPU allows) matches the reference, for every tiled variant', async () => {
+test('every native instruction-set path (AVX-512 with and without AMX, AVX2, SSE2 as the CPU allows) matches the reference, for every tiled variant', async () => {
   const { loadNativeAddon } = await import('../../runtime/kernels/native/backend');
   const addon = loadNativeAddon();
   const native = nativeBackend(addon);
   try {
-    for (const cap of ['avx512', 'avx2', 'sse2']) {
+    for (const cap of ['auto', 'avx512', 'avx2', 'sse2']) { // auto: AVX-512 with AMX products where permitted
       const isa = addon.capIsa(cap);
       for (const [variant, tol] of tiledVariants) {
         for (const [shape, input] of shapes) {

@@ -100,7 +100,7 @@ static void softmax_shift_init(softmax_shift *x, const attn_args *a, int64_t *me
 
 static softmax_plan softmax_plan_for(const attn_args *a) {
   softmax_plan p;
-  p.rows_padded = a->row_block + SOFTMAX_RT_MAX; /* >= row_block rounded up to any RT <= 8 */
+  p.rows_padded = a->row_block + 16; /* >= row_block rounded up to any RT <= 8, or to 16 (AMX) */
   p.keys_padded = (a->tk + 63) / 64 * 64;
   return p;
 }
@@ -114,19 +114,36 @@ static int64_t softmax_scratch(const attn_args *a) {
          /* shiftmax: I of a row (int32), then the table cache (int64, 8-byte aligned) */
          (p.keys_padded + 16) + 528 + 2 * (SOFTMAX_SHIFT_SLOTS * 258) + 2 +
          /* lssa: |k_j|^2 and |k_j| of the cached kv head */
-         2 * (int64_t)(p.keys_padded + 16);
+         2 * (int64_t)(p.keys_padded + 16) +
+         /* AMX (softmax_amx.h): the three bf16 parts of K and V of the cached kv head, of the
+            block's Q rows and of 16 rows of P, 64-byte aligned */
+         (3 * (int64_t)p.keys_padded * (a->head_dim + a->head_dim_v) + 3 * (int64_t)p.rows_padded * a->head_dim +
+          3 * 16 * (int64_t)(p.keys_padded + 32)) / 2 + 64;
 }
+
+/* AMX: 1 while calls use softmax_amx.h's products: the binding has the OS's permission for the
+   tile registers on a CPU with AMX-BF16 (attn_softmax_enable_amx) and the instruction set is not
+   capped (attn_softmax_cap_isa). Read by the AVX-512 instantiation. */
+static int softmax_amx_use __attribute__((unused)) = 0;
 
 #if defined(__x86_64__) && !defined(__wasm__)
 
 #include <immintrin.h> /* compiler intrinsics (no libc): max/min and scalef where they fit */
+
+#if (defined(__clang__) && __clang_major__ >= 12) || (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 11)
+#define SOFTMAX_HAVE_AMX 1 /* the compiler has the AMX intrinsics */
+#endif
 
 #define SFX(name) name##_avx512
 #define VW 16
 #define RT 6
 #define NV 4
 #pragma GCC push_options
+#ifdef SOFTMAX_HAVE_AMX
+#pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx512bf16,avx2,fma,amx-tile,amx-bf16")
+#else
 #pragma GCC target("avx512f,avx512vl,avx512dq,avx2,fma")
+#endif
 #include "softmax_tile.h"
 #pragma GCC pop_options
 #undef SFX
@@ -160,7 +177,8 @@ static int64_t softmax_scratch(const attn_args *a) {
 typedef int32_t (*softmax_items_fn)(const attn_args *, attn_thread *, int32_t, int32_t,
                                      const softmax_plan *);
 
-/* 0: the best the CPU has; 1, 2, 3: at most AVX-512, AVX2, SSE2 (tests run every path). */
+/* 0: the best the CPU has; 1, 2, 3: at most AVX-512 (FMA tiles, no AMX), AVX2, SSE2 (tests run
+   every path). */
 static int softmax_isa_cap = 0;
 
 static softmax_items_fn softmax_pick(void) {
@@ -173,14 +191,43 @@ static softmax_items_fn softmax_pick(void) {
   return softmax_items_sse;
 }
 
+static int softmax_amx_on = 0; /* the binding's permission (attn_softmax_enable_amx) */
+
+/* 1 when calls use the AMX products (softmax_amx.h) for the variants and shapes they take. */
+static int softmax_amx_active(void) { return softmax_amx_use; }
+
+static void softmax_amx_update(void) {
+#ifdef SOFTMAX_HAVE_AMX
+  softmax_amx_use = softmax_amx_on && softmax_isa_cap == 0 && __builtin_cpu_supports("avx512bw") &&
+                    __builtin_cpu_supports("avx512bf16") &&
+                    softmax_pick() == softmax_items_avx512;
+#endif
+}
+
+/* Told by the binding once the process may use the AMX tile registers (Linux: arch_prctl
+   ARCH_REQ_XCOMP_PERM granted) on a CPU with AMX-TILE and AMX-BF16; on = 0 turns the path off.
+   Returns whether calls now use it. Not thread-safe: set it between calls. */
+int attn_softmax_enable_amx(int on) {
+  softmax_amx_on = on != 0;
+  softmax_amx_update();
+  return softmax_amx_active();
+}
+
+/* Whether calls use AMX now (the binding picks row blocks of 16-row multiples then). */
+int attn_softmax_uses_amx(void) { return softmax_amx_active(); }
+
 /* The instruction set the native build uses on this CPU (for the bench and the notice). */
 const char *attn_softmax_isa(void) {
   softmax_items_fn f = softmax_pick();
-  return f == softmax_items_avx512 ? "avx512" : f == softmax_items_avx2 ? "avx2" : "sse2";
+  if (f == softmax_items_avx512) return softmax_amx_active() ? "avx512+amx" : "avx512";
+  return f == softmax_items_avx2 ? "avx2" : "sse2";
 }
 
 /* Caps the instruction set (see softmax_isa_cap); not thread-safe: set it between calls. */
-void attn_softmax_cap_isa(int cap) { softmax_isa_cap = cap; }
+void attn_softmax_cap_isa(int cap) {
+  softmax_isa_cap = cap;
+  softmax_amx_update();
+}
 
 #else /* wasm32 (+simd128) or another architecture: one portable instantiation */
 
@@ -204,6 +251,8 @@ void attn_softmax_cap_isa(int cap) { softmax_isa_cap = cap; }
 #define softmax_pick() softmax_items_portable
 
 const char *attn_softmax_isa(void) { return "simd128"; }
+int attn_softmax_enable_amx(int on) { (void)on; return 0; }
+int attn_softmax_uses_amx(void) { return 0; }
 
 #endif
 

@@ -201,6 +201,13 @@ static inline __attribute__((always_inline)) VF SFX(wlogw)(VF w) {
 
 #include "softmax_rows.h"
 
+#if VW == 16 && defined(SOFTMAX_HAVE_AMX)
+#define SOFTMAX_AMX_PATH 1 /* this instantiation can run the products on AMX (softmax_amx.h) */
+#include "softmax_amx.h"
+#else
+#define SOFTMAX_AMX_PATH 0
+#endif
+
 /* 1 when x[0..n) holds an Inf or a NaN (a vector at a time; x - x is NaN exactly there). */
 static int SFX(any_nonfinite)(const float *x, int64_t n) {
   VF c = SPLAT(0);
@@ -607,8 +614,22 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
   const int shiftmax = a->variant == ATTN_SHIFTMAX;
   softmax_shift sx;
   int32_t *iq = (int32_t *)(Vp + 64 * dvp); /* [tkp] shiftmax's I of a row, then its weight and w ln w tables */
-  if (shiftmax)
-    softmax_shift_init(&sx, a, (int64_t *)(((uintptr_t)(knv + tkp) + 7) & ~(uintptr_t)7), t->scratch_tag == 0);
+  int64_t *const shift_mem = (int64_t *)(((uintptr_t)(knv + tkp) + 7) & ~(uintptr_t)7);
+  if (shiftmax) softmax_shift_init(&sx, a, shift_mem, t->scratch_tag == 0);
+#if SOFTMAX_AMX_PATH
+  /* AMX products (softmax_amx.h) for every variant but shiftmax, whose integer weights follow the
+     logits bit for bit (it keeps the FMA tiles), when d is a multiple of 32 and dv of 16; a block
+     with a hidden middle (streaming) takes the FMA tiles, which skip the hidden key tiles */
+  const int amx_call = softmax_amx_use && !shiftmax && d % 32 == 0 && dv % 16 == 0;
+  const int32_t kpad = pl->keys_padded, pld = kpad + 32; /* pld: P's row stride (bf16) */
+  const int64_t kpart = (int64_t)kpad * d, vpart = (int64_t)kpad * dv, qpart = (int64_t)Rp * d,
+                ppart = 16 * (int64_t)pld;
+  uint16_t *const Kb = (uint16_t *)(((uintptr_t)(shift_mem + SOFTMAX_SHIFT_SLOTS * 258) + 63) & ~(uintptr_t)63);
+  uint16_t *const Vb = Kb + 3 * kpart, *const Qb = Vb + 3 * vpart, *const Pb = Qb + 3 * qpart;
+  if (amx_call) SFX(amx_begin)();
+#else
+  const int amx_call = 0;
+#endif
 
   /* the scale folds into K's transpose (softcap needs s unscaled first; lssa and soft-gauss run
      on a copy of the args with scale 1) */
@@ -623,6 +644,12 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
     if (t->scratch_tag != kvh + 1) {
       SFX(transpose_k)(a->k + (int64_t)kvh * tk * d, tk, d, pl->keys_padded, tkp, kscale, Kt);
       t->scratch_tag = kvh + 1;
+#if SOFTMAX_AMX_PATH
+      if (amx_call) { /* the parts of K and V, cached with the transpose */
+        SFX(amx_pack_k)(Kt, tkp, d, kpad, Kb, kpart);
+        SFX(amx_pack_v)(vh, tk, dv, kpad, Vb, vpart);
+      }
+#endif
       if (lssa || gauss) /* |k_j|^2 from Kt (K itself: scale 1), VW keys at a time */
         kkv[tkp - 1] = (float)SFX(key_norms)(Kt, tkp, tk, d, kkv, knv); /* past the keys: cached */
       kkv[tkp - 2] = (float)SFX(any_nonfinite)(vh, (int64_t)tk * dv); /* cached with K */
@@ -653,6 +680,9 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       }
     }
     const int32_t hi_tiles = (hi_max + 63) / 64 * 64; /* <= keys_padded */
+    int amx = amx_call; /* this block on AMX: no row has a hidden middle */
+    for (int32_t r = 0; r < nr && amx; r++) amx = rlo[r] <= rse[r];
+    const int32_t nr16 = (nr + 15) / 16 * 16; /* AMX: the block's rows in whole tiles of 16 */
     /* each group of RT rows computes only the keys its rows see: the union of their ranges */
     for (int32_t r = 0; r < nrp; r += RT) {
       int32_t *g = grange + 3 * (r / RT);
@@ -667,12 +697,35 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
        their running max and check vectors live in the row's O (unused until P V) */
     const int fused = !bh && a->softcap <= 0.0f;
     for (int32_t r = 0; r < nrp; r++) {
-      const int whole = fused && r < nr && rlo[r] <= rse[r]; /* no hidden middle */
+      const int whole = fused && !amx && r < nr && rlo[r] <= rse[r]; /* no hidden middle */
       rfull[r] = whole ? rhi[r] / 64 * 64 : 0;
       STOREU(O + (int64_t)r * dvp, SPLAT(-ATTN_INF));
       STOREU(O + (int64_t)r * dvp + VW, SPLAT(0));
     }
-    /* phase 1: logits of the key tiles each row group needs, up to the vector past its last key */
+    /* phase 1: logits of the key tiles each row group needs, up to the vector past its last key;
+       on AMX, of the 16-key tiles each 16-row tile needs */
+#if SOFTMAX_AMX_PATH
+    if (amx) {
+      for (int32_t r = 0; r < nr16; r++)
+        SFX(amx_pack_row)(r < nr ? a->q + ((int64_t)h * tq + i0 + r) * d : 0, d, Qb + (int64_t)r * d, qpart);
+      /* key tiles of 16 each row tile needs; each group of 4 key tiles runs through every row tile
+         that needs it while its K parts (24 KiB) are in L1 */
+      int32_t kts[16], kt_max = 0; /* nr16 <= 96 + 16 rows: at most 7 row tiles */
+      for (int32_t r0 = 0; r0 < nr16; r0 += 16) {
+        int32_t khi = 0;
+        for (int32_t r = r0; r < r0 + 16 && r < nr; r++) khi = rhi[r] > khi ? rhi[r] : khi;
+        kts[r0 / 16] = (khi + 15) / 16;
+        kt_max = kts[r0 / 16] > kt_max ? kts[r0 / 16] : kt_max;
+      }
+      for (int32_t jt = 0; jt < kt_max; jt += 4)
+        for (int32_t r0 = 0; r0 < nr16; r0 += 16) {
+          const int32_t kt = kts[r0 / 16];
+          if (jt < kt)
+            SFX(amx_qk)(Qb + (int64_t)r0 * d, qpart, d, Kb, kpart, kpad, jt, kt - jt < 4 ? kt - jt : 4,
+                        S + (int64_t)r0 * tkp + jt * 16, tkp);
+        }
+    } else
+#endif
     for (int32_t j0 = 0; j0 < hi_max; j0 += 64) {
       if (!(j0 < se_max || (j0 + 64 > lo_min && j0 < hi_max))) continue;
       for (int32_t r = 0; r < nrp; r += RT) {
@@ -693,7 +746,8 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
       int bad;
       float m;
       const float *mv = O + (int64_t)r * dvp;
-      if (rfull[r] > 0 && SFX(hsum)(LOADU(mv + VW)) == 0.0f) {
+      if ((amx && fused) || (rfull[r] > 0 && SFX(hsum)(LOADU(mv + VW)) == 0.0f)) {
+        /* (AMX with no bias or softcap: every key the row sees in this read-only pass) */
         /* keys [0, rfull) were checked in the tiles (all finite): only the rest here */
         m = SFX(row_tail_max)(s, rfull[r], rhi[r], &bad);
         const float tm = SFX(hmax)(LOADU(mv));
@@ -832,7 +886,8 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
        chunk of rows, the key sums and P V while the chunk's weights are still in L1. A chunk is one
        register-tile group, or the whole block for shiftmax (its sparse P V takes the block). The
        chunk ending at r is finished at the top of iteration r. */
-    const int32_t chunk = shiftmax ? nrp : RT;
+    const int32_t chunk = amx ? 16 : shiftmax ? nrp : RT;
+    const int32_t rend = amx ? nr16 : nrp; /* rows to run through, padding rows zeroed */
     /* the rows leave their key sums to the chunk (rowks: the scale of their weights, 1 / l for
        softmax); shiftmax's row pass adds its own (rowks 0) */
     const int chunk_key_sums = instr && !shiftmax;
@@ -842,27 +897,40 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
     /* whole groups inside the block's rows store O / l straight into the output */
 #define SOFTMAX_PV_DIRECT(u, g) (SOFTMAX_PV_WHOLE(g) && (u) + RT <= nr)
     int pv_dense = 1; /* 0: shiftmax's sparse P V did the block */
-    for (int32_t r = 0; r <= nrp; r++) {
+    for (int32_t r = 0; r <= rend; r++) {
       if (r > 0 && r % chunk == 0) { /* finish the chunk [r - chunk, r) */
         const int32_t c0 = r - chunk;
         if (chunk_entropy) /* H = -sum w log w, w = p / l: (sum w) log l - sum w (s - m), */
           for (int32_t u = c0; u < r; u += RT) { /* in row order, one vector log per group */
             VF lv = SPLAT(1.0f);
-            for (int x = 0; x < RT; x++) if (rowks[u + x] != 0.0f) lv[x] = rowl[u + x];
+            for (int x = 0; x < RT && u + x < r; x++) if (rowks[u + x] != 0.0f) lv[x] = rowl[u + x];
             const VF lg = SFX(vlog)(lv);
-            for (int x = 0; x < RT; x++) {
+            for (int x = 0; x < RT && u + x < r; x++) {
               if (rowks[u + x] == 0.0f) continue;
               const float inv = rowks[u + x];
               t->entropy_sum[h] += (double)(rowlk[u + x] * inv * lg[x] - rowps[u + x] * inv);
               t->entropy_rows[h] += 1.0;
             }
           }
-        if (chunk_key_sums)
+#if SOFTMAX_AMX_PATH
+        if (amx) { /* key sums, then P V on AMX, into O (divided by l at the end) */
+          int32_t chunk_hi = 0; /* the keys the chunk's rows see */
+          for (int32_t u = c0; u < r && u < nr; u++) chunk_hi = rhi[u] > chunk_hi ? rhi[u] : chunk_hi;
+          const int32_t kc = (chunk_hi + 31) / 32;
+          SFX(amx_pack_p)(S + (int64_t)c0 * tkp, tkp, kc, Pb, pld, ppart, rowks + c0, chunk_hi,
+                          chunk_key_sums ? t->key_sum + (int64_t)h * tk : 0);
+          for (int32_t ct = 0; ct < dv / 16; ct += 4)
+            SFX(amx_pv)(Pb, ppart, pld, kc, Vb, vpart, dv, ct, dv / 16 - ct < 4 ? dv / 16 - ct : 4,
+                        O + (int64_t)c0 * dvp, dvp);
+          pv_dense = 0;
+        }
+#endif
+        if (chunk_key_sums && !amx)
           for (int32_t u = c0; u < r; u += RT)
             SFX(group_key_sums)(S + (int64_t)u * tkp, tkp, rowks + u, grange[3 * (u / RT) + 2],
                                 t->key_sum + (int64_t)h * tk);
         /* shiftmax: mostly-zero weights take a P V over the nonzero ones (softmax_rows.h) */
-        pv_dense = !(shiftmax && SFX(shiftmax_pv)(S, tkp, rowm, rhi, rmax, nr, vh, dv, O, dvp));
+        if (!amx) pv_dense = !(shiftmax && SFX(shiftmax_pv)(S, tkp, rowm, rhi, rmax, nr, vh, dv, O, dvp));
         /* a group whose rows see one range [0, g[2]) (no hidden middle) and dv a whole number of
            register tiles: one pass over its keys, V read in place, the accumulators never leaving
            the registers between 64-key tiles (the same sums in the same order as tile by tile) */
@@ -880,7 +948,7 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
                            direct ? dv : dvp, 0, 0, 0, 0, 0, direct ? rowinv + u : 0);
         }
       }
-      if (r == nrp) break;
+      if (r == rend) break;
       float *s = S + (int64_t)r * tkp;
       rowks[r] = 0.0f;
       if (r >= nr || rowm[r] == -ATTN_INF) {
@@ -1027,9 +1095,13 @@ static int32_t SFX(softmax_items)(const attn_args *a, attn_thread *t, int32_t be
 #undef SOFTMAX_PV_WHOLE
 #undef SOFTMAX_PV_DIRECT
   }
+#if SOFTMAX_AMX_PATH
+  if (amx_call) _tile_release(); /* the thread's tile state back to init: no 8 KiB in its context */
+#endif
   return ATTN_OK;
 }
 
+#undef SOFTMAX_AMX_PATH
 #undef VF
 #undef VI
 #undef LOADU

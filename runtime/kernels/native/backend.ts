@@ -19,7 +19,10 @@ import { VARIANT_IDS } from '../types';
 export interface NativeAddon {
   run(call: KernelCall): Promise<KernelReport>;
   isa(): string;
-  /** Caps the softmax family's instruction set ('auto' | 'avx512' | 'avx2' | 'sse2'); returns the one in use. */
+  /**
+   * Caps the softmax family's instruction set ('auto' | 'avx512' | 'avx2' | 'sse2'; 'avx512' keeps the
+   * FMA tiles where 'auto' runs the products on AMX) and returns the one in use ('avx512+amx', ...).
+   */
   capIsa(name: string): string;
   variants(): number[];
   /** The addon's clock (steady_clock) in ms: the clock of KernelReport.timeline. */

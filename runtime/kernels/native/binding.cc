@@ -28,11 +28,20 @@
 //     the core's dyadic requantization (ivit_dyadic, ivit_requantize of c/ivit.h): ratio = m / 2^k,
 //     q = round(z m / 2^k) with ties half up (halfUp true) or to even; z an integer, |z| <= 2^31 - 1.
 //     Throws a RangeError for a ratio that is not positive and finite or a z out of range.
-//   isa() -> 'avx512' | 'avx2' | 'sse2'     the instruction set the softmax family uses here
-//   capIsa(name) -> isa()                   caps it at 'avx512' | 'avx2' | 'sse2' | 'auto' (tests)
+//   isa() -> 'avx512+amx' | 'avx512' | 'avx2' | 'sse2'
+//                                           the instruction set the softmax family uses here
+//                                           (+amx: its products on AMX tiles, c/softmax_amx.h)
+//   capIsa(name) -> isa()                   caps it at 'avx512' (no AMX) | 'avx2' | 'sse2' | 'auto'
+//                                           (tests, and comparing the paths)
 //   variants() -> number[]                  variant codes this build implements
 //   fmaPeak(threads, iterations) -> { gflops, lanes }   register-only FMA throughput (bench)
 #include <napi.h>
+
+#if defined(__x86_64__) && defined(__linux__)
+#include <cpuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include <atomic>
 #include <chrono>
@@ -52,6 +61,8 @@
 
 extern "C" const char *attn_softmax_isa(void);
 extern "C" void attn_softmax_cap_isa(int cap);
+extern "C" int attn_softmax_enable_amx(int on);
+extern "C" int attn_softmax_uses_amx(void);
 
 namespace {
 
@@ -156,13 +167,32 @@ float floatField(const Napi::Object &desc, const char *name) {
 
 // Query rows per work item: a block's logits (rows x tk floats) stay within ~256 KiB of cache,
 // and there are enough items to keep every thread busy.
-int32_t chooseRowBlock(int32_t tq, int32_t tk, int32_t q_heads, int32_t threads) {
+// Rows per work item: multiples of 12 (the register tiles' 6 and 4 rows), or of 16 where the
+// softmax family runs its products on AMX (16-row tiles).
+int32_t chooseRowBlock(int32_t tq, int32_t tk, int32_t q_heads, int32_t threads, bool amx) {
+  const int32_t unit = amx ? 16 : 12;
   int32_t tkp = (tk + 63) / 64 * 64;
   int32_t r = 65536 / tkp;
   if (r > 96) r = 96;
-  if (r >= 12) r = r / 12 * 12; else r = 6;
-  while (r > 12 && static_cast<int64_t>(q_heads) * ((tq + r - 1) / r) < 4LL * threads) r -= 12;
+  if (r >= unit) r = r / unit * unit; else r = amx ? 16 : 6;
+  while (r > unit && static_cast<int64_t>(q_heads) * ((tq + r - 1) / r) < 4LL * threads) r -= unit;
   return r;
+}
+
+// Whether this process may run AMX tiles: the CPU has AMX-TILE and AMX-BF16 and Linux grants the
+// tile data state (arch_prctl ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA; without it the first tile
+// instruction faults). ATTNSCOPE_AMX=0 keeps the FMA tiles.
+bool amxPermitted() {
+  const char *env = std::getenv("ATTNSCOPE_AMX");
+  if (env && std::string(env) == "0") return false;
+#if defined(__x86_64__) && defined(__linux__)
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  if (!((d >> 22) & 1u) || !((d >> 24) & 1u)) return false;
+  return syscall(SYS_arch_prctl, 0x1023, 18) == 0;
+#else
+  return false;
+#endif
 }
 
 class KernelCall : public Napi::AsyncWorker {
@@ -383,7 +413,8 @@ Napi::Value Call(const Napi::CallbackInfo &info, bool ivit) {
   float *key_sum = typedData<float>(d, "keySum", napi_float32_array, qh * tk, false, keep);
   float *key_count = typedData<float>(d, "keyCount", napi_float32_array, qh * tk, false, keep);
   float *entropy = typedData<float>(d, "entropy", napi_float32_array, qh, false, keep);
-  a.row_block = chooseRowBlock(a.tq, a.tk, a.q_heads, threads);
+  a.row_block = chooseRowBlock(a.tq, a.tk, a.q_heads, threads,
+                               !ivit && attn_softmax_uses_amx() && attn_family_for(a.variant) == &attn_family_softmax);
   int32_t s = attn_check(&a);
   if (s == ATTN_OK && !ivit && attn_family_for(a.variant) == nullptr) s = ATTN_E_VARIANT;
   if (s == ATTN_OK && ivit && np != IVIT_N_PARAMS) s = ATTN_E_PARAMS;
@@ -485,6 +516,7 @@ Napi::Value FmaPeakJs(const Napi::CallbackInfo &info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  attn_softmax_enable_amx(amxPermitted() ? 1 : 0);
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeakJs));
   exports.Set("run", Napi::Function::New(env, Run));
   exports.Set("ivit", Napi::Function::New(env, Ivit));
