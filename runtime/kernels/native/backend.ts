@@ -20,8 +20,9 @@ export interface NativeAddon {
   run(call: KernelCall): Promise<KernelReport>;
   isa(): string;
   /**
-   * Caps the softmax family's instruction set ('auto' | 'avx512' | 'avx2' | 'sse2'; 'avx512' keeps the
-   * FMA tiles where 'auto' runs the products on AMX) and returns the one in use ('avx512+amx', ...).
+   * Caps the softmax family's instruction set ('auto' | 'amx' | 'avx512' | 'avx2' | 'sse2'; 'amx' runs
+   * the products on AMX where permitted, 'auto' only with ATTNSCOPE_AMX=1) and returns the one in use
+   * ('avx512+amx', 'avx512', ...).
    */
   capIsa(name: string): string;
   variants(): number[];
