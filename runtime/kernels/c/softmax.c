@@ -105,6 +105,11 @@ static softmax_plan softmax_plan_for(const attn_args *a) {
   return p;
 }
 
+/* AMX: 1 while calls use softmax_amx.h's products: the binding has the OS's permission for the
+   tile registers on a CPU with AMX-BF16 (attn_softmax_enable_amx) and the instruction set is not
+   capped (attn_softmax_cap_isa). Read by the AVX-512 instantiation. */
+static int softmax_amx_use = 0;
+
 static int64_t softmax_scratch(const attn_args *a) {
   softmax_plan p = softmax_plan_for(a);
   int64_t dvp = (a->head_dim_v + SOFTMAX_TW_MAX - 1) / SOFTMAX_TW_MAX * SOFTMAX_TW_MAX;
@@ -115,16 +120,12 @@ static int64_t softmax_scratch(const attn_args *a) {
          (p.keys_padded + 16) + 528 + 2 * (SOFTMAX_SHIFT_SLOTS * 258) + 2 +
          /* lssa: |k_j|^2 and |k_j| of the cached kv head */
          2 * (int64_t)(p.keys_padded + 16) +
-         /* AMX (softmax_amx.h): the three bf16 parts of K and V of the cached kv head, of the
-            block's Q rows and of 16 rows of P, 64-byte aligned */
-         (3 * (int64_t)p.keys_padded * (a->head_dim + a->head_dim_v) + 3 * (int64_t)p.rows_padded * a->head_dim +
-          3 * 16 * (int64_t)(p.keys_padded + 32)) / 2 + 64;
+         /* AMX (softmax_amx.h), only while it is on: the three bf16 parts of K and V of the cached
+            kv head, of the block's Q rows and of 16 rows of P, 64-byte aligned */
+         (softmax_amx_use ? (3 * (int64_t)p.keys_padded * (a->head_dim + a->head_dim_v) +
+                             3 * (int64_t)p.rows_padded * a->head_dim + 3 * 16 * (int64_t)(p.keys_padded + 32)) / 2 + 64
+                          : 0);
 }
-
-/* AMX: 1 while calls use softmax_amx.h's products: the binding has the OS's permission for the
-   tile registers on a CPU with AMX-BF16 (attn_softmax_enable_amx) and the instruction set is not
-   capped (attn_softmax_cap_isa). Read by the AVX-512 instantiation. */
-static int softmax_amx_use __attribute__((unused)) = 0;
 
 #if defined(__x86_64__) && !defined(__wasm__)
 
