@@ -66,18 +66,24 @@ static inline void SFX(amx_split)(__m512 x, __m512i p[3]) {
   p[2] = SFX(amx_round)(_mm512_castps_si512(r2));
 }
 
+/* The parts of 32 floats (x0, then x1) as 32 bf16 each at dst, dst + part, dst + 2 part, through
+   VCVTNE2PS2BF16 (exact on the first two parts, rounding to nearest on the third; the instruction
+   flushes subnormals, which AMX drops anyway). */
+static inline void SFX(amx_put32)(__m512 x0, __m512 x1, uint16_t *dst, int64_t part) {
+  __m512 a1, a2, a3, b1, b2, b3;
+  SFX(amx_split2)(x0, &a1, &a2, &a3);
+  SFX(amx_split2)(x1, &b1, &b2, &b3);
+  _mm512_storeu_si512(dst, (__m512i)_mm512_cvtne2ps_pbh(b1, a1));
+  _mm512_storeu_si512(dst + part, (__m512i)_mm512_cvtne2ps_pbh(b2, a2));
+  _mm512_storeu_si512(dst + 2 * part, (__m512i)_mm512_cvtne2ps_pbh(b3, a3));
+}
+
 /* A operand: the parts of x[0..n) (n a multiple of 32; x null: zeros) into dst, dst + part, dst +
-   2 part; 32 floats per step through VCVTNE2PS2BF16 (exact on the first two parts, rounding to
-   nearest on the third; the instruction flushes subnormals, which AMX drops anyway). */
+   2 part. */
 static void SFX(amx_pack_row)(const float *x, int32_t n, uint16_t *dst, int64_t part) {
-  for (int32_t j = 0; j < n; j += 32) {
-    __m512 a1, a2, a3, b1, b2, b3;
-    SFX(amx_split2)(x ? _mm512_loadu_ps(x + j) : _mm512_setzero_ps(), &a1, &a2, &a3);
-    SFX(amx_split2)(x ? _mm512_loadu_ps(x + j + 16) : _mm512_setzero_ps(), &b1, &b2, &b3);
-    _mm512_storeu_si512(dst + j, (__m512i)_mm512_cvtne2ps_pbh(b1, a1));
-    _mm512_storeu_si512(dst + part + j, (__m512i)_mm512_cvtne2ps_pbh(b2, a2));
-    _mm512_storeu_si512(dst + 2 * part + j, (__m512i)_mm512_cvtne2ps_pbh(b3, a3));
-  }
+  for (int32_t j = 0; j < n; j += 32)
+    SFX(amx_put32)(x ? _mm512_loadu_ps(x + j) : _mm512_setzero_ps(),
+                   x ? _mm512_loadu_ps(x + j + 16) : _mm512_setzero_ps(), dst + j, part);
 }
 
 /* B operand: 16 columns of two rows x0 (element 2k) and x1 (2k + 1; null: zeros) as 16 pairs. */
@@ -188,13 +194,7 @@ static void SFX(amx_pack_p)(const float *P, int64_t ldp, int32_t kc, uint16_t *P
         k0 = _mm512_fmadd_ps(_mm512_set1_ps(w[r]), x0, k0);
         k1 = _mm512_fmadd_ps(_mm512_set1_ps(w[r]), x1, k1);
       }
-      __m512 a1, a2, a3, b1, b2, b3;
-      SFX(amx_split2)(x0, &a1, &a2, &a3);
-      SFX(amx_split2)(x1, &b1, &b2, &b3);
-      uint16_t *dst = Pb + (int64_t)r * pld + j;
-      _mm512_storeu_si512(dst, (__m512i)_mm512_cvtne2ps_pbh(b1, a1));
-      _mm512_storeu_si512(dst + part, (__m512i)_mm512_cvtne2ps_pbh(b2, a2));
-      _mm512_storeu_si512(dst + 2 * part, (__m512i)_mm512_cvtne2ps_pbh(b3, a3));
+      SFX(amx_put32)(x0, x1, Pb + (int64_t)r * pld + j, part);
     }
     if (ks) {
       _mm512_mask_storeu_ps(ks + j, m0, k0);
