@@ -9,6 +9,7 @@ import { parseVariant } from '../runtime/kernels/variants';
 import { wasmBackend } from '../runtime/kernels/wasm/backend';
 import { fetchWasmKernels } from '../runtime/kernels/wasm/kernels';
 import type { HeadInput } from '../runtime/protocol/headInput';
+import { expandBias, isRelativeBias } from '../runtime/protocol/relativeBias';
 
 let loaded: { url: string; backend: Promise<AttentionBackend> } | undefined;
 
@@ -39,7 +40,7 @@ export async function headWeights(kernels: AttentionBackend, input: HeadInput, h
     input: {
       q: input.q.data, k: input.k.data, v: input.v.data, qHeads: 1, kvHeads: 1, tq, tk, headDim: d, headDimV: dv,
       scale: input.scale, softcap: input.softcap,
-      mask: { causal: input.causal, ...(input.bias ? { bias: input.bias.data, biasHeads: 1 } : {}) },
+      mask: { causal: input.causal, ...(input.bias ? { bias: isRelativeBias(input.bias) ? expandBias(input.bias, tq, tk) : input.bias.data, biasHeads: 1 } : {}) },
     },
     variant: spec, captureHeads: [0], instrument: false,
   });

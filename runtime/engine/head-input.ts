@@ -1,8 +1,12 @@
 import type { AttentionInput, AttentionRequest, VariantSpec } from '../kernels/types';
 import type { HeadInput } from '../protocol/headInput';
 import { tensor } from '../protocol/tensor';
+import { relativeBias } from '../protocol/relativeBias';
 
-/** The slices of a core's kernel input that query head `head` reads (copies: only this head crosses). */
+/**
+ * The slices of a core's kernel input that query head `head` reads (copies: only this head crosses);
+ * the bias by offset and key where that is exact (ALiBi, padding: relativeBias.ts), else its [tq, tk] slice.
+ */
 export function headInput(input: AttentionInput, head: number, variant: string): HeadInput {
   const { tq, tk, headDim: d, headDimV: dv } = input;
   const kv = Math.floor(head / (input.qHeads / input.kvHeads));
@@ -13,9 +17,13 @@ export function headInput(input: AttentionInput, head: number, variant: string):
     k: tensor(input.k.slice(kv * tk * d, (kv + 1) * tk * d), [tk, d]),
     v: tensor(input.v.slice(kv * tk * dv, (kv + 1) * tk * dv), [tk, dv]),
     scale: input.scale, softcap: input.softcap ?? 0, causal: input.mask.causal,
-    bias: bias ? tensor(bias.slice(bh * tq * tk, (bh + 1) * tq * tk), [tq, tk]) : null,
+    bias: bias ? headBias(bias.subarray(bh * tq * tk, (bh + 1) * tq * tk), tq, tk, input.mask.causal) : null,
     variant,
   };
+}
+
+function headBias(b: Float32Array, tq: number, tk: number, causal: boolean): HeadInput['bias'] {
+  return relativeBias(b, tq, tk, causal) ?? tensor(b.slice(), [tq, tk]);
 }
 
 /**

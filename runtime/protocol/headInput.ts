@@ -4,6 +4,7 @@
  * only with a head map, i.e. for the head on screen.
  */
 import { tensorProblem, type WireTensor } from './tensor';
+import type { RelativeBias } from './relativeBias';
 
 export interface HeadInput {
   /** [tq, headDim]: the head's queries (after any rotary embedding). */
@@ -17,8 +18,11 @@ export interface HeadInput {
   /** tanh softcap of the scaled logits (0 = off). */
   softcap: number;
   causal: boolean;
-  /** [tq, tk]: the head's additive bias (ALiBi, padding, a model's own mask), or null. */
-  bias: WireTensor<Float32Array> | null;
+  /**
+   * The head's additive bias (ALiBi, padding, a model's own mask): by key offset and padding where
+   * that is exact (relativeBias.ts; ALiBi and padding are), else [tq, tk]; or null.
+   */
+  bias: WireTensor<Float32Array> | RelativeBias | null;
   /** The variant the runtime ran this head with, as `ID[:param=value,...]`. */
   variant: string;
 }
@@ -36,10 +40,17 @@ export function headInputProblem(x: unknown, tq: number, tk: number): string | n
   if (q[1] !== k[1] || q[1] < 1 || v[1] < 1) return `input.q and input.k need the same head size (${q[1]} and ${k[1]})`;
   if (typeof h.scale !== 'number' || !Number.isFinite(h.scale) || typeof h.softcap !== 'number' || !Number.isFinite(h.softcap)) return 'input.scale and input.softcap must be finite numbers';
   if (typeof h.causal !== 'boolean') return 'input.causal must be a boolean';
-  if (h.bias !== null) {
+  if (h.bias !== null && typeof h.bias === 'object' && 'byOffset' in h.bias) {
+    const by = tensorProblem(h.bias.byOffset, 'float32', 1) ?? tensorProblem(h.bias.byKey, 'float32', 1);
+    if (by) return `input.bias.byOffset or .byKey ${by}`;
+    if (h.bias.byOffset.shape[0] !== tq + tk - 1 || h.bias.byKey.shape[0] !== tk) {
+      return `input.bias has ${h.bias.byOffset.shape[0]} offsets and ${h.bias.byKey.shape[0]} keys, expected ${tq + tk - 1} and ${tk}`;
+    }
+  } else if (h.bias !== null) {
     const b = tensorProblem(h.bias, 'float32', 2);
     if (b) return `input.bias ${b}`;
-    if (h.bias!.shape[0] !== tq || h.bias!.shape[1] !== tk) return `input.bias is [${h.bias!.shape.join(', ')}], expected [${tq}, ${tk}]`;
+    const shape = (h.bias as WireTensor).shape;
+    if (shape[0] !== tq || shape[1] !== tk) return `input.bias is [${shape.join(', ')}], expected [${tq}, ${tk}]`;
   }
   return typeof h.variant === 'string' && h.variant.length > 0 ? null : 'input.variant must be a variant string';
 }

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { panelInspection, panelVariants } from '../../extension/panel/inspection';
 import { RuntimeClient } from '../../extension/runtime/client';
 import type { BackendId } from '../../runtime/kernels/types';
+import { isRelativeBias } from '../../runtime/protocol/relativeBias';
 import { loadTokenizer } from '../../runtime/tokenizer/tokenizer';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
       t = performance.now();
       const map = await client.request('headMap', { layer: 0, head: 0 });
       const lod = map.lod ? `, max-pooled at level ${map.lod.level} to ${map.weights.shape.join(' × ')} of ${map.lod.tq} × ${map.lod.tk}` : '';
-      console.log(`head map on click: ${ms(t)}, ${wireBytes(map)} bytes (map ${map.weights.data.byteLength}${lod}, its Q, K, V ${map.input.q.data.byteLength + map.input.k.data.byteLength + map.input.v.data.byteLength}${map.input.bias ? `, bias ${map.input.bias.data.byteLength}` : ''})`);
+      console.log(`head map on click: ${ms(t)}, ${wireBytes(map)} bytes (map ${map.weights.data.byteLength}${lod}, its Q, K, V ${map.input.q.data.byteLength + map.input.k.data.byteLength + map.input.v.data.byteLength}${map.input.bias ? `, bias ${isRelativeBias(map.input.bias) ? `${map.input.bias.byOffset.data.byteLength + map.input.bias.byKey.data.byteLength} (by offset and key)` : map.input.bias.data.byteLength}` : ''})`);
       if (map.lod) {
         // The first zoom past the pooled level: the level-0 tiles a 768 px canvas shows at ~1.7 cells a pixel (6 × 6).
         const tiles: [number, number][] = [];
