@@ -2,7 +2,7 @@
 // Builds everything `npm install` must leave ready: generated sources, the WASM kernels and the
 // esbuild bundles. (The native addon is built by node-gyp from binding.gyp during npm install.)
 // Each step says what it built; a failing step fails the install with its message.
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
@@ -17,8 +17,16 @@ function runNode(script, ...args) {
 }
 
 /** Generated and compiled artifacts, in dependency order. */
+/** The codicon font and its stylesheet (@vscode/codicons) beside the panel's bundle, in dist/ (the webview's resource root). */
+function codicons() {
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(join(root, 'node_modules/@vscode/codicons/dist', f), join(root, 'dist', f));
+  console.log('copied dist/codicon.css, dist/codicon.ttf');
+}
+
 const steps = [
   ['onnx-proto', () => runNode('scripts/gen-onnx-proto.mjs')],
+  ['codicons', codicons],
   ['wasm', () => runNode('scripts/build-wasm.mjs')],
 ];
 

@@ -9,10 +9,11 @@ export interface PanelHtmlParts {
   /** `webview.cspSource`. */
   cspSource: string;
   nonce: string;
-  /** webview URIs of dist/webview.js, dist/attnscope_kernels.wasm and media/css/panel.css. */
+  /** webview URIs of dist/webview.js, dist/attnscope_kernels.wasm, media/css/panel.css and dist/codicon.css. */
   scriptUri: string;
   wasmUri: string;
   styleUri: string;
+  codiconUri: string;
 }
 
 /** CSP source for an empty inline style element. */
@@ -44,6 +45,7 @@ export function panelHtml(p: PanelHtmlParts): string {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${attr(p.codiconUri)}">
 <link rel="stylesheet" href="${attr(p.styleUri)}">
 <title>AttnScope</title>
 </head>

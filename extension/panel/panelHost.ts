@@ -71,7 +71,7 @@ export class PanelHost implements vscode.Disposable {
     const dist = (file: string): string => w.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', file)).toString();
     w.html = panelHtml({
       cspSource: w.cspSource, nonce: newNonce(),
-      scriptUri: dist('webview.js'), wasmUri: dist('attnscope_kernels.wasm'),
+      scriptUri: dist('webview.js'), wasmUri: dist('attnscope_kernels.wasm'), codiconUri: dist('codicon.css'),
       styleUri: w.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'css', 'panel.css')).toString(),
     });
     const channel: Channel = {

@@ -35,6 +35,8 @@ export async function servePanel(): Promise<PanelServer> {
   const files: Record<string, [string, string]> = {
     '/dist/webview.js': [join(root, 'dist/webview.js'), 'text/javascript'],
     '/media/css/panel.css': [join(root, 'media/css/panel.css'), 'text/css'],
+    '/dist/codicon.css': [join(root, 'dist/codicon.css'), 'text/css'],
+    '/dist/codicon.ttf': [join(root, 'dist/codicon.ttf'), 'font/ttf'],
     '/dist/attnscope_kernels.wasm': [join(root, 'dist/attnscope_kernels.wasm'), 'application/wasm'],
     '/dist/attnscope_kernels_relaxed.wasm': [join(root, 'dist/attnscope_kernels_relaxed.wasm'), 'application/wasm'],
   };
@@ -42,12 +44,12 @@ export async function servePanel(): Promise<PanelServer> {
   const server: Server = createServer((req, res) => {
     if (req.url === '/panel.html') {
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(panelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dist/webview.js`, wasmUri: `${origin}/dist/attnscope_kernels.wasm`, styleUri: `${origin}/media/css/panel.css` }));
+      res.end(panelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dist/webview.js`, wasmUri: `${origin}/dist/attnscope_kernels.wasm`, styleUri: `${origin}/media/css/panel.css`, codiconUri: `${origin}/dist/codicon.css` }));
       return;
     }
     // A top-level page asks for a favicon; a VS Code webview frame does not.
     if (req.url === '/favicon.ico') { res.writeHead(204); res.end(); return; }
-    const f = files[req.url ?? ''];
+    const f = files[(req.url ?? '').split('?')[0]]; // the font is asked for with a version query
     if (!f) { console.error(`panel harness: 404 ${req.url}`); res.writeHead(404); res.end(); return; }
     res.writeHead(200, { 'content-type': f[1] });
     res.end(readFileSync(f[0]));

@@ -1,6 +1,6 @@
 // The kernels' own statistics in the panel (headless Chromium): under the run's summary, one line
-// per statistic that applies — recomputed rows (unified-max), invalid rows with a warning sign in
-// the theme's warning colour, soft-nystrom's residual and error — and nothing for a run where none
+// per statistic that applies — recomputed rows (unified-max), invalid rows with the warning codicon
+// in the theme's warning colour, soft-nystrom's residual and error — and nothing for a run where none
 // applies. The statistics are built by kernelStatsOf, as the runtime builds them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,7 +41,7 @@ async function show(page: Page, inspection: PanelInspection): Promise<{ kind: st
     kind: [...e.classList].find((c) => c.startsWith('kernel-stat-'))!.slice('kernel-stat-'.length),
     text: e.textContent ?? '',
     color: getComputedStyle(e).color,
-    icon: e.querySelector('svg.icon-warning') ? getComputedStyle(e.querySelector('svg.icon-warning')!).color : null,
+    icon: e.querySelector('.codicon-warning') ? getComputedStyle(e.querySelector('.codicon-warning')!).color : null,
   })));
 }
 
@@ -67,6 +67,13 @@ for (const theme of ['dark', 'light'] as ThemeName[]) {
       // No editorWarning-foreground in the harness's themes: the charts' yellow stands in.
       assert.deepEqual(rgb(bad[0].icon!), rgb(THEMES[theme]['--vscode-charts-yellow']));
       assert.deepEqual(rgb(bad[0].color), rgb(THEMES[theme]['--vscode-charts-yellow']));
+      // the icon is VS Code's warning codicon: its font loaded under the panel's CSP, its glyph drawn
+      const glyph = await page.$eval('.kernel-stat-invalid .codicon-warning', async (e) => {
+        await document.fonts.ready;
+        const before = getComputedStyle(e, '::before');
+        return { content: before.content, family: before.fontFamily, loaded: document.fonts.check('16px codicon'), width: e.getBoundingClientRect().width };
+      });
+      assert.deepEqual(glyph, { content: '"\uea6c"', family: 'codicon', loaded: true, width: 16 });
 
       const ny = await show(page, with2({ id: 'soft-nystrom', params: { errorRows: 4 } }, { nrResidual: 2.1e-3, approxError: 0.045 }, { nrResidual: 1e-4, approxError: 0.01 }));
       assert.deepEqual(ny.map((l) => l.text), [`soft-nystrom: Newton–Raphson residual ‖I − A·X‖₁ max 0.002100 (L0); approximation error vs soft-gauss max 0.04500 (L0), over 4 sampled rows of ${n} per head (errorRows)`]);
