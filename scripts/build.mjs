@@ -16,7 +16,6 @@ function runNode(script, ...args) {
   if (r.status !== 0) throw new Error(`${script} failed (exit ${r.status})`);
 }
 
-/** Generated and compiled artifacts, in dependency order. */
 /** The codicon font and its stylesheet (@vscode/codicons) beside the panel's bundle, in dist/ (the webview's resource root). */
 function codicons() {
   mkdirSync(join(root, 'dist'), { recursive: true });
@@ -24,6 +23,7 @@ function codicons() {
   console.log('copied dist/codicon.css, dist/codicon.ttf');
 }
 
+/** Generated and compiled artifacts, in dependency order. */
 const steps = [
   ['onnx-proto', () => runNode('scripts/gen-onnx-proto.mjs')],
   ['codicons', codicons],

@@ -19,8 +19,8 @@ export interface HeadInput {
   softcap: number;
   causal: boolean;
   /**
-   * The head's additive bias (ALiBi, padding, a model's own mask): by key offset and padding where
-   * that is exact (relativeBias.ts; ALiBi and padding are), else [tq, tk]; or null.
+   * The head's additive bias (ALiBi, padding, a model's own mask): a term by key offset plus one by
+   * key where that is exact (relativeBias.ts; ALiBi and padding are), else [tq, tk]; or null.
    */
   bias: WireTensor<Float32Array> | RelativeBias | null;
   /** The variant the runtime ran this head with, as `ID[:param=value,...]`. */
