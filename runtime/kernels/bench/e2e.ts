@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SegmentedModel } from '../../engine/runner';
 import { getBackend } from '../backends';
-import { median } from './timing';
+import { median } from '../../profile/stats';
 
 export interface EndToEnd {
   model: string;

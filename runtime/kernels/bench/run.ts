@@ -19,6 +19,8 @@ import type { AttentionBackend, AttentionInput, VariantId } from '../types';
 import { VARIANT_IDS } from '../types';
 import { buildOrtGraph, ortFeedData, type OrtGraphId } from './ortGraphs';
 import { measureRoundRobin, type Contender } from './timing';
+import type { Spread } from '../../profile/stats';
+import { table } from './table';
 import { measureEndToEnd, type EndToEnd } from './e2e';
 
 const H = 12;
@@ -30,7 +32,10 @@ export interface BenchRow {
   instrumented: boolean;
   threads: number;
   T: number;
+  /** Median of the samples. */
   ms: number;
+  /** Median absolute deviation of the samples from `ms`: how busy the shared host was for this row. */
+  madMs: number;
   /** Our time / the fastest ONNX Runtime node op at this T and thread count (null for ORT rows). */
   ratioVsOrt: number | null;
   /** WASM rows: our time / the fastest onnxruntime-web op at this T (1 thread). */
@@ -138,35 +143,35 @@ export async function bench(o: Options, log: (line: string) => void): Promise<{ 
       q: random(H * T * D, 1), k: random(H * T * D, 2), v: random(H * T * D, 3),
       qHeads: H, kvHeads: H, tq: T, tk: T, headDim: D, headDimV: D, scale: 1 / Math.sqrt(D), mask: { causal: true },
     };
-    const webTimes = new Map<string, number>();
+    const webTimes = new Map<string, Spread>();
     if (web) {
       const contenders = [await webSession(web, 'unfused', T), await webSession(web, 'attention', T), ...kernelContenders(wasm, input, 1)];
-      for (const [k, ms] of await measureRoundRobin(contenders, o.reps ?? repsFor(T))) webTimes.set(k, ms);
+      for (const [k, t] of await measureRoundRobin(contenders, o.reps ?? repsFor(T))) webTimes.set(k, t);
     } else {
-      for (const [k, ms] of await measureRoundRobin(kernelContenders(wasm, input, 1), o.reps ?? repsFor(T))) webTimes.set(k, ms);
+      for (const [k, t] of await measureRoundRobin(kernelContenders(wasm, input, 1), o.reps ?? repsFor(T))) webTimes.set(k, t);
     }
-    const webBest = Math.min(...[...webTimes].filter(([k]) => k.startsWith('ort-web')).map(([, ms]) => ms));
+    const webBest = Math.min(...[...webTimes].filter(([k]) => k.startsWith('ort-web')).map(([, t]) => t.median));
     for (const threads of o.threads) {
       const sessions = [await ortSession('unfused', T, threads), await ortSession('attention', T, threads), await ortSession('gqa', T, threads)];
       const times = await measureRoundRobin([...sessions, ...kernelContenders(native, input, threads)], o.reps ?? repsFor(T));
       for (const s of sessions) await s.close();
-      const ortBest = Math.min(...[...times].filter(([k]) => k.startsWith('ort-node')).map(([, ms]) => ms));
+      const ortBest = Math.min(...[...times].filter(([k]) => k.startsWith('ort-node')).map(([, t]) => t.median));
       const usefulFlops = 4 * H * D * (T * (T + 1)) / 2;
-      for (const [k, ms] of times) {
+      for (const [k, { median: ms, mad: madMs }] of times) {
         if (k.startsWith('ort-node')) {
-          rows.push({ backend: k, variant: null, instrumented: false, threads, T, ms, ratioVsOrt: null, ratioVsOrtWeb: null, pctPeak: null });
+          rows.push({ backend: k, variant: null, instrumented: false, threads, T, ms, madMs, ratioVsOrt: null, ratioVsOrtWeb: null, pctPeak: null });
         } else {
           const [backend, variant, instr] = k.split('|');
-          rows.push({ backend, variant: variant as VariantId, instrumented: instr === 'true', threads, T, ms, ratioVsOrt: ms / ortBest, ratioVsOrtWeb: null, pctPeak: usefulFlops / (ms * 1e6) }); // GFLOP/s until the peak is final
+          rows.push({ backend, variant: variant as VariantId, instrumented: instr === 'true', threads, T, ms, madMs, ratioVsOrt: ms / ortBest, ratioVsOrtWeb: null, pctPeak: usefulFlops / (ms * 1e6) }); // GFLOP/s until the peak is final
         }
       }
       if (threads === 1 || !o.threads.includes(1)) {
-        for (const [k, ms] of webTimes) {
+        for (const [k, { median: ms, mad: madMs }] of webTimes) {
           if (k.startsWith('ort-web')) {
-            rows.push({ backend: k, variant: null, instrumented: false, threads: 1, T, ms, ratioVsOrt: null, ratioVsOrtWeb: null, pctPeak: null });
+            rows.push({ backend: k, variant: null, instrumented: false, threads: 1, T, ms, madMs, ratioVsOrt: null, ratioVsOrtWeb: null, pctPeak: null });
           } else {
             const [backend, variant, instr] = k.split('|');
-            rows.push({ backend, variant: variant as VariantId, instrumented: instr === 'true', threads: 1, T, ms, ratioVsOrt: ms / ortBest, ratioVsOrtWeb: Number.isFinite(webBest) ? ms / webBest : null, pctPeak: null });
+            rows.push({ backend, variant: variant as VariantId, instrumented: instr === 'true', threads: 1, T, ms, madMs, ratioVsOrt: ms / ortBest, ratioVsOrtWeb: Number.isFinite(webBest) ? ms / webBest : null, pctPeak: null });
           }
         }
       }
@@ -185,18 +190,6 @@ export async function bench(o: Options, log: (line: string) => void): Promise<{ 
   for (const r of rows) if (r.pctPeak !== null) r.pctPeak /= peak[r.threads];
   log(`FMA peak (register-only, ${native.isa}, best over the run): ${o.threads.map((t) => `${t} thread${t > 1 ? 's' : ''} ${peak[t].toFixed(0)} GFLOP/s`).join(', ')}`);
   return { rows, peak, isa: native.isa, wasmIsa: wasm.isa, e2e };
-}
-
-function table(rows: BenchRow[]): string {
-  const head = ['T', 'thr', 'backend', 'variant', 'instr', 'ms', 'vs ORT', 'vs web', '% peak'];
-  const lines = rows.map((r) => [
-    String(r.T), String(r.threads), r.backend, r.variant ?? '', r.variant ? (r.instrumented ? 'on' : 'off') : '',
-    r.ms.toFixed(2), r.ratioVsOrt === null ? '' : `${r.ratioVsOrt.toFixed(2)}x`,
-    r.ratioVsOrtWeb === null ? '' : `${r.ratioVsOrtWeb.toFixed(2)}x`, r.pctPeak === null ? '' : `${(100 * r.pctPeak).toFixed(0)}%`,
-  ]);
-  const widths = head.map((h, c) => Math.max(h.length, ...lines.map((l) => l[c].length)));
-  const fmt = (cells: string[]): string => cells.map((x, c) => (c >= 5 ? x.padStart(widths[c]) : x.padEnd(widths[c]))).join('  ');
-  return [fmt(head), ...lines.map(fmt)].join('\n');
 }
 
 async function main(): Promise<void> {

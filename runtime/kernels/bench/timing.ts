@@ -1,15 +1,10 @@
 /** Timing helpers of the benchmark: contenders measured round-robin so drift hits all alike. */
+import { spread, type Spread } from '../../profile/stats';
 
 /** Something to time: one call of it is one sample. */
 export interface Contender {
   key: string;
   run(): Promise<unknown>;
-}
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -33,7 +28,7 @@ export function shuffler(seed: number): <T>(xs: readonly T[]) => T[] {
 
 /**
  * Runs every contender `warmup` times, then `reps` rounds of one sample each, in turn; returns the
- * median wall time (ms, measured around the awaited call) per contender key. Each sample starts
+ * spread of the wall times (ms, measured around the awaited call: median, MAD, ...) per contender key. Each sample starts
  * after an idle gap of `gapMs`: ONNX Runtime's worker threads spin for a while after a run, and
  * would otherwise take the CPU from whichever contender comes next. Each round runs the contenders
  * in a new order (a seeded shuffle, the same in every run of the bench), so no contender always
@@ -47,7 +42,7 @@ export function shuffler(seed: number): <T>(xs: readonly T[]) => T[] {
  * session for refetching 12 MB of inputs and outputs from memory: instrumented softmax read 24 %
  * over the uninstrumented one at 2 threads in the bench, 6 % when each ran alone.
  */
-export async function measureRoundRobin(contenders: Contender[], reps: number, warmup = 1, gapMs = 15): Promise<Map<string, number>> {
+export async function measureRoundRobin(contenders: Contender[], reps: number, warmup = 1, gapMs = 15): Promise<Map<string, Spread>> {
   for (const c of contenders) for (let w = 0; w < warmup; w++) await c.run();
   const samples = new Map<string, number[]>(contenders.map((c) => [c.key, []]));
   const order = shuffler(0x5eed);
@@ -60,5 +55,5 @@ export async function measureRoundRobin(contenders: Contender[], reps: number, w
       samples.get(c.key)!.push(performance.now() - t0);
     }
   }
-  return new Map([...samples].map(([k, xs]) => [k, median(xs)]));
+  return new Map([...samples].map(([k, xs]) => [k, spread(xs)]));
 }
