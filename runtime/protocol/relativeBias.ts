@@ -20,24 +20,20 @@ const visibleEnd = (i: number, tq: number, tk: number, causal: boolean): number 
   causal ? Math.max(0, Math.min(tk, i + tk - tq + 1)) : tk;
 
 /**
- * The offset term given the key term, each offset's value taken where it first occurs (finite
- * entries), then every visible entry checked bit for bit; null when they do not all match.
+ * The offset term given the key term: each offset's value taken where it first occurs on a key with
+ * a finite term, every later visible entry checked against it bit for bit as it comes; null at the
+ * first that does not match (or at a NaN or +∞, which the matrix keeps).
  */
 function byOffsetFor(bias: Float32Array, tq: number, tk: number, causal: boolean, byKey: Float32Array): Float32Array | null {
   const byOffset = new Float32Array(tq + tk - 1);
   const known = new Uint8Array(tq + tk - 1);
-  for (let pass = 0; pass < 2; pass++) {
-    for (let i = 0; i < tq; i++) {
-      const end = visibleEnd(i, tq, tk, causal);
-      for (let j = 0; j < end; j++) {
-        const b = bias[i * tk + j], o = j - i + tq - 1;
-        if (pass === 0) {
-          if (known[o] || !Number.isFinite(byKey[j])) continue;
-          if (Number.isFinite(b)) { byOffset[o] = b - byKey[j]; known[o] = 1; } else if (b === -Infinity) byOffset[o] = -Infinity;
-        } else if (!Object.is(Math.fround(byOffset[o] + byKey[j]), b)) {
-          return null; // NaN never matches: such a bias goes whole
-        }
-      }
+  for (let i = 0; i < tq; i++) {
+    const end = visibleEnd(i, tq, tk, causal);
+    for (let j = 0; j < end; j++) {
+      const b = bias[i * tk + j], o = j - i + tq - 1;
+      if (Number.isNaN(b) || b === Infinity) return null;
+      if (!known[o] && Number.isFinite(byKey[j])) { byOffset[o] = b - byKey[j]; known[o] = 1; }
+      if (!Object.is(Math.fround(byOffset[o] + byKey[j]), b)) return null;
     }
   }
   return byOffset;

@@ -122,3 +122,14 @@ test('the panel recomputes a head the same from a bias by offset and key as from
     assert.deepEqual(await headWeights(referenceBackend, relative, 0, variant), await headWeights(referenceBackend, whole, 0, variant));
   }
 });
+
+test('relativeBias keeps a bias with +inf or NaN whole', () => {
+  const b = new Float32Array(16);
+  for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) b[i * 4 + j] = 0.5 * (j - i);
+  assert.ok(relativeBias(b, 4, 4, false));
+  for (const x of [Infinity, NaN]) {
+    const c = b.slice();
+    for (let i = 0; i < 4; i++) c[i * 4 + i] = x; // the whole diagonal: one offset, the same value
+    assert.equal(relativeBias(c, 4, 4, false), null, String(x));
+  }
+});
